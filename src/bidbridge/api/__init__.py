@@ -1,0 +1,1 @@
+"""The integration API: one declaration per function drives routing, validation and the docs."""

@@ -1,0 +1,100 @@
+"""getMe, getCompany and getContacts: the API user, their company and its people."""
+
+from __future__ import annotations
+
+from pydantic import Field, TypeAdapter
+from sqlalchemy import select
+
+from bidbridge.api.call import Call
+from bidbridge.api.declare import Api, ApiModel, function
+from bidbridge.clock import unix
+from bidbridge.models import ApiModule, Company, Contact
+
+
+class CompanyOut(ApiModel):
+    id: int
+    kind: str = Field(description="contractor or subcontractor")
+    name: str
+    coc_number: str | None = Field(description="Chamber of commerce number.")
+    address_1: str | None = Field(serialization_alias="address_1")
+    address_2: str | None = Field(serialization_alias="address_2")
+    zip: str | None
+    city: str | None
+    country_code: str = Field(description="ISO 3166 alpha-2.")
+    phone: str | None
+    website: str | None
+    api_user_id: int | None = Field(description="The contact id of the designated API user.")
+    updated_at: int = Field(description="Unix seconds.")
+
+
+class ContactOut(ApiModel):
+    id: int
+    name: str
+    email: str
+    phone: str | None
+    role: str = Field(description="administrator or user")
+    contact_type: str = Field(description="visible, hidden or other")
+    active: bool
+    is_api_user: bool
+
+
+class MeOut(ApiModel):
+    contact: ContactOut
+    company: CompanyOut
+    token_expire_date: str = Field(description="When the token used for this call expires (unix "
+                                               "seconds, as getToken gives it).")
+
+
+def company_out(company: Company, module: ApiModule | None) -> CompanyOut:
+    return CompanyOut(
+        id=company.id, kind=company.kind.value, name=company.name, coc_number=company.coc_number,
+        address_1=company.address_1, address_2=company.address_2, zip=company.zip,
+        city=company.city, country_code=company.country_code, phone=company.phone,
+        website=company.website, api_user_id=module.api_user_id if module else None,
+        updated_at=unix(company.updated_at))
+
+
+def contact_out(contact: Contact, api_user_id: int | None) -> ContactOut:
+    return ContactOut(id=contact.id, name=contact.name, email=contact.email, phone=contact.phone,
+                      role=contact.role.value, contact_type=contact.contact_type.value,
+                      active=contact.active, is_api_user=contact.id == api_user_id)
+
+
+def _company_and_module(call: Call) -> tuple[Company, ApiModule | None]:
+    company = call.session.get(Company, call.principal.company_id)
+    assert company is not None
+    return company, call.session.get(ApiModule, company.id)
+
+
+def _get_me(call: Call) -> MeOut:
+    company, module = _company_and_module(call)
+    contact = call.session.get(Contact, call.principal.contact_id)
+    assert contact is not None
+    api_user_id = module.api_user_id if module else None
+    return MeOut(contact=contact_out(contact, api_user_id), company=company_out(company, module),
+                 token_expire_date=str(unix(call.principal.token_expires_at)))
+
+
+def _get_company(call: Call) -> CompanyOut:
+    return company_out(*_company_and_module(call))
+
+
+CONTACTS = TypeAdapter(list[ContactOut])
+
+
+def _get_contacts(call: Call) -> list[ContactOut]:
+    company, module = _company_and_module(call)
+    api_user_id = module.api_user_id if module else None
+    rows = call.session.scalars(
+        select(Contact).where(Contact.company_id == company.id).order_by(Contact.id))
+    return [contact_out(c, api_user_id) for c in rows]
+
+
+def register_account_functions(api: Api) -> None:
+    function(api=api, name="getMe", path="/me", tag="Account", response=MeOut,
+             summary="The API user this token speaks for, and their company.")(_get_me)
+    function(api=api, name="getCompany", path="/company", tag="Account", response=CompanyOut,
+             summary="Your company's profile.")(_get_company)
+    function(api=api, name="getContacts", path="/contacts", tag="Account", response=CONTACTS,
+             summary="Every contact of your company, active or not, with the API user marked.")(
+        _get_contacts)

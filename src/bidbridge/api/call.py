@@ -1,0 +1,38 @@
+"""What a function handler receives: validated values, the principal, a session, the context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+
+from bidbridge.api.declare import Function
+from bidbridge.services.context import RequestContext
+from bidbridge.services.runtime import Runtime
+from bidbridge.services.tokens import Principal
+
+
+@dataclass
+class Call:
+    function: Function
+    values: dict[str, Any]
+    session: Session
+    ctx: RequestContext
+    runtime: Runtime
+    headers: Headers
+    principal_or_none: Principal | None = None
+    # Filled by getToken so that the request log names the user even though no token was sent.
+    log_company_id: int | None = None
+    log_contact_id: int | None = None
+    log_contact_name: str | None = None
+
+    @property
+    def principal(self) -> Principal:
+        if self.principal_or_none is None:
+            raise RuntimeError(f"{self.function.name} needs an authenticated principal")
+        return self.principal_or_none
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)

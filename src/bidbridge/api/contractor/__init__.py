@@ -1,0 +1,8 @@
+"""The contractor API at /rest/contractor/v1."""
+
+from bidbridge.api.account_functions import register_account_functions
+from bidbridge.api.shared import register_audit_function, register_token_function
+
+register_token_function("contractor")
+register_account_functions("contractor")
+register_audit_function("contractor")

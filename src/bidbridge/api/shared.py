@@ -1,0 +1,198 @@
+"""Functions both APIs have: getToken and the audit log reader."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import select
+
+from bidbridge.api.call import Call
+from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.clock import unix
+from bidbridge.errors import InvalidParameters, TooManyRequests
+from bidbridge.models import ApiRequest, AuditEvent, CompanyKind
+from bidbridge.security.credentials import KEY_PATTERN
+from bidbridge.services import tokens
+
+UNIX_PATTERN = r"^[0-9]{1,10}$"
+LIMIT_PATTERN = r"^([1-9][0-9]?|1[0-9]{2}|200)$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+
+
+class TokenOut(ApiModel):
+    token: str = Field(description="128 lowercase hex characters; send it as X-Auth-Token.")
+    expire_date: str = Field(description="When the token expires, in unix seconds (a string).")
+    expires_in: int = Field(description="Seconds the token has left.")
+
+
+def _get_token(call: Call) -> TokenOut:
+    runtime = call.runtime
+    settings = runtime.settings
+    login = str(call["login"]).strip().lower()
+    ip = call.ctx.client_ip or "unknown"
+    keys = (f"token:login:{login}", f"token:ip:{ip}")
+    wait = max(runtime.failures.retry_after(k, settings.auth_failure_limit) for k in keys)
+    if wait:
+        raise TooManyRequests(f"Too many failed getToken attempts for this login or address. "
+                              f"Retry after {wait} seconds.", retry_after=wait,
+                              code="too_many_failures")
+    api = CompanyKind(call.function.api)
+    try:
+        issued = tokens.issue_token(
+            call.session, call.ctx, login=login, raw_key=str(call["apiKey"]),
+            force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
+            pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
+    except tokens.Unauthorized:
+        for key in keys:
+            runtime.failures.add_failure(key, settings.auth_failure_window_seconds)
+        raise
+    runtime.failures.reset(keys[0])
+    call.log_company_id = issued.company_id
+    call.log_contact_id = issued.contact_id
+    call.log_contact_name = issued.contact_name
+    now = call.ctx.now()
+    return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
+                    expires_in=max(0, int((issued.expires_at - now).total_seconds())))
+
+
+def register_token_function(api: Api) -> None:
+    function(
+        api=api, name="getToken", path="/tokens", authenticated=False, tag="Authentication",
+        summary="Exchange the API user's login and API key for a one-hour token.",
+        description=(
+            "A token is valid for exactly one hour from its issue. Asking again within that hour "
+            "gives back the same token with its original expiry; forceNew=1 issues a new one (the "
+            "older one stays valid until it expires). Failed attempts are throttled per login and "
+            "per client address."),
+        params=[
+            Param("login", "query", "The e-mail address of the company's API user.",
+                  pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
+                  expected="the API user's e-mail address", example="api@example.com"),
+            Param("apiKey", "query", "The API key generated in My Account → API.",
+                  pattern=KEY_PATTERN, required=True, secret=True,
+                  expected="a key of the form bb_<16 hex>_<43 characters>",
+                  example="bb_0123456789abcdef_" + "x" * 43),
+            Param("forceNew", "query", "1 issues a new token even while one is still valid.",
+                  pattern=r"^(0|1)$", type="boolean", expected="0 or 1", example=0, default=False),
+        ],
+        response=TokenOut,
+        errors=["invalid_credentials", "too_many_failures", "api_not_activated"],
+    )(_get_token)
+
+
+class AuditEventOut(ApiModel):
+    id: int
+    occurred_at: int = Field(description="Unix seconds.")
+    event: str = Field(description="Dotted event name, e.g. api_key.generated.")
+    actor_kind: str
+    actor_id: int | None
+    actor_name: str = Field(description="The actor's name when the event happened.")
+    target_type: str | None
+    target_id: int | None
+    target_label: str | None
+    request_id: str | None
+    client_ip: str | None
+    data: dict[str, Any]
+
+
+class ApiRequestOut(ApiModel):
+    id: int
+    occurred_at: int
+    request_id: str
+    function: str | None
+    method: str
+    path: str
+    contact_id: int | None
+    contact_name: str | None
+    template_params: dict[str, Any]
+    query_params: dict[str, Any]
+    status: int
+    error_code: str | None
+    duration_ms: float
+    client_ip: str | None
+    user_agent: str | None
+
+
+class AuditLogOut(ApiModel):
+    source: str
+    events: list[AuditEventOut] = Field(default_factory=list)
+    requests: list[ApiRequestOut] = Field(default_factory=list)
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, name: str = "cursor") -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameters(
+            f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "
+            "previous page unchanged, or leave it out to start at the beginning.",
+            data={"errors": [{"parameter": name, "in": "query", "problem": "invalid",
+                              "message": "not a cursor from a previous page"}]}) from exc
+
+
+def _get_audit_log(call: Call) -> AuditLogOut:
+    company_id = call.principal.company_id
+    source = call["source"] or "events"
+    limit = call["limit"] or 50
+    model: Any = AuditEvent if source == "events" else ApiRequest
+    query = select(model).where(model.company_id == company_id)
+    if call["since"] is not None:
+        query = query.where(model.occurred_at >= datetime.fromtimestamp(call["since"], UTC))
+    if call["until"] is not None:
+        query = query.where(model.occurred_at < datetime.fromtimestamp(call["until"], UTC))
+    if call["cursor"]:
+        query = query.where(model.id > decode_cursor(call["cursor"]))
+    rows = list(call.session.scalars(query.order_by(model.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].id) if more else None
+    if source == "events":
+        return AuditLogOut(source=source, next_cursor=next_cursor,
+                           events=[AuditEventOut.model_validate(_row_dict(r)) for r in rows])
+    return AuditLogOut(source=source, next_cursor=next_cursor,
+                       requests=[ApiRequestOut.model_validate(_row_dict(r)) for r in rows])
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    out = {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    out["occurred_at"] = unix(row.occurred_at)
+    return out
+
+
+def register_audit_function(api: Api) -> None:
+    function(
+        api=api, name="getAuditLog", path="/audit-log", tag="Audit",
+        summary="Read your company's audit trail: domain events or the log of API calls.",
+        description=(
+            "Two records, joined by requestId: source=events lists state changes (keys generated, "
+            "tokens issued, responses, submissions…); source=requests lists every API call made "
+            "with your company's credentials, refused ones included. Oldest first; page with "
+            "cursor."),
+        params=[
+            Param("source", "query", "events (state changes, the default) or requests (API calls).",
+                  pattern=r"^(events|requests)$", expected="events or requests", example="events"),
+            Param("since", "query", "Only entries at or after this moment, unix seconds.",
+                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
+                  example=1767225600),
+            Param("until", "query", "Only entries before this moment, unix seconds.",
+                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
+            Param("cursor", "query", "The nextCursor of the previous page.",
+                  pattern=CURSOR_PATTERN, expected="a nextCursor value"),
+            Param("limit", "query", "Entries per page, 1–200 (default 50).",
+                  pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
+                  example=50),
+        ],
+        response=AuditLogOut,
+    )(_get_audit_log)

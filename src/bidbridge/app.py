@@ -1,0 +1,82 @@
+"""create_app(settings): the API routes, the web pages, middleware and error rendering."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bidbridge.api import contractor as _contractor  # noqa: F401  (registers functions)
+from bidbridge.api import subcontractor as _subcontractor  # noqa: F401
+from bidbridge.api.dispatch import build_routes
+from bidbridge.api.problem import dumps, problem_body
+from bidbridge.clock import Clock
+from bidbridge.config import Settings
+from bidbridge.services.runtime import Runtime
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Every response carries X-Request-Id: the caller's, when it sent a sane one, else ours."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = runtime or Runtime.create(settings, clock)
+    app = FastAPI(title="bidbridge", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.runtime = runtime
+    for api in ("subcontractor", "contractor"):
+        app.router.routes.extend(build_routes(api))  # type: ignore[arg-type]
+
+    from bidbridge.web import register_web
+
+    register_web(app, runtime)
+    static = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        accepts_html = "text/html" in request.headers.get("accept", "")
+        if accepts_html and not request.url.path.startswith("/rest/"):
+            from bidbridge.web.pages import error_page
+
+            return error_page(request, exc.status_code, str(exc.detail))
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = problem_body(exc.status_code, code, str(exc.detail), str(exc.detail))
+        return Response(dumps(body), status_code=exc.status_code,
+                        media_type="application/problem+json")
+
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,82 @@
+"""Settings, read once from BIDBRIDGE_* environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_FILE = "secrets.json"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one bidbridge process."""
+
+    model_config = SettingsConfigDict(env_prefix="BIDBRIDGE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default=Path("var"))
+    database_url: str = ""
+    # Signs session cookies and CSRF tokens.
+    secret_key: str = ""
+    # Keys the HMAC digests of API keys and tokens; the id is stored beside each digest
+    # so the pepper can be rotated.
+    pepper: str = ""
+    pepper_id: str = "p1"
+    redis_url: str = ""
+    # Only outside production: a file holding a clock offset in seconds, so that live-server
+    # tests can move time forward without sleeping.
+    clock_offset_file: Path | None = None
+    token_ttl_seconds: int = 3600
+    # Failed getToken / login attempts allowed per window, per login and per client IP.
+    auth_failure_limit: int = 10
+    auth_failure_window_seconds: int = 300
+    login_failure_limit: int = 5
+    # argon2id cost; the defaults follow RFC 9106's second recommended option.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    session_max_age_seconds: int = 8 * 3600
+    secure_cookies: bool = False
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _fill_and_check(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'bidbridge.sqlite3'}"
+        if self.env == "production":
+            missing = [n for n in ("secret_key", "pepper") if len(getattr(self, n)) < 32]
+            if missing:
+                names = ", ".join("BIDBRIDGE_" + n.upper() for n in missing)
+                raise ValueError(f"{names} must be set to at least 32 random characters in production")
+            if self.clock_offset_file is not None:
+                raise ValueError("BIDBRIDGE_CLOCK_OFFSET_FILE is refused in production")
+        elif not self.secret_key or not self.pepper:
+            stored = _development_secrets(self.data_dir)
+            self.secret_key = self.secret_key or stored["secret_key"]
+            self.pepper = self.pepper or stored["pepper"]
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def _development_secrets(data_dir: Path) -> dict[str, str]:
+    """Random secrets kept in the data directory, so development restarts keep keys valid."""
+    path = data_dir / DEV_SECRET_FILE
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = {"secret_key": secrets.token_urlsafe(48), "pepper": secrets.token_urlsafe(48)}
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return values

@@ -1,0 +1,1 @@
+"""Alembic migrations; the schema of every database, the test databases included, comes from here."""

@@ -1,0 +1,28 @@
+"""All persistent models; importing this module registers every table on Base.metadata."""
+
+from bidbridge.models.accounts import (
+    Company,
+    CompanyKind,
+    Contact,
+    ContactRole,
+    ContactType,
+    SupportUser,
+)
+from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
+from bidbridge.models.audit import ApiRequest, AuditEvent
+from bidbridge.models.base import Base
+
+__all__ = [
+    "ApiKey",
+    "ApiModule",
+    "ApiRequest",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Company",
+    "CompanyKind",
+    "Contact",
+    "ContactRole",
+    "ContactType",
+    "SupportUser",
+]

@@ -1,0 +1,85 @@
+"""Companies, their contacts, and platform support staff."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bidbridge.models.base import Base, Timestamps
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable, and readable in a dump.
+    return Enum(cls, name=name, native_enum=False, length=32,
+                values_callable=lambda e: [m.value for m in e], create_constraint=True)
+
+
+class CompanyKind(enum.StrEnum):
+    CONTRACTOR = "contractor"
+    SUBCONTRACTOR = "subcontractor"
+
+
+class ContactRole(enum.StrEnum):
+    ADMINISTRATOR = "administrator"
+    USER = "user"
+
+
+class ContactType(enum.StrEnum):
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+    OTHER = "other"
+
+
+class Company(Timestamps, Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CompanyKind] = mapped_column(_enum(CompanyKind, "company_kind"))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    coc_number: Mapped[str | None] = mapped_column(String(32))
+    address_1: Mapped[str | None] = mapped_column(String(200))
+    address_2: Mapped[str | None] = mapped_column(String(200))
+    zip: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country_code: Mapped[str] = mapped_column(String(2), default="NL")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(200))
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="company", order_by="Contact.id", foreign_keys="Contact.company_id"
+    )
+
+
+class Contact(Timestamps, Base):
+    __tablename__ = "contacts"
+    # (id, company_id) is unique so that other tables can point at "a contact of this company".
+    __table_args__ = (UniqueConstraint("id", "company_id", name="uq_contacts_id_company"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[ContactRole] = mapped_column(_enum(ContactRole, "contact_role"))
+    contact_type: Mapped[ContactType] = mapped_column(_enum(ContactType, "contact_type"))
+    active: Mapped[bool] = mapped_column(default=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Bumped on password change or deactivation: ends every browser session at once.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    company: Mapped[Company] = relationship(back_populates="contacts", foreign_keys=[company_id])
+
+
+class SupportUser(Timestamps, Base):
+    __tablename__ = "support_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,1 @@
+"""Credentials, password hashing and the authenticated principal."""

@@ -1,0 +1,134 @@
+"""Companies, contacts and support accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bidbridge.errors import AppError, Conflict, NotFound
+from bidbridge.models import Company, CompanyKind, Contact, ContactRole, ContactType, SupportUser
+from bidbridge.security.passwords import Passwords
+from bidbridge.services.audit import record_event
+from bidbridge.services.context import RequestContext
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_company(
+    session: Session, ctx: RequestContext, *, kind: CompanyKind, name: str, **fields: str | None
+) -> Company:
+    now = ctx.now()
+    company = Company(kind=kind, name=name.strip(), created_at=now, updated_at=now, **fields)
+    session.add(company)
+    session.flush()
+    record_event(session, ctx, "company.created", company_id=company.id, target_type="company",
+                 target_id=company.id, target_label=company.name, data={"kind": kind.value})
+    return company
+
+
+def create_contact(
+    session: Session,
+    ctx: RequestContext,
+    company: Company,
+    *,
+    name: str,
+    email: str,
+    password_hash: str | None,
+    role: ContactRole = ContactRole.USER,
+    contact_type: ContactType = ContactType.VISIBLE,
+) -> Contact:
+    email = normalize_email(email)
+    if session.scalar(select(Contact.id).where(Contact.email == email)) is not None:
+        raise Conflict(f"A contact with e-mail {email} exists already.", code="email_taken")
+    now = ctx.now()
+    contact = Contact(company_id=company.id, name=name.strip(), email=email,
+                      password_hash=password_hash, role=role, contact_type=contact_type,
+                      active=True, created_at=now, updated_at=now)
+    session.add(contact)
+    session.flush()
+    record_event(session, ctx, "contact.created", company_id=company.id, target_type="contact",
+                 target_id=contact.id, target_label=contact.name,
+                 data={"role": role.value, "contactType": contact_type.value})
+    return contact
+
+
+def create_support_user(
+    session: Session, ctx: RequestContext, *, name: str, email: str, password_hash: str
+) -> SupportUser:
+    now = ctx.now()
+    user = SupportUser(name=name, email=normalize_email(email), password_hash=password_hash,
+                       active=True, created_at=now, updated_at=now)
+    session.add(user)
+    session.flush()
+    record_event(session, ctx, "support_user.created", company_id=None, target_type="support_user",
+                 target_id=user.id, target_label=user.name)
+    return user
+
+
+def set_contact_active(session: Session, ctx: RequestContext, contact: Contact, active: bool) -> None:
+    """Deactivating a contact ends its sessions and its API designation; audit rows stay."""
+    if contact.active == active:
+        return
+    contact.active = active
+    contact.updated_at = ctx.now()
+    contact.session_version += 1
+    if not active:
+        from bidbridge.services.api_access import clear_api_user_if
+
+        clear_api_user_if(session, ctx, contact, reason="contact_deactivated")
+    record_event(session, ctx, "contact.activated" if active else "contact.deactivated",
+                 company_id=contact.company_id, target_type="contact", target_id=contact.id,
+                 target_label=contact.name)
+
+
+def change_password(
+    session: Session, ctx: RequestContext, passwords: Passwords, contact: Contact,
+    current: str, new: str,
+) -> None:
+    if not passwords.verify(contact.password_hash, current):
+        raise AppError("The current password is not correct.", code="wrong_password", status=422)
+    if len(new) < 10:
+        raise AppError("The new password needs at least 10 characters.", code="weak_password",
+                       status=422)
+    contact.password_hash = passwords.hash(new)
+    contact.session_version += 1
+    contact.updated_at = ctx.now()
+    record_event(session, ctx, "contact.password_changed", company_id=contact.company_id,
+                 target_type="contact", target_id=contact.id, target_label=contact.name)
+
+
+def find_company(session: Session, ref: str) -> Company:
+    """A company by id or exact name (the CLI's --company)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        company = session.get(Company, int(ref))
+        if company is not None:
+            return company
+    matches = session.scalars(select(Company).where(Company.name == ref)).all()
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        ids = ", ".join(str(c.id) for c in matches)
+        raise Conflict(f"{len(matches)} companies are named {ref!r} (ids {ids}); give the id.",
+                       code="ambiguous_company")
+    raise NotFound(f"No company has the id or exact name {ref!r}.", code="company_not_found")
+
+
+def search_companies(session: Session, text: str, limit: int = 50) -> list[Company]:
+    query = select(Company).order_by(Company.name).limit(limit)
+    text = text.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        conditions = [func.lower(Company.name).like(like), func.lower(Company.city).like(like),
+                      Company.coc_number == text]
+        if text.isdigit():
+            conditions.append(Company.id == int(text))
+        query = query.where(or_(*conditions))
+    return list(session.scalars(query))
+
+
+def get_contact_by_email(session: Session, email: str) -> Contact | None:
+    return session.scalar(select(Contact).where(Contact.email == normalize_email(email)))
+

@@ -1,0 +1,186 @@
+"""getToken and the verification of X-Auth-Token on every other call."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bidbridge.clock import unix
+from bidbridge.errors import Forbidden, Unauthorized
+from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, CompanyKind, Contact
+from bidbridge.security import credentials
+from bidbridge.services.audit import record_event
+from bidbridge.services.context import Actor, RequestContext
+
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    new: bool
+    company_id: int
+    contact_id: int
+    contact_name: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The API user a valid token speaks for."""
+
+    contact_id: int
+    contact_name: str
+    contact_email: str
+    company_id: int
+    company_name: str
+    company_kind: CompanyKind
+    api_key_id: int
+    token_id: int
+    token_expires_at: datetime
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="contact", id=self.contact_id, name=self.contact_name,
+                     company_id=self.company_id)
+
+
+def invalid_credentials() -> Unauthorized:
+    return Unauthorized(
+        "The login and API key do not match an active API key. Check both, or generate a new key "
+        "in My Account → API.",
+        code="invalid_credentials",
+    )
+
+
+def api_not_activated() -> Forbidden:
+    return Forbidden(
+        "The API module of this company is not active. Contact platform support to activate it.",
+        code="api_not_activated",
+    )
+
+
+def check_credentials(
+    session: Session, login: str, raw_key: str, *, pepper: str
+) -> tuple[ApiKey, Contact, ApiModule | None] | None:
+    """The key and its API user when login and key match, else None.
+
+    Exactly one query runs and one HMAC is compared whatever is wrong, so an unknown login,
+    an unknown key and a wrong secret cost the same.
+    """
+    parsed = credentials.parse_key(raw_key)
+    key_id, secret = parsed if parsed else ("", raw_key)
+    row = session.execute(
+        select(ApiKey, Contact, ApiModule)
+        .join(Contact, Contact.id == ApiKey.contact_id)
+        .outerjoin(ApiModule, ApiModule.company_id == ApiKey.company_id)
+        .where(ApiKey.key_id == key_id, ApiKey.revoked_at.is_(None))
+        .with_for_update(of=ApiKey)
+    ).first()
+    stored = row[0].secret_digest if row else credentials.DUMMY_DIGEST
+    secret_ok = credentials.secret_matches(pepper, secret, stored)
+    login_ok = hmac.compare_digest(
+        (row[1].email if row else "").encode(), login.strip().lower().encode()
+    )
+    if row is None or not (secret_ok and login_ok):
+        return None
+    key, contact, module = row
+    if not contact.active or module is None or module.api_user_id != contact.id:
+        return None
+    return key, contact, module
+
+
+def issue_token(
+    session: Session,
+    ctx: RequestContext,
+    *,
+    login: str,
+    raw_key: str,
+    force_new: bool,
+    api: CompanyKind,
+    pepper: str,
+    pepper_id: str,
+    ttl_seconds: int,
+) -> IssuedToken:
+    found = check_credentials(session, login, raw_key, pepper=pepper)
+    if found is None:
+        raise invalid_credentials()
+    key, contact, module = found
+    company = session.get(Company, contact.company_id)
+    assert company is not None
+    if company.kind != api:
+        raise invalid_credentials()
+    if module is None or not module.active:
+        raise api_not_activated()
+    now = ctx.now().replace(microsecond=0)
+    _touch_key(key, now)
+    actor_ctx = ctx.acting_as(Actor("contact", contact.id, contact.name, contact.company_id))
+    if not force_new:
+        current = session.scalar(
+            select(ApiToken)
+            .where(ApiToken.api_key_id == key.id, ApiToken.expires_at > now,
+                   ApiToken.pepper_id == pepper_id)
+            .order_by(ApiToken.expires_at.desc()).limit(1)
+        )
+        if current is not None:
+            return IssuedToken(credentials.derive_token(pepper, current.nonce), current.expires_at,
+                               False, contact.company_id, contact.id, contact.name)
+    nonce = credentials.new_nonce()
+    token = credentials.derive_token(pepper, nonce)
+    row = ApiToken(api_key_id=key.id, nonce=nonce, pepper_id=pepper_id,
+                   token_digest=credentials.token_lookup_digest(token), issued_at=now,
+                   expires_at=now + timedelta(seconds=ttl_seconds))
+    session.add(row)
+    session.flush()
+    record_event(session, actor_ctx, "token.issued", company_id=contact.company_id,
+                 target_type="api_token", target_id=row.id,
+                 data={"apiKey": credentials.display_prefix(key.key_id), "forceNew": force_new,
+                       "expireDate": unix(row.expires_at)})
+    return IssuedToken(token, row.expires_at, True, contact.company_id, contact.id, contact.name)
+
+
+def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKind) -> Principal:
+    """Resolve X-Auth-Token to its API user in one query, or raise the precise refusal."""
+    digest = credentials.token_lookup_digest(raw_token)
+    row = session.execute(
+        select(ApiToken, ApiKey, Contact, Company, ApiModule)
+        .join(ApiKey, ApiKey.id == ApiToken.api_key_id)
+        .join(Contact, Contact.id == ApiKey.contact_id)
+        .join(Company, Company.id == Contact.company_id)
+        .outerjoin(ApiModule, ApiModule.company_id == Company.id)
+        .where(ApiToken.token_digest == digest)
+    ).first()
+    if row is None:
+        raise Unauthorized(
+            "The X-Auth-Token is not a valid token. Request a new token with your API key "
+            "(getToken).", code="token_invalid")
+    token, key, contact, company, module = row
+    if (key.revoked_at is not None or not contact.active or module is None
+            or module.api_user_id != contact.id or company.kind != api):
+        raise Unauthorized(
+            "This token is no longer valid: the API key it was issued for was regenerated or "
+            "revoked, or its user is no longer the API user. Request a new token with a current "
+            "API key.", code="token_invalid")
+    if now >= token.expires_at:
+        raise Unauthorized(
+            f"The token expired at {token.expires_at.isoformat()} (unix "
+            f"{unix(token.expires_at)}). Request a new token with your API key (getToken).",
+            code="token_expired", data={"expiredAt": unix(token.expires_at)})
+    if not module.active:
+        raise api_not_activated()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        # Throttled: at most one write a minute per key, not one per call.
+        session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return Principal(contact_id=contact.id, contact_name=contact.name, contact_email=contact.email,
+                     company_id=company.id, company_name=company.name, company_kind=company.kind,
+                     api_key_id=key.id, token_id=token.id, token_expires_at=token.expires_at)
+
+
+def _touch_key(key: ApiKey, now: datetime) -> None:
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
+
