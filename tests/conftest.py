@@ -9,6 +9,7 @@ each xdist worker gets a database of its own, created afresh.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +41,9 @@ def _worker() -> str:
 
 def _postgres_database(tmp: Path) -> str:
     admin_url = make_url(POSTGRES_URL)
-    name = f"bidbridge_test_{_worker()}"
+    # Unique per checkout and worker, so parallel checkouts on one server never collide.
+    checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+    name = f"bidbridge_test_{checkout}_{_worker()}"
     admin = create_engine(admin_url.set(drivername="postgresql+psycopg"),
                           isolation_level="AUTOCOMMIT")
     try:
