@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Requests per window for each token and for each company (0 switches a budget off).
+    # Counters are shared through Redis when BIDBRIDGE_REDIS_URL is set.
+    rate_limit_token_requests: int = Field(default=600, ge=0)
+    rate_limit_company_requests: int = Field(default=1200, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_redis_prefix: str = "bidbridge:rl:"
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:

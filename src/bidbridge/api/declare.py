@@ -96,6 +96,9 @@ class Function:
         if template_names != declared:
             raise ValueError(f"{self.name}: path placeholders {template_names} != template "
                              f"parameters {declared}")
+        if self.idempotent_writes and (not self.authenticated or self.method != "POST"):
+            # Keys are scoped per company, and only POST functions change state.
+            raise ValueError(f"{self.name}: idempotent_writes needs an authenticated POST function")
 
     @property
     def method(self) -> str:

@@ -18,15 +18,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bidbridge.api import idempotency
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.problem import dumps, problem_response
-from bidbridge.errors import AppError, MethodNotAllowed, NotFound, ServiceUnavailable, Unauthorized
+from bidbridge.errors import (
+    AppError,
+    MethodNotAllowed,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 from bidbridge.models import ApiRequest, CompanyKind
-from bidbridge.services import tokens
+from bidbridge.services import rate_limit, tokens
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
+from bidbridge.services.tokens import Principal
 
 log = logging.getLogger("bidbridge.api")
 
@@ -191,7 +200,10 @@ def _run(
                          request_id=request_id, client_ip=client_ip,
                          user_agent=request.headers.get("user-agent"))
     call: Call | None = None
+    claim: idempotency.Claim | None = None
+    limit_headers: dict[str, str] = {}
     try:
+        idempotency_key = idempotency.read_key(fn, request.headers)
         with runtime.sessions() as session, session.begin():
             principal = None
             if fn.authenticated:
@@ -205,15 +217,34 @@ def _run(
                 entry.contact_id = principal.contact_id
                 entry.contact_name = principal.contact_name
                 ctx = ctx.acting_as(principal.actor)
-            values = param_checks.validate(fn, dict(request.path_params), query, url_query)
-            call = Call(function=fn, values=values, session=session, ctx=ctx, runtime=runtime,
-                        headers=request.headers, principal_or_none=principal)
-            result = fn.handler(call)
-            response = render(fn, result)
+                limit_headers = _spend_budget(runtime, ctx, principal)
+            replay: Response | None = None
+            if idempotency_key is not None and principal is not None:
+                pending = idempotency.Claim(
+                    company_id=principal.company_id, api=fn.api, function=fn.name,
+                    key=idempotency_key, request_id=request_id, now=ctx.now(),
+                    request_hash=idempotency.request_hash(fn, dict(request.path_params), query,
+                                                          url_query))
+                replay = idempotency.claim(session, pending)
+                if replay is None:  # the key is ours: its row commits with the change
+                    claim = pending
+            if replay is not None:
+                response = replay
+            else:
+                values = param_checks.validate(fn, dict(request.path_params), query, url_query)
+                call = Call(function=fn, values=values, session=session, ctx=ctx,
+                            runtime=runtime, headers=request.headers,
+                            principal_or_none=principal)
+                result = fn.handler(call)
+                response = render(fn, result)
+                if claim is not None:
+                    idempotency.complete(session, claim, response)
         status, code = response.status_code, None
     except AppError as exc:
         response = problem_response(exc, request_id)
         status, code = exc.status, exc.code
+        if claim is not None:
+            idempotency.store_refusal(runtime, claim, response)
     except OperationalError as exc:
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
         error = ServiceUnavailable("The database is briefly unavailable. Retry after the "
@@ -229,12 +260,37 @@ def _run(
         error.title = "Internal server error"
         response = problem_response(error, request_id)
         status, code = error.status, error.code
+    response.headers.update(limit_headers)
+    if claim is not None:
+        idempotency.purge_expired(runtime)
     if call is not None and call.log_contact_id is not None:
         entry.company_id = call.log_company_id
         entry.contact_id = call.log_contact_id
         entry.contact_name = call.log_contact_name
     _write_log(runtime, request, entry, status, code, started)
     return response
+
+
+def _spend_budget(runtime: Runtime, ctx: RequestContext, principal: Principal) -> dict[str, str]:
+    """Count the call against its token's and company's budgets; 429 once one is spent."""
+    limiter = runtime.rate_limiter
+    if limiter is None:
+        return {}
+    usages = limiter.hit(ctx.now(), {"token": str(principal.token_id),
+                                     "company": str(principal.company_id)})
+    headers = rate_limit.headers(usages)
+    spent = [u for u in usages if u.exceeded]
+    if spent:
+        wait = max(u.reset for u in spent)
+        names = " and ".join(f"the {u.policy.name} budget of {u.policy.quota} requests per "
+                             f"{u.policy.window} s" for u in spent)
+        error = TooManyRequests(f"Too many requests: {names} is used up. Retry after {wait} "
+                                "seconds (Retry-After); the RateLimit header shows what is left.",
+                                retry_after=wait, code="rate_limited")
+        error.headers.update(headers)
+        error.data["policies"] = [u.policy.name for u in spent]
+        raise error
+    return headers
 
 
 def render(fn: Function, result: Any) -> Response:

@@ -11,6 +11,7 @@ from bidbridge.models.accounts import (
 from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
+from bidbridge.models.idempotency import IdempotencyKey
 
 __all__ = [
     "ApiKey",
@@ -24,5 +25,6 @@ __all__ = [
     "Contact",
     "ContactRole",
     "ContactType",
+    "IdempotencyKey",
     "SupportUser",
 ]

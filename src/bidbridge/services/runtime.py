@@ -11,6 +11,7 @@ from bidbridge.clock import Clock, OffsetFileClock, SystemClock
 from bidbridge.config import Settings
 from bidbridge.db import make_engine, make_sessionmaker
 from bidbridge.security.passwords import Passwords
+from bidbridge.services.rate_limit import RateLimiter, make_rate_limiter
 from bidbridge.services.throttle import FailureCounter, make_failure_counter
 
 
@@ -23,6 +24,16 @@ class Runtime:
     passwords: Passwords
     failures: FailureCounter
     extras: dict[str, object] = field(default_factory=dict)
+    # Built from the settings when not given (tests may pass their own).
+    rate_limiter: RateLimiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.rate_limiter is None:
+            s = self.settings
+            self.rate_limiter = make_rate_limiter(
+                token_quota=s.rate_limit_token_requests, company_quota=s.rate_limit_company_requests,
+                window=s.rate_limit_window_seconds, redis_url=s.redis_url,
+                redis_prefix=s.rate_limit_redis_prefix)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
