@@ -19,6 +19,7 @@ from bidbridge.api.dispatch import build_routes
 from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
+from bidbridge.security.redaction import install_log_filter
 from bidbridge.services.runtime import Runtime
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     runtime = runtime or Runtime.create(settings, clock)
     app = FastAPI(title="bidbridge", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
+    # uvicorn logs every request line; a token pasted into a URL must not land in that log.
+    install_log_filter("uvicorn.access", "uvicorn.error")
     for api in ("subcontractor", "contractor"):
         app.router.routes.extend(build_routes(api))  # type: ignore[arg-type]
 

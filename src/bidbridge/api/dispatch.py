@@ -32,6 +32,7 @@ from bidbridge.errors import (
     Unauthorized,
 )
 from bidbridge.models import ApiRequest, CompanyKind
+from bidbridge.security.redaction import mask
 from bidbridge.services import rate_limit, tokens
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
@@ -74,7 +75,7 @@ def _endpoint(api: Api, by_method: dict[str, Function]) -> Any:
 
 def _unknown(api: Api) -> Any:
     async def endpoint(request: Request) -> Response:
-        error = NotFound(f"There is no {api} API function at {request.url.path}. The function "
+        error = NotFound(f"There is no {api} API function at {mask(request.url.path)}. The function "
                          f"reference is at {API_PREFIX[api]}.", code="unknown_function")
         return problem_response(error, request.state.request_id)
 
@@ -87,8 +88,10 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
     request_id: str = request.state.request_id
     method = "GET" if request.method == "HEAD" else request.method
     fn = by_method.get(method)
-    entry = _LogEntry(api=api, function=None, method=request.method, path=request.url.path)
-    entry.template = dict(request.path_params)
+    entry = _LogEntry(api=api, function=None, method=request.method,
+                      path=mask(request.url.path))
+    entry.template = {k: mask(v) if isinstance(v, str) else v
+                      for k, v in request.path_params.items()}
     if fn is None:
         names = " or ".join(f"{f.method} (function {f.name})" for f in by_method.values())
         error: AppError = MethodNotAllowed(
@@ -179,7 +182,7 @@ def _loggable(fn: Function, query: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, list) and value and isinstance(value[0], UploadFile):
             out[key] = [{"filename": f.filename, "size": f.size} for f in value]
         else:
-            text = value if isinstance(value, str) else dumps(value).decode()
+            text = mask(value if isinstance(value, str) else dumps(value).decode())
             out[key] = text if len(text) <= MAX_LOGGED_VALUE else text[:MAX_LOGGED_VALUE] + "…"
     return out
 
