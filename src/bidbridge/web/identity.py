@@ -54,14 +54,15 @@ class LoginRequired(Exception):
 
 
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def load_user(request: Request) -> WebUser | None:
     """The signed-in account, or None. An inactive account or an outdated session is nobody."""
     cached = getattr(request.state, "web_user", _UNSET)
-    if cached is not _UNSET:
-        return cached  # type: ignore[no-any-return]
+    if cached is None or isinstance(cached, WebUser):
+        return cached
     runtime = runtime_of(request)
     session = read_session(request, runtime)
     user = None

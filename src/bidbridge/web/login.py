@@ -107,7 +107,8 @@ def logout(request: Request, form: FormData = Depends(checked_form)) -> Response
     if user is not None:
         ctx = request_context(request, user)
         with runtime.sessions() as db, db.begin():
-            row = db.get(Contact if user.kind == "contact" else SupportUser, user.id)
+            row: Contact | SupportUser | None = (
+                db.get(Contact, user.id) if user.kind == "contact" else db.get(SupportUser, user.id))
             if row is not None:
                 _audit(db, ctx, "session.logout", _Account(user.kind, row), {})
     response = RedirectResponse("/login?msg=logged_out", status_code=303)

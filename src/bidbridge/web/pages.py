@@ -43,5 +43,7 @@ async def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
 
 
 def error_page(request: Request, status: int, detail: str) -> Response:
+    if status == 404 and detail in ("Not Found", ""):
+        detail = "There is no page at this address, or it is not one you can see."
     return render(request, "error.html", status=status, status_code=status,
                   title=TITLES.get(status, "Error"), detail=detail)

@@ -20,7 +20,7 @@ from bidbridge.services.runtime import Runtime
 
 COOKIE_NAME = "bidbridge_session"
 _SALT = "bidbridge.web.session"
-_UNSET = object()
+_UNSET = object()  # "not read yet", as opposed to None, "no valid session"
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def _serializer(runtime: Runtime) -> URLSafeTimedSerializer:
 def read_session(request: Request, runtime: Runtime) -> WebSession | None:
     """The request's session, or None when the cookie is missing, forged or too old."""
     cached = getattr(request.state, "web_session", _UNSET)
-    if cached is not _UNSET:
-        return cached  # type: ignore[no-any-return]
+    if cached is None or isinstance(cached, WebSession):
+        return cached
     raw = request.cookies.get(COOKIE_NAME)
     session = None
     if raw:
