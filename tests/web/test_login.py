@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bidbridge.models import AuditEvent, Contact
@@ -158,14 +159,28 @@ def test_forged_cookie_is_nobody(client, factory):
     assert client.get("/account", follow_redirects=False).headers["location"].startswith("/login")
 
 
-def test_next_parameter_returns_only_to_local_paths(client, factory):
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
+                                    "/\t/evil.example", "javascript:alert(1)"])
+def test_next_parameter_returns_only_to_local_paths(client, factory, target):
     setup = factory.company(api=False)
-    page = client.get("/login?next=//evil.example/x")
+    page = client.get("/login")
     response = client.post("/login", data={"email": setup.admin.email, "password": PASSWORD,
-                                           "next": "//evil.example/x",
-                                           "csrf_token": csrf_from(page.text)},
+                                           "next": target, "csrf_token": csrf_from(page.text)},
                            follow_redirects=False)
     assert response.headers["location"] == "/account"
+
+
+def test_login_returns_to_the_page_asked_for(client, factory):
+    setup = factory.company(api=False)
+    first = client.get("/account/audit", follow_redirects=False)
+    assert first.headers["location"] == "/login?next=/account/audit"
+    page = client.get(first.headers["location"])
+    assert 'name="next" value="/account/audit"' in page.text
+    response = client.post("/login", data={"email": setup.admin.email, "password": PASSWORD,
+                                           "next": "/account/audit",
+                                           "csrf_token": csrf_from(page.text)},
+                           follow_redirects=False)
+    assert response.headers["location"] == "/account/audit"
 
 
 def test_password_change_keeps_this_session_and_ends_others(client, factory, app):

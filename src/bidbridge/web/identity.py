@@ -127,8 +127,10 @@ def login_url(next_path: str) -> str:
 
 def safe_next(value: str | None) -> str | None:
     """Only a path on this site: never '//evil.example' or 'https://...' (open redirect)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+    if not value or not value.startswith("/") or value.startswith("//"):
         return None
-    if any(ch in value for ch in "\r\n\\"):
+    # Browsers drop tabs and newlines and read a backslash as "/": "/<tab>/evil.example"
+    # would leave the site.
+    if any(ch <= " " or ch == "\\" or ch == "\x7f" for ch in value):
         return None
     return value
