@@ -40,20 +40,27 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _fresh_postgres_database() -> str:
-    admin_url = make_url(POSTGRES_URL)
+def _browser_database_name() -> str:
+    # Unique per checkout and xdist worker, like the other test databases.
     checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"bidbridge_browser_{checkout}_{worker}"
-    admin = create_engine(admin_url.set(drivername="postgresql+psycopg"),
+    return f"bidbridge_browser_{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _postgres_admin(*statements: str) -> None:
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"),
                           isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                conn.execute(text(statement))
     finally:
         admin.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def _fresh_postgres_database() -> str:
+    name = _browser_database_name()
+    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -93,6 +100,8 @@ def live_server(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if backend == "postgresql":
+            _postgres_admin(f'DROP DATABASE IF EXISTS "{_browser_database_name()}" WITH (FORCE)')
 
 
 @pytest.fixture
