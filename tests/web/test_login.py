@@ -228,3 +228,23 @@ def test_pages_carry_security_headers(client):
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_inactive_support_account_cannot_log_in(client, factory, runtime):
+    from bidbridge.models import SupportUser
+
+    support = factory.support_user()
+    with runtime.sessions() as s, s.begin():
+        s.get(SupportUser, support.id).active = False
+    response = login(client, support.email)
+    assert response.status_code == 403
+    assert client.get("/support", follow_redirects=False).status_code == 303
+
+
+def test_support_has_no_company_pages(client, factory):
+    support = factory.support_user()
+    logged_in(client, support.email)
+    assert client.get("/account").status_code == 404
+    assert client.get("/account/api").status_code == 404
+    assert client.get("/account/audit").status_code == 404
+    assert client.get("/", follow_redirects=False).headers["location"] == "/support"
