@@ -76,7 +76,7 @@ def serve_subprocess(env: dict[str, str], log_path: Path) -> Iterator[tuple[str,
                 proc.wait(timeout=10)
 
 
-def wait_until_up(base: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:
+def wait_until_up(base: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

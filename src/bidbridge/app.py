@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     # uvicorn logs every request line; a token pasted into a URL must not land in that log.
     install_log_filter("uvicorn.access", "uvicorn.error")
     for api in ("subcontractor", "contractor"):
-        app.router.routes.extend(build_routes(api))  # type: ignore[arg-type]
+        app.router.routes.extend(build_routes(api))
 
     from bidbridge.web import register_web
 

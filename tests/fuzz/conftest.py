@@ -17,6 +17,7 @@ from bidbridge.models import CompanyKind
 from bidbridge.services.runtime import Runtime
 from tests.factories import get_token
 from tests.fuzz import scaffold_openapi
+from tests.runtime_variants import runtime_with
 
 EXAMPLES = int(os.environ.get("BIDBRIDGE_FUZZ_EXAMPLES", "100"))
 
@@ -24,11 +25,8 @@ EXAMPLES = int(os.environ.get("BIDBRIDGE_FUZZ_EXAMPLES", "100"))
 @pytest.fixture
 def fuzz_runtime(runtime: Runtime) -> Runtime:
     # Fuzzing sends thousands of calls with one token: lift the budgets out of the way.
-    settings = runtime.settings.model_copy(update={"rate_limit_token_requests": 0,
-                                                   "rate_limit_company_requests": 0,
-                                                   "auth_failure_limit": 10**9})
-    return Runtime(settings=settings, engine=runtime.engine, sessions=runtime.sessions,
-                   clock=runtime.clock, passwords=runtime.passwords, failures=runtime.failures)
+    return runtime_with(runtime, rate_limit_token_requests=0, rate_limit_company_requests=0,
+                        auth_failure_limit=10**9)
 
 
 @pytest.fixture

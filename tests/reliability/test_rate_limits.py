@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from bidbridge.app import create_app
 from bidbridge.services.runtime import Runtime
 from tests.factories import auth, get_token
+from tests.runtime_variants import runtime_with
 
 ME = "/rest/subcontractor/v1/me"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -22,9 +23,7 @@ _ITEM = re.compile(r'^"(\w+)";r=(\d+);t=(\d+)$')
 
 
 def _runtime(runtime: Runtime, **overrides: object) -> Runtime:
-    settings = runtime.settings.model_copy(update=overrides)
-    return Runtime(settings=settings, engine=runtime.engine, sessions=runtime.sessions,
-                   clock=runtime.clock, passwords=runtime.passwords, failures=runtime.failures)
+    return runtime_with(runtime, **overrides)
 
 
 def _client(runtime: Runtime) -> TestClient:

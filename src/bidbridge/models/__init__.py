@@ -12,6 +12,23 @@ from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
 from bidbridge.models.idempotency import IdempotencyKey
+from bidbridge.models.proposals import (
+    Document,
+    DocumentVersion,
+    Message,
+    MessageDirection,
+    Proposal,
+    ProposalState,
+)
+from bidbridge.models.tendering import (
+    BudgetLine,
+    PriceEntry,
+    Project,
+    Rfp,
+    RfpResponse,
+    RfpStatus,
+    Workpackage,
+)
 
 __all__ = [
     "ApiKey",
@@ -20,11 +37,24 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BudgetLine",
     "Company",
     "CompanyKind",
     "Contact",
     "ContactRole",
     "ContactType",
+    "Document",
+    "DocumentVersion",
     "IdempotencyKey",
+    "Message",
+    "MessageDirection",
+    "PriceEntry",
+    "Project",
+    "Proposal",
+    "ProposalState",
+    "Rfp",
+    "RfpResponse",
+    "RfpStatus",
     "SupportUser",
+    "Workpackage",
 ]

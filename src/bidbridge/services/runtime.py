@@ -13,6 +13,8 @@ from bidbridge.db import make_engine, make_sessionmaker
 from bidbridge.security.passwords import Passwords
 from bidbridge.services.rate_limit import RateLimiter, make_rate_limiter
 from bidbridge.services.throttle import FailureCounter, make_failure_counter
+from bidbridge.storage import Storage
+from bidbridge.storage.local import LocalStorage
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Runtime:
     clock: Clock
     passwords: Passwords
     failures: FailureCounter
+    storage: Storage
     extras: dict[str, object] = field(default_factory=dict)
     # Built from the settings when not given (tests may pass their own).
     rate_limiter: RateLimiter | None = None
@@ -48,6 +51,7 @@ class Runtime:
             clock=clock,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             failures=make_failure_counter(settings.redis_url),
+            storage=LocalStorage(settings.storage_dir),
         )
 
     def close(self) -> None:
