@@ -13,9 +13,21 @@ from sqlalchemy.orm import Session
 from bidbridge.errors import NotFound
 from bidbridge.models import Document, Project, Proposal, Rfp, Workpackage
 
+# Ids are 32-bit integer columns; the API's id pattern admits 18 digits. A larger id cannot
+# exist, and PostgreSQL would refuse to compare it ("integer out of range"), so it is simply
+# not found.
+MAX_ID = 2**31 - 1
+
+
+def _no_such(resource: str, object_id: int, message: str) -> NotFound:
+    return NotFound(message, code="not_found", data={"resource": resource, "id": object_id})
+
 
 def rfp_for_subcontractor(session: Session, company_id: int, rfp_id: int, *,
                           for_update: bool = False) -> Rfp:
+    if rfp_id > MAX_ID:
+        raise _no_such("rfp", rfp_id, f"There is no RFP {rfp_id} for your company. List yours "
+                       "with getRfps.")
     query = select(Rfp).where(Rfp.id == rfp_id, Rfp.company_id == company_id)
     if for_update:
         query = query.with_for_update()
@@ -60,6 +72,9 @@ def workpackage_for_contractor(session: Session, company_id: int, workpackage_id
 
 def proposal_for_subcontractor(session: Session, company_id: int, proposal_id: int, *,
                                for_update: bool = False) -> Proposal:
+    if proposal_id > MAX_ID:
+        raise _no_such("proposal", proposal_id, f"There is no proposal {proposal_id} of your "
+                       "company.")
     query = (select(Proposal).join(Rfp, Rfp.id == Proposal.rfp_id)
              .where(Proposal.id == proposal_id, Rfp.company_id == company_id))
     if for_update:

@@ -40,7 +40,7 @@ def ensure_not_decided(rfp: Rfp, action: str) -> None:
         raise Conflict(
             f"The contractor already decided on RFP {rfp.id} (status {rfp.status.value}); "
             f"{action} is no longer possible. Use the RFP's messages to talk to the contractor.",
-            code="rfp_decided", data={"status": rfp.status.value})
+            code="rfp_decided", data={"rfpStatus": rfp.status.value})
 
 
 def ensure_open(rfp: Rfp, now: datetime, action: str) -> None:

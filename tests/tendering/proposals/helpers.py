@@ -37,6 +37,17 @@ class Bidder:
     def line_ids(self) -> list[int]:
         return [line.id for line in self.tender.lines]
 
+    def refresh(self, client: TestClient) -> None:
+        """A new token, after the clock moved past the old one's hour."""
+        self.token = get_token(client, self.setup, force_new=True)
+
+    def deadline_in(self, client: TestClient, clock: Any, seconds_before: int) -> None:
+        """Move the clock to ``seconds_before`` the project's deadline, with a fresh token."""
+        deadline = self.tender.project.deadline_date
+        assert deadline is not None
+        clock.set(deadline - timedelta(seconds=seconds_before))
+        self.refresh(client)
+
 
 def bidder(client: TestClient, factory: Factory, *, lines: int = 3,
            deadline_in: timedelta | None = timedelta(days=14)) -> Bidder:
