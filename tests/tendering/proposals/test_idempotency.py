@@ -25,6 +25,8 @@ def race(app, count: int, call) -> list:
             results[i] = call(client)
         except Exception as exc:  # reported below, not swallowed
             results[i] = exc
+        finally:
+            client.close()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for t in threads:
@@ -129,3 +131,20 @@ def test_concurrent_submissions_without_a_key_get_strictly_increasing_versions(
     assert [p.superseded_at is None for p in stored] == [False] * (count - 1) + [True]
     # Versions follow the order in which the RFP lock was granted, hence the insert order.
     assert [p.id for p in stored] == sorted(p.id for p in stored)
+
+
+def test_the_database_refuses_a_second_proposal_with_the_same_key(client, factory, runtime):
+    """The backstop behind the RFP lock: UNIQUE (rfp_id, idempotency_key) from migration 0012."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from bidbridge.models import Proposal
+
+    b = bidder(client, factory, lines=0)
+    first = submit(client, b, key="dup", totalAmount="1").json()
+    now = runtime.clock.now()
+    with pytest.raises(IntegrityError), runtime.sessions() as s, s.begin():
+        s.add(Proposal(rfp_id=b.rfp_id, version=first["version"] + 1, submitted_at=now,
+                       submitted_by_name="x", total_amount=1, currency="EUR", lines=[],
+                       content_sha256="0" * 64, updated_at=now, idempotency_key="dup"))
+    assert [p.idempotency_key for p in proposals_in_db(runtime, b.rfp_id)] == ["dup"]

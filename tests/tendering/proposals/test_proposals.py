@@ -254,3 +254,12 @@ def test_large_totals_add_up_exactly(client, factory):
     p = submit(client, b).json()
     assert p["totalAmount"] == "999999999999.99"
     assert sum(Decimal(x["totalPrice"]) for x in p["lines"]) == Decimal("999999999999.99")
+
+
+def test_a_json_body_carries_the_total_as_an_exact_number(client, factory):
+    b = bidder(client, factory, lines=0)
+    raw = '{"totalAmount": 1234.5, "message": "JSON body"}'
+    response = client.post(f"{BASE}/rfps/{b.rfp_id}/proposals", content=raw,
+                           headers={**b.headers, "Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert (response.json()["totalAmount"], response.json()["message"]) == ("1234.50", "JSON body")
