@@ -79,12 +79,23 @@ class BudgetSheet:
         return rows
 
 
+def _lines(session: Session, rfp: Rfp) -> list[BudgetLine]:
+    return list(session.scalars(
+        select(BudgetLine).where(BudgetLine.workpackage_id == rfp.workpackage_id)))
+
+
+def _entries(session: Session, rfp: Rfp) -> list[PriceEntry]:
+    return list(session.scalars(select(PriceEntry).where(PriceEntry.rfp_id == rfp.id)))
+
+
 def load_sheet(session: Session, rfp: Rfp) -> BudgetSheet:
-    lines = list(session.scalars(
-        select(BudgetLine).where(BudgetLine.workpackage_id == rfp.workpackage_id)
-        .order_by(BudgetLine.position, BudgetLine.id)))
-    entries = list(session.scalars(select(PriceEntry).where(PriceEntry.rfp_id == rfp.id)
-                                   .order_by(PriceEntry.position, PriceEntry.id)))
+    return build_sheet(rfp, _lines(session, rfp), _entries(session, rfp))
+
+
+def build_sheet(rfp: Rfp, lines: list[BudgetLine], entries: list[PriceEntry]) -> BudgetSheet:
+    """The sheet from rows already loaded (pricing reuses its own instead of querying again)."""
+    lines = sorted(lines, key=lambda line: (line.position, line.id))
+    entries = sorted(entries, key=lambda e: (e.position, e.id))
     by_line = {e.budget_line_id: e for e in entries if e.budget_line_id is not None}
     sheet = BudgetSheet(rfp=rfp, lines=[(line, by_line.get(line.id)) for line in lines],
                         extras=[e for e in entries if e.budget_line_id is None])
@@ -133,9 +144,8 @@ def price_budget_lines(session: Session, ctx: RequestContext, company_id: int, r
     rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
     now = ctx.now()
     ensure_open(rfp, now, "pricing")
-    lines = {line.id: line for line in session.scalars(
-        select(BudgetLine).where(BudgetLine.workpackage_id == rfp.workpackage_id))}
-    entries = list(session.scalars(select(PriceEntry).where(PriceEntry.rfp_id == rfp.id)))
+    lines = {line.id: line for line in _lines(session, rfp)}
+    entries = _entries(session, rfp)
     by_line = {e.budget_line_id: e for e in entries if e.budget_line_id is not None}
     extras = {e.id: e for e in entries if e.budget_line_id is None}
     problems = _Problems()
@@ -155,7 +165,7 @@ def price_budget_lines(session: Session, ctx: RequestContext, company_id: int, r
     problems.raise_if_any()
     position = max((e.position for e in extras.values()), default=-1)
     line_ids: list[int] = []
-    entry_ids: list[int] = []
+    extra_rows: list[PriceEntry] = []
     for change in changes:
         if change.budget_line_id is not None:
             entry = by_line.get(change.budget_line_id)
@@ -164,24 +174,27 @@ def price_budget_lines(session: Session, ctx: RequestContext, company_id: int, r
                     rfp_id=rfp.id, budget_line_id=change.budget_line_id, included=True,
                     position=lines[change.budget_line_id].position, updated_at=now)
                 session.add(entry)
+                entries.append(entry)
             line_ids.append(change.budget_line_id)
         elif change.price_entry_id is not None:
             entry = extras[change.price_entry_id]
+            extra_rows.append(entry)
         else:
             position += 1
             entry = PriceEntry(rfp_id=rfp.id, included=True, position=position, updated_at=now)
             session.add(entry)
+            entries.append(entry)
+            extra_rows.append(entry)
         _apply(entry, change.fields, now)
-        session.flush()
-        if change.budget_line_id is None:
-            entry_ids.append(entry.id)
+    session.flush()  # one flush for all items; it gives the new extra rows their ids
     touch_rfp(rfp, now)
     record_event(session, ctx, "budget_lines.priced", company_id=company_id, target_type="rfp",
                  target_id=rfp.id, target_label=rfp.workpackage.name,
                  data={"count": len(changes), "budgetLineIds": line_ids,
-                       "priceEntryIds": entry_ids})
+                       "priceEntryIds": [entry.id for entry in extra_rows]})
     session.flush()
-    return load_sheet(session, rfp)
+    # The rows are all in hand: build the answer from them rather than querying again.
+    return build_sheet(rfp, list(lines.values()), entries)
 
 
 def _check(change: PriceChange, lines: dict[int, BudgetLine], extras: dict[int, PriceEntry],

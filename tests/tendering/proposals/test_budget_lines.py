@@ -294,3 +294,15 @@ def test_ids_beyond_the_integer_range_are_simply_not_found(client, factory):
     b = bidder(client, factory, lines=1)
     response = get_lines(client, b, rfp_id=10**17)
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_a_total_on_a_zero_quantity_has_no_unit_price(client, factory):
+    b = bidder(client, factory, lines=1)
+    response = price(client, b, [{"description": "Stelpost", "quantity": "0", "unit": "post",
+                                  "totalPrice": "10"},
+                                 {"description": "Nul", "quantity": "0", "unit": "st",
+                                  "unitPrice": "99.99"}])
+    rows = response.json()["extraRows"]
+    assert [(r["unitPrice"], r["totalPrice"], r["pricedBy"]) for r in rows] == [
+        (None, "10.00", "totalPrice"), ("99.99", "0.00", "unitPrice")]
+    assert response.json()["totals"]["includedTotal"] == "10.00"
