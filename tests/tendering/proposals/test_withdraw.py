@@ -95,3 +95,25 @@ def test_another_companys_proposal_is_not_found(client, factory, runtime):
     assert "totalAmount" not in response.text
     assert proposals_in_db(runtime, theirs.rfp_id)[0].state == ProposalState.SUBMITTED
     assert withdraw(client, mine, 10**17).status_code == 404
+
+
+def test_every_scoping_loader_treats_ids_beyond_32_bits_as_not_found(factory, runtime):
+    import pytest
+
+    from bidbridge.errors import NotFound
+    from bidbridge.services import scoping
+
+    company_id = factory.company().company.id
+    huge = 2**31
+    loaders = [
+        lambda s: scoping.rfp_for_subcontractor(s, company_id, huge),
+        lambda s: scoping.rfp_for_contractor(s, company_id, huge),
+        lambda s: scoping.project_for_contractor(s, company_id, huge),
+        lambda s: scoping.workpackage_for_contractor(s, company_id, huge),
+        lambda s: scoping.proposal_for_subcontractor(s, company_id, huge),
+        lambda s: scoping.document_visible_to_subcontractor(s, company_id, huge),
+    ]
+    with runtime.sessions() as s:
+        for load in loaders:
+            with pytest.raises(NotFound):
+                load(s)
