@@ -12,7 +12,8 @@ from typing import Any
 
 import anyio.to_thread
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -257,6 +258,15 @@ def _run(
                                    headers={"Retry-After": "2"}, data={"retryAfter": 2})
         response = problem_response(error, request_id)
         status, code = error.status, error.code
+    except PoolTimeout:
+        # Every database connection of this process stayed busy for the pool timeout: answer
+        # at once rather than queue without bound; the change (if any) was rolled back.
+        log.warning("no database connection free for %s (request %s)", fn.name, request_id)
+        error = ServiceUnavailable("The platform is busy right now; nothing was changed. Retry "
+                                   "after the number of seconds in Retry-After.",
+                                   headers={"Retry-After": "1"}, data={"retryAfter": 1})
+        response = problem_response(error, request_id)
+        status, code = error.status, error.code
     except Exception:
         log.exception("unexpected error in %s (request %s)", fn.name, request_id)
         error = AppError("An unexpected error happened on our side; nothing was changed. Quote "
@@ -328,5 +338,5 @@ def _write_log(
     try:
         with runtime.sessions() as session, session.begin():
             session.add(row)
-    except (OperationalError, DBAPIError):
+    except SQLAlchemyError:  # the log row is best effort; the caller still gets its answer
         log.exception("could not write the request log row for %s", entry.path)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers, UploadFile
 from starlette.responses import Response
@@ -212,7 +212,7 @@ def store_refusal(runtime: Runtime, claim_: Claim, response: Response) -> None:
                 response_headers=_headers_to_store(response), response_body=bytes(response.body)))
     except IntegrityError:
         pass  # a concurrent call with this key stored its answer first; that one stands
-    except (OperationalError, DBAPIError):
+    except SQLAlchemyError:
         log.warning("could not store the refusal for an idempotency key; a retry runs again")
 
 
@@ -227,5 +227,5 @@ def purge_expired(runtime: Runtime) -> None:
         with runtime.sessions() as session, session.begin():
             session.execute(delete(IdempotencyKey).where(
                 IdempotencyKey.expires_at <= runtime.clock.now()))
-    except (OperationalError, DBAPIError):
+    except SQLAlchemyError:
         log.warning("could not purge expired idempotency keys; will try again later")
