@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -99,6 +100,18 @@ def demo(
     console.print(table)
     if summary.api_key:
         console.print(f"API key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]")
+    if summary.contractor_api_key:
+        console.print(f"Contractor API key for {summary.contractor_api_user} (shown once): "
+                      f"[bold]{summary.contractor_api_key}[/]")
+    tenders = Table(title="demo tendering: RFPs of " + ", ".join(summary.projects))
+    for column in ("RFP id", "project", "workpackage", "subcontractor", "deadline"):
+        tenders.add_column(column)
+    for rfp in summary.rfps:
+        when = datetime.fromtimestamp(rfp.deadline, UTC).strftime("%Y-%m-%d") if rfp.deadline \
+            else "—"
+        tenders.add_row(str(rfp.id), rfp.project, rfp.workpackage, rfp.subcontractor,
+                        when + (" (passed)" if rfp.deadline_passed else ""))
+    console.print(tenders)
 
 
 def _support_ctx(runtime: Runtime, session: object, as_email: str | None) -> RequestContext:

@@ -77,7 +77,7 @@ def test_comparison_without_proposals_and_isolation(factory, client):
     other = contractor(factory, client)
     wp, _, rfps = _priced_workpackage(factory, gc, 1)
     body = gc.get(f"/workpackages/{wp['id']}/proposals").json()
-    assert [b["proposal"] for b in body["bidders"]] == [None]
+    assert [(b["rfpId"], b["proposal"]) for b in body["bidders"]] == [(rfps[0]["id"], None)]
     assert all(row["prices"] == [] and row["lowest"] is None for row in body["lines"])
     assert body["lowestTotal"] is None
     assert_not_found(other.get(f"/workpackages/{wp['id']}/proposals"), "workpackage")
