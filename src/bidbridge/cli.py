@@ -297,3 +297,7 @@ def _company_action(company_ref: str, as_email: str, api_user: str | None,
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
