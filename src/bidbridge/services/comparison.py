@@ -89,7 +89,8 @@ def _priced(item: dict[str, Any], quantity: Decimal | None) -> tuple[Decimal | N
             money(total) if total is not None else None)
 
 
-def _latest(session: Session, rfp_ids: list[int]) -> dict[int, Proposal]:
+def latest_proposals(session: Session, rfp_ids: list[int]) -> dict[int, Proposal]:
+    """The newest version per RFP, whatever its state."""
     if not rfp_ids:
         return {}
     newest = (select(Proposal.rfp_id, func.max(Proposal.version).label("v"))
@@ -111,7 +112,7 @@ def compare(session: Session, wp: Workpackage) -> Comparison:
         BudgetLine.workpackage_id == wp.id, BudgetLine.deleted_at.is_(None))
         .order_by(BudgetLine.position, BudgetLine.id)))
     rfps = list(session.scalars(select(Rfp).where(Rfp.workpackage_id == wp.id).order_by(Rfp.id)))
-    latest = _latest(session, [r.id for r in rfps])
+    latest = latest_proposals(session, [r.id for r in rfps])
     rows = {line.id: Row(line) for line in lines}
     columns = []
     for rfp in rfps:

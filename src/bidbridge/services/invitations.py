@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import Conflict, NotFound
@@ -89,9 +90,15 @@ def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id
               contractor_company_id=contractor_id,
               invited_contact_id=contact.id if contact else None, status=RfpStatus.UNKNOWN,
               status_shared=False, invited_at=now, created_at=now, updated_at=now)
-    session.add(rfp)
+    try:
+        # A concurrent invitation of the same company may win the unique key: answer 409.
+        with session.begin_nested():
+            session.add(rfp)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{company.name} is already invited to workpackage {wp.id}.",
+                       code="already_invited", data={"companyId": company.id}) from exc
     touch_project(wp.project, now)
-    session.flush()
     data = {"rfpId": rfp.id, "workpackageId": wp.id, "projectId": wp.project_id,
             "contractorCompanyId": contractor_id, "subcontractorCompanyId": company.id,
             "companyCreated": company_created}

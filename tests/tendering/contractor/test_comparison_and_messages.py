@@ -70,6 +70,11 @@ def test_comparison_line_by_line_with_exact_money(factory, client):
                                   "quantity": "1.000", "unit": "ps", "unitPrice": "0.20",
                                   "total": "0.20", "included": True}]
     assert (body["lowestTotal"], body["lowestTotalRfpIds"]) == ("126.67", [b["id"]])
+    listed = {r["id"]: r["latestProposal"] for r in
+              gc.post("/rfps", {"workpackageId": str(wp["id"])}).json()["rfps"]}
+    assert (listed[b["id"]]["version"], listed[b["id"]]["totalAmount"],
+            listed[b["id"]]["state"]) == (2, "126.67", "submitted")
+    assert listed[c["id"]]["state"] == "withdrawn"
 
 
 def test_comparison_without_proposals_and_isolation(factory, client):

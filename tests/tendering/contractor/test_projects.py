@@ -70,7 +70,7 @@ def test_add_project_needs_a_name_and_defaults_status(factory, client):
     ("classificationSystems", "STABUX"), ("classificationSystems", "STABU,"),
     ("classificationSystems", "STABU;RAW"), ("buildingSectors", "Bouw,Ruimtevaart"),
     ("buildingSectors", "Offshore"), ("zip", "35 44\n"), ("name", "a\nb"),
-    ("calcNumber", "x" * 65),
+    ("calcNumber", "x" * 65), ("client", " leading space"), ("name", "   "),
 ])
 def test_add_project_refuses_values_that_loose_patterns_would_accept(factory, client, field,
                                                                       value):

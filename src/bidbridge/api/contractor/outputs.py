@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from bidbridge.api.declare import ApiModel, Param
 from bidbridge.clock import unix
-from bidbridge.models import Document, Rfp, Workpackage
+from bidbridge.models import Document, Proposal, Rfp, Workpackage
+from bidbridge.services.comparison import latest_proposals
 from bidbridge.services.documents import current_version
 from bidbridge.services.projects import WorkpackageCounts
 
@@ -75,6 +76,14 @@ class CompanyRef(ApiModel):
     name: str
 
 
+class ProposalSummary(ApiModel):
+    id: int
+    version: int
+    state: str = Field(description="submitted or withdrawn")
+    total_amount: str = Field(description="EUR, 2 decimals.")
+    submitted_at: int
+
+
 class RfpOut(ApiModel):
     id: int
     project_id: int
@@ -90,9 +99,17 @@ class RfpOut(ApiModel):
     forwarded_from_rfp_id: int | None
     invited_at: int
     updated_at: int = Field(description="Moves when anything under the RFP changes.")
+    latest_proposal: ProposalSummary | None = Field(
+        description="The subcontractor's newest proposal version; getProposals compares them.")
 
 
-def rfp_out(rfp: Rfp) -> dict[str, Any]:
+def rfps_out(session: Session, rfps: list[Rfp]) -> list[RfpOut]:
+    """RFPs with their newest proposal version, in one extra query."""
+    latest = latest_proposals(session, [r.id for r in rfps])
+    return [RfpOut.model_validate(rfp_out(r, latest.get(r.id))) for r in rfps]
+
+
+def rfp_out(rfp: Rfp, latest: Proposal | None = None) -> dict[str, Any]:
     return {"id": rfp.id, "project_id": rfp.project_id, "workpackage_id": rfp.workpackage_id,
             "company": {"id": rfp.company.id, "name": rfp.company.name},
             "invited_contact_id": rfp.invited_contact_id, "status": rfp.status.value,
@@ -101,4 +118,8 @@ def rfp_out(rfp: Rfp) -> dict[str, Any]:
             "response_note": rfp.response_note, "responded_at": opt_unix(rfp.responded_at),
             "forwarded_to_company_id": rfp.forwarded_to_company_id,
             "forwarded_from_rfp_id": rfp.forwarded_from_rfp_id,
-            "invited_at": unix(rfp.invited_at), "updated_at": unix(rfp.updated_at)}
+            "invited_at": unix(rfp.invited_at), "updated_at": unix(rfp.updated_at),
+            "latest_proposal": None if latest is None else {
+                "id": latest.id, "version": latest.version, "state": latest.state.value,
+                "total_amount": format(latest.total_amount, "f"),
+                "submitted_at": unix(latest.submitted_at)}}

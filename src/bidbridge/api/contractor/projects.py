@@ -30,8 +30,13 @@ from bidbridge.services import projects, scoping
 from bidbridge.services.projects import PROJECT_FIELDS, PROJECT_STATUSES
 
 API: Api = "contractor"
-# One line of printable text (no control characters), 1 to n characters.
-LINE = r"^([^\x00-\x1f\x7f]{1,%d})$"
+
+
+def line_pattern(size: int) -> str:
+    """One line of text, 1 to ``size`` characters: no control characters, no leading space."""
+    return r"^([^\x00-\x20\x7f][^\x00-\x1f\x7f]{0," + str(size - 1) + "})$"
+
+
 DATE = r"^([0-9]{10})$"  # 10-digit unix seconds, as the modelled platform's dates
 HOUR = r"^([1-9]|1[0-9]|2[0-3])$"
 PHASE_PATTERN = "^" + alternation([str(p.id) for p in PHASES]) + "$"
@@ -45,7 +50,7 @@ def comma_list_pattern(values: tuple[str, ...]) -> str:
 
 
 def _text(name: str, description: str, size: int, example: str | None = None) -> Param:
-    return Param(name, "query", description, pattern=LINE % size, max_length=size,
+    return Param(name, "query", description, pattern=line_pattern(size), max_length=size,
                  expected=f"text on one line, 1 to {size} characters", example=example)
 
 
@@ -57,7 +62,7 @@ def _date(name: str, description: str, example: int | None = None) -> Param:
 
 def project_params(*, name_required: bool) -> list[Param]:
     return [
-        Param("name", "query", "The project's name.", pattern=LINE % 200, max_length=200,
+        Param("name", "query", "The project's name.", pattern=line_pattern(200), max_length=200,
               required=name_required, expected="text on one line, 1 to 200 characters",
               example="Nieuwbouw Kantoor Leidsche Rijn"),
         Param("phaseId", "query", "The phase: " + ", ".join(f"{p.id} = {p.name} ({p.description})"

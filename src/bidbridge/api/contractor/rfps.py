@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bidbridge.api.call import Call
 from bidbridge.api.contractor import paging
-from bidbridge.api.contractor.outputs import ID_PATTERN, RfpOut, id_param, rfp_out
-from bidbridge.api.contractor.projects import LINE
+from bidbridge.api.contractor.outputs import ID_PATTERN, RfpOut, id_param, rfp_out, rfps_out
+from bidbridge.api.contractor.projects import line_pattern
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
@@ -69,11 +69,11 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
                    pattern=ID_PATTERN, type="integer", expected="a subcontractor company id",
                    example=1),
              Param("companyName", "query", "The name of a company to invite by e-mail.",
-                   pattern=LINE % 200, max_length=200,
+                   pattern=line_pattern(200), max_length=200,
                    expected="text on one line, 1 to 200 characters"),
              Param("contactEmail", "query", "The e-mail address of the person to invite.",
                    pattern=EMAIL_PATTERN, max_length=254, expected="an e-mail address"),
-             Param("contactName", "query", "The person's name.", pattern=LINE % 200,
+             Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
                    max_length=200, expected="text on one line, 1 to 200 characters"),
          ], response=InvitationOut,
          errors=["not_found", "already_invited", "not_a_subcontractor"])(_invite)
@@ -104,7 +104,7 @@ def _get_rfps(call: Call) -> RfpListOut:
     rows = list(session.scalars(query.order_by(Rfp.updated_at, Rfp.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return RfpListOut(rfps=[RfpOut.model_validate(rfp_out(r)) for r in rows],
+    return RfpListOut(rfps=rfps_out(session, rows),
                       next_cursor=paging.encode(rows[-1].updated_at, rows[-1].id)
                       if more else None)
 
@@ -155,7 +155,7 @@ def _set_status(call: Call) -> StatusOut:
     status = RfpStatus(call["status"]) if call["status"] else None
     result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
                                    shared=call["shared"], award_others=bool(call["awardOthers"]))
-    return StatusOut(rfp=RfpOut.model_validate(rfp_out(rfp)), changed=result.changed,
+    return StatusOut(rfp=rfps_out(call.session, [rfp])[0], changed=result.changed,
                      not_awarded=[_sibling(r) for r in result.not_awarded],
                      offers=[_sibling(r) for r in result.offers])
 

@@ -17,7 +17,7 @@ from bidbridge.api.contractor.outputs import (
     id_param,
     workpackage_out,
 )
-from bidbridge.api.contractor.projects import DATE, LINE, PROJECT_ID
+from bidbridge.api.contractor.projects import DATE, PROJECT_ID, line_pattern
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
@@ -48,7 +48,7 @@ function(api=API, name="addWorkpackage", path="/projects/{projectId}/workpackage
              Param("code", "query", "Your code for the workpackage, e.g. a STABU chapter.",
                    pattern=r"^([A-Za-z0-9][A-Za-z0-9._/ -]{0,63})$", max_length=64,
                    expected="letters, digits and . _ / - or spaces, up to 64", example="22"),
-             Param("name", "query", "The workpackage's name.", pattern=LINE % 200,
+             Param("name", "query", "The workpackage's name.", pattern=line_pattern(200),
                    max_length=200, required=True, expected="text on one line, 1 to 200 characters",
                    example="Metselwerk"),
              Param("description", "query", "The external description subcontractors see.",
