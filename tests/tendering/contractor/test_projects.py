@@ -195,6 +195,8 @@ def test_get_phases(factory, client):
         {"id": 2, "name": "Inkoop", "description": "purchasing"},
         {"id": 3, "name": "Uitvoering", "description": "execution"},
     ]
+    sectors = [s["name"] for s in gc.get("/reference/building-sectors").json()]
+    assert sectors[-1] == "Offshore Maritiem" and len(sectors) == 8
 
 
 def test_subcontractor_token_cannot_use_the_contractor_api(factory, client):

@@ -7,7 +7,7 @@ register_token_function("contractor")
 register_account_functions("contractor")
 register_audit_function("contractor")
 
-# Tendering functions: importing a module registers its functions.
+# Tendering functions (issue #3): importing a module registers its functions.
 from bidbridge.api.contractor import (  # noqa: E402, F401
     comparison,
     messages,
@@ -15,3 +15,6 @@ from bidbridge.api.contractor import (  # noqa: E402, F401
     rfps,
     workpackages,
 )
+from bidbridge.api.reference_functions import register_reference_functions  # noqa: E402
+
+register_reference_functions("contractor")

@@ -1,11 +1,11 @@
-"""addProject, getProjects, getProject, updateProject and getPhases (contractor API)."""
+"""addProject, getProjects, getProject and updateProject (contractor API)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 from sqlalchemy import select
 
 from bidbridge.api.call import Call
@@ -265,18 +265,3 @@ def _get_project(call: Call) -> ProjectDetailOut:
 function(api=API, name="getProject", path="/projects/{projectId}", tag="Projects",
          summary="One project with its workpackages and its documents.",
          params=[PROJECT_ID], response=ProjectDetailOut, errors=["not_found"])(_get_project)
-
-
-class PhaseOut(ApiModel):
-    id: int
-    name: str
-    description: str
-
-
-def _get_phases(call: Call) -> list[PhaseOut]:
-    return [PhaseOut(id=p.id, name=p.name, description=p.description) for p in PHASES]
-
-
-function(api=API, name="getPhases", path="/reference/phases", tag="Reference",
-         summary="The project phases (phaseId).",
-         response=TypeAdapter(list[PhaseOut]))(_get_phases)
