@@ -139,12 +139,16 @@ def test_add_document_versions_and_touches_rfps(factory, client, clock, runtime)
     assert all(runtime.storage.exists(v.storage_key) for v in versions)
     rfp = gc.post("/rfps", {"workpackageId": wp_id}).json()["rfps"][0]
     assert rfp["updatedAt"] == int(clock.now().timestamp())
-    # Any file type is accepted for tender documents (drawings come in many formats).
+    # Any file type is accepted for tender documents (drawings come in many formats); a
+    # project-level document touches every RFP of the project.
+    clock.advance(10)
     dwg = gc.post(f"/projects/{project_id}/documents",
                   files={"file": ("plattegrond.dwg", b"AC1032 drawing", "image/vnd.dwg")})
     assert dwg.status_code == 201 and dwg.json()["projectId"] == project_id
     names = [d["name"] for d in gc.get(f"/projects/{project_id}").json()["documents"]]
     assert names == ["plattegrond.dwg"]
+    rfp = gc.post("/rfps", {"projectId": project_id}).json()["rfps"][0]
+    assert rfp["updatedAt"] == int(clock.now().timestamp())
     assert [e.event for e in factory.events(gc.company_id) if e.event.startswith("document.")] \
         == ["document.added", "document.versioned", "document.added"]
 
