@@ -138,15 +138,16 @@ def _fill(column: Column, proposal: Proposal, rows: dict[int, Row]) -> None:
         included = bool(_pick(item, "included") if "included" in item else True)
         if line_id is not None and int(line_id) in rows:
             row = rows[int(line_id)]
-            quantity = _decimal(_pick(item, "quantity")) or row.line.quantity
-            unit, total = _priced(item, quantity)
+            given = _decimal(_pick(item, "quantity"))
+            unit, total = _priced(item, row.line.quantity if given is None else given)
             row.cells[column.rfp.id] = Cell(unit, total, included)
             if included and total is not None:
                 lines_total += total
         elif line_id is None:
-            quantity = _decimal(_pick(item, "quantity"))
-            unit, total = _priced(item, quantity)
-            column.extra_rows.append(ExtraRow(str(_pick(item, "description") or ""), quantity,
+            extra_quantity = _decimal(_pick(item, "quantity"))
+            unit, total = _priced(item, extra_quantity)
+            column.extra_rows.append(ExtraRow(str(_pick(item, "description") or ""),
+                                              extra_quantity,
                                               _pick(item, "unit"), unit, total, included))
             if included and total is not None:
                 extras_total += total
