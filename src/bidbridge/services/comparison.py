@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bidbridge.models import BudgetLine, Company, Proposal, ProposalState, Rfp, Workpackage
 
 CENT = Decimal("0.01")
+UNIT_QUANTUM = Decimal("0.0001")
 
 
 def money(value: Decimal) -> Decimal:
@@ -84,9 +85,9 @@ def _priced(item: dict[str, Any], quantity: Decimal | None) -> tuple[Decimal | N
     if total is None and unit is not None and quantity is not None:
         total = money(unit * quantity)
     if unit is None and total is not None and quantity:
-        unit = money(total / quantity)
-    return (money(unit) if unit is not None else None,
-            money(total) if total is not None else None)
+        # Derived unit prices carry four decimals, as the proposal snapshot writes them.
+        unit = (total / quantity).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_UP)
+    return unit, money(total) if total is not None else None
 
 
 def latest_proposals(session: Session, rfp_ids: list[int]) -> dict[int, Proposal]:

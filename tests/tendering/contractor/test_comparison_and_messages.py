@@ -58,7 +58,8 @@ def test_comparison_line_by_line_with_exact_money(factory, client):
     cells = {p["rfpId"]: p for p in rows[l1]["prices"]}
     assert cells[a["id"]] == {"rfpId": a["id"], "unitPrice": "10.10", "total": "126.25",
                               "included": True, "lowest": True}
-    assert cells[b["id"]]["unitPrice"] == "10.10" and cells[b["id"]]["lowest"] is True
+    # B priced by total: the unit price is derived, with four decimals (126.25 / 12.5).
+    assert cells[b["id"]]["unitPrice"] == "10.1000" and cells[b["id"]]["lowest"] is True
     # Ties are all named; a withdrawn proposal does not take part.
     assert rows[l1]["lowest"] == "126.25" and rows[l1]["lowestRfpIds"] == [a["id"], b["id"]]
     assert rows[l2]["lowest"] == "0.30" and rows[l2]["lowestRfpIds"] == [a["id"]]
@@ -67,7 +68,7 @@ def test_comparison_line_by_line_with_exact_money(factory, client):
         {a["id"]: ("7.00", False), b["id"]: ("0.07", True)}
     assert rows[l3]["lowestRfpIds"] == [b["id"]]
     assert body["extraRows"] == [{"rfpId": a["id"], "description": "Steigerwerk",
-                                  "quantity": "1.000", "unit": "ps", "unitPrice": "0.20",
+                                  "quantity": "1.000", "unit": "ps", "unitPrice": "0.2000",
                                   "total": "0.20", "included": True}]
     assert (body["lowestTotal"], body["lowestTotalRfpIds"]) == ("126.67", [b["id"]])
     listed = {r["id"]: r["latestProposal"] for r in

@@ -19,6 +19,15 @@ def _m(value: Decimal | None) -> str | None:
     return None if value is None else format(comparison.money(value), "f")
 
 
+def _unit(value: Decimal | None) -> str | None:
+    """A unit price as given (at least two decimals); derived ones carry four."""
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    return format(value if isinstance(exponent, int) and exponent < -2 else
+                  comparison.money(value), "f")
+
+
 def _q(value: Decimal | None) -> str | None:
     return None if value is None else format(value.quantize(Decimal("0.001")), "f")
 
@@ -46,7 +55,8 @@ class BidderOut(ApiModel):
 
 class PriceOut(ApiModel):
     rfp_id: int
-    unit_price: str | None
+    unit_price: str | None = Field(description="As given (2 decimals), or derived from the "
+                                               "total (4 decimals).")
     total: str | None = Field(description="The line's amount: the given total, else unit price "
                                           "× quantity, rounded half up to cents.")
     included: bool
@@ -101,12 +111,12 @@ def _get_proposals(call: Call) -> ComparisonOut:
             lines_total=_m(col.lines_total) if p else None,
             extras_total=_m(col.extras_total) if p else None))
         extras += [ExtraOut(rfp_id=col.rfp.id, description=e.description, quantity=_q(e.quantity),
-                            unit=e.unit, unit_price=_m(e.unit_price), total=_m(e.total),
+                            unit=e.unit, unit_price=_unit(e.unit_price), total=_m(e.total),
                             included=e.included) for e in col.extra_rows]
     lines = [LineOut(
         budget_line_id=row.line.id, code=row.line.code, description=row.line.description,
         quantity=_q(row.line.quantity) or "0.000", unit=row.line.unit,
-        prices=[PriceOut(rfp_id=rfp_id, unit_price=_m(c.unit_price), total=_m(c.total),
+        prices=[PriceOut(rfp_id=rfp_id, unit_price=_unit(c.unit_price), total=_m(c.total),
                          included=c.included, lowest=rfp_id in row.lowest_rfp_ids)
                 for rfp_id, c in row.cells.items()],
         lowest=_m(row.lowest), lowest_rfp_ids=row.lowest_rfp_ids) for row in result.rows]
