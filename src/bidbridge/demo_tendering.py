@@ -5,6 +5,7 @@ Idempotent: every object is looked up by its natural key first, so a second run 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import timedelta
@@ -108,9 +109,16 @@ def _workpackage(session: Session, ctx: RequestContext, project: Project, plan: 
 def _pdf(session: Session, ctx: RequestContext, runtime: Runtime, project: Project,
          wp: Workpackage | None, name: str, lines: list[str]) -> None:
     scope = (Document.workpackage_id == wp.id) if wp else (Document.project_id == project.id)
-    if session.scalar(select(Document.id).where(scope, Document.name == name)) is not None:
-        return
     data = one_page_pdf(name.removesuffix(".pdf"), lines)
+    existing = session.scalar(select(Document).where(scope, Document.name == name))
+    if existing is not None:
+        # The PDF is deterministic and storage content-addressed: bytes missing from this data
+        # directory (a fresh var/ over an old database) are restored under the same key.
+        version = documents.current_version(session, existing)
+        if (not runtime.storage.exists(version.storage_key)
+                and hashlib.sha256(data).hexdigest() == version.sha256):
+            runtime.storage.save(io.BytesIO(data))
+        return
     add_tender_document(session, ctx, runtime.storage,
                         documents.Upload(name, "application/pdf", io.BytesIO(data)),
                         project=project, workpackage=wp, replaces_id=None,
