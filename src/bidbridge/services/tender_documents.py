@@ -10,11 +10,12 @@ from bidbridge.models import Document, Project, Workpackage
 from bidbridge.services import documents
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage, touch_project, touch_rfps
+from bidbridge.services.scoping import MAX_ID
 from bidbridge.storage import Storage
 
 
 def _document_of_project(session: Session, project: Project, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
+    doc = session.get(Document, document_id) if document_id <= MAX_ID else None
     wp_ids = set(session.scalars(select(Workpackage.id)
                                  .where(Workpackage.project_id == project.id)))
     if (doc is None or doc.company_id != project.company_id or doc.deleted_at is not None

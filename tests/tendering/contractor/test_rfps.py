@@ -82,6 +82,7 @@ def test_invite_errors_change_nothing(factory, client, runtime):
     # A contractor company is not a subcontractor: not found.
     assert_not_found(gc.post(path, {"companyId": other_gc.company_id}), "company")
     assert_not_found(gc.post(path, {"companyId": 999999999}), "company")
+    assert_not_found(gc.post(path, {"companyId": 10**17}), "company")  # beyond the id column
     taken = gc.post(path, {"companyName": "x", "contactEmail": other_gc.setup.admin.email})
     assert taken.status_code == 409 and taken.json()["code"] == "not_a_subcontractor"
     # Another contractor's workpackage does not exist for us.

@@ -170,6 +170,8 @@ def test_add_document_errors(factory, client, runtime):
     assert_not_found(gc.post(f"/projects/{mine['id']}/documents",
                              {"replacesDocumentId": str(their_doc["id"])}, files={"file": pdf}),
                      "document")
+    assert_not_found(gc.post(f"/projects/{mine['id']}/documents",
+                             {"replacesDocumentId": str(10**17)}, files={"file": pdf}), "document")
     no_file = gc.post(f"/projects/{mine['id']}/documents", {"workpackageId": "1"})
     assert no_file.status_code == 422
     assert "file" in [e["parameter"] for e in no_file.json()["errors"]]
