@@ -19,7 +19,7 @@ from bidbridge.services.rfps import (
     status_after_response,
 )
 from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
-from bidbridge.services.tender_rules import ensure_before_deadline, ensure_not_decided
+from bidbridge.services.tender_rules import ensure_before_deadline
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,6 @@ def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: 
                        data={"forwardedTo": rfp.forwarded_to_company_id,
                              "forwardedAt": unix(rfp.forwarded_at) if rfp.forwarded_at else None})
     ensure_before_deadline(rfp, now, "forwarding")
-    ensure_not_decided(rfp, "forwarding")
     ensure_no_standing_proposal(session, rfp, "forwarding")
     partner = _partner(session, company_id, partner_id)
     already = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == rfp.workpackage_id,

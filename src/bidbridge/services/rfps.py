@@ -24,14 +24,15 @@ from bidbridge.models import (
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
-from bidbridge.services.tender_rules import ensure_not_decided, ensure_open
+from bidbridge.services.tender_rules import ensure_open
 
 RESPONSE_STATUS = {
     RfpResponse.CALCULATE: RfpStatus.CALCULATING,
     RfpResponse.PENDING: RfpStatus.PENDING,
     RfpResponse.DECLINE: RfpStatus.NOT_CALCULATING,
 }
-# A proposal is in, or the contractor has judged it: a response is recorded but the status stays.
+# A proposal is in, or the contractor has judged or decided: a response is recorded, the status
+# stays.
 BEYOND_RESPONSE = frozenset({RfpStatus.PROPOSAL, RfpStatus.WITHIN_BUDGET, RfpStatus.AWARDED,
                              RfpStatus.NOT_AWARDED})
 
@@ -73,8 +74,9 @@ def respond_to_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_i
     """Record the answer, move the contractor's status (never backwards), touch the RFP."""
     rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
     now = ctx.now()
+    # Not refused after an award: a refusal would reveal a status the contractor may keep
+    # internal. The response is recorded; the award stands (see BEYOND_RESPONSE).
     ensure_open(rfp, now, "responding")
-    ensure_not_decided(rfp, "responding")
     if response is RfpResponse.DECLINE:
         ensure_no_standing_proposal(session, rfp, "declining")
     before = rfp.status

@@ -116,11 +116,11 @@ class ResponseResult(ApiModel):
     summary="Answer an RFP: calculate, pending or decline, with an optional note.",
     description=(
         "Moves the contractor's status: calculate → Calculating, pending → Pending, decline → "
-        "Not calculating. A status beyond that (Proposal, Within budget) stays as it is; "
-        "Proposal to follow stays on calculate. After an award (Awarded, Not awarded) the "
-        "response is refused (rfp_decided); declining while a proposal of yours stands is "
-        "refused (proposal_submitted): withdraw it first. Refused at and after the deadline "
-        "and after forwarding. Answering again replaces the earlier response."),
+        "Not calculating, never backwards: a status beyond that (Proposal, Within budget, "
+        "Awarded, Not awarded) stays as it is and only the response is recorded; Proposal to "
+        "follow stays on calculate. Declining while a proposal of yours stands is refused "
+        "(proposal_submitted): withdraw it first. Refused at and after the deadline and after "
+        "forwarding. Answering again replaces the earlier response."),
     params=[
         RFP_ID,
         Param("response", "query", "calculate, pending or decline.", pattern=RESPONSE_PATTERN,
@@ -130,8 +130,7 @@ class ResponseResult(ApiModel):
               example="Expect our price by Friday."),
     ],
     response=ResponseResult,
-    errors=["not_found", "deadline_passed", "rfp_forwarded", "rfp_decided",
-            "proposal_submitted"],
+    errors=["not_found", "deadline_passed", "rfp_forwarded", "proposal_submitted"],
     idempotent_writes=True,
 )
 def respond_to_rfp(call: Call) -> ResponseResult:
@@ -160,7 +159,7 @@ class ForwardResult(ApiModel):
         "The partner gets its own RFP for the same workpackage (status Unknown) and sees your "
         "company's name and message on it. Your RFP becomes Not calculating with the response "
         "decline; you can still read it, but no longer respond, message or forward. Refused "
-        "at and after the deadline, after an award, and while a proposal of yours stands."),
+        "at and after the deadline, and while a proposal of yours stands."),
     params=[
         RFP_ID,
         Param("partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
@@ -172,7 +171,7 @@ class ForwardResult(ApiModel):
     ],
     response=ForwardResult,
     errors=["not_found", "already_forwarded", "partner_already_invited", "deadline_passed",
-            "rfp_decided", "proposal_submitted"],
+            "proposal_submitted"],
     idempotent_writes=True,
 )
 def forward_rfp(call: Call) -> ForwardResult:
