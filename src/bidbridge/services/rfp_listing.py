@@ -87,9 +87,8 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
     return RfpPage(rows=rows, next_position=next_position)
 
 
-def _filtered(company_id: int, filters: RfpFilter) -> Select[tuple[Rfp, str, datetime | None,
-                                                                  str | None, str,
-                                                                  datetime | None, str]]:
+def _filtered(company_id: int, filters: RfpFilter
+              ) -> Select[Rfp, str, datetime | None, str | None, str, datetime | None, str]:
     query = (
         select(Rfp, Project.name, Project.deadline_date, Workpackage.code, Workpackage.name,
                Workpackage.deadline, Company.name)

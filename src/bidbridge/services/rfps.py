@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import Conflict
@@ -147,7 +147,7 @@ def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
                      forwarded_from_company=source.company if source is not None else None)
 
 
-def tender_documents_of(rfp: Rfp) -> object:
+def tender_documents_of(rfp: Rfp) -> ColumnElement[bool]:
     """The condition selecting an RFP's tender documents: its workpackage's and its project's
     (project-wide ones have no workpackage)."""
     return or_(Document.workpackage_id == rfp.workpackage_id,
