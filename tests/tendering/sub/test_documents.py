@@ -129,13 +129,17 @@ def test_etag_gives_304(factory, client):
     assert other.status_code == 200 and other.content == content
 
 
-def test_head_sends_headers_only(factory, client):
+def test_head_sends_headers_only(factory, client, runtime):
     sub, _, doc, content = _big_document(factory, client)
     response = sub.client.head(f"/rest/subcontractor/v1/documents/{doc.id}",
                                headers={"X-Auth-Token": sub.token})
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-length"] == str(len(content))
     assert response.headers["etag"] == f'"{hashlib.sha256(content).hexdigest()}"'
+    with runtime.sessions() as s:
+        row = s.scalar(select(ApiRequest).where(
+            ApiRequest.request_id == response.headers["x-request-id"]))
+    assert row is not None and (row.method, row.function) == ("HEAD", "getDocument")
 
 
 def test_superseded_versions_stay_downloadable(factory, client, clock):
