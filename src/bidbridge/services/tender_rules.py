@@ -7,8 +7,10 @@ from datetime import datetime
 
 from bidbridge.clock import unix
 from bidbridge.errors import Conflict
-from bidbridge.models import Rfp
+from bidbridge.models import Rfp, RfpStatus
 from bidbridge.services.scoping import effective_deadline
+
+DECIDED = frozenset({RfpStatus.AWARDED, RfpStatus.NOT_AWARDED})
 
 
 def ensure_before_deadline(rfp: Rfp, now: datetime, action: str) -> None:
@@ -30,6 +32,15 @@ def ensure_not_forwarded(rfp: Rfp, action: str) -> None:
             "for your company. The partner answers the contractor on its own RFP.",
             code="rfp_forwarded", data={"forwardedAt": unix(rfp.forwarded_at)
                                         if rfp.forwarded_at else None})
+
+
+def ensure_not_decided(rfp: Rfp, action: str) -> None:
+    """After the award the contractor's choice stands; new or withdrawn offers would confuse it."""
+    if rfp.status in DECIDED:
+        raise Conflict(
+            f"The contractor already decided on RFP {rfp.id} (status {rfp.status.value}); "
+            f"{action} is no longer possible. Use the RFP's messages to talk to the contractor.",
+            code="rfp_decided", data={"rfpStatus": rfp.status.value})
 
 
 def ensure_open(rfp: Rfp, now: datetime, action: str) -> None:
