@@ -1,7 +1,7 @@
 """rfps.forward_message: what the forwarding subcontractor wrote to its partner
 
 Revision ID: 0011
-Revises: 0002
+Revises: 0012
 Create Date: 2026-11-27 23:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0002"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
