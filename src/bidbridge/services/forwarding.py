@@ -18,7 +18,7 @@ from bidbridge.services.rfps import (
     record_status_change,
     status_after_response,
 )
-from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import MAX_ID, rfp_for_subcontractor, touch_rfp
 from bidbridge.services.tender_rules import ensure_before_deadline
 
 
@@ -36,7 +36,7 @@ def _partner_problem(message: str, problem: str) -> InvalidParameters:
 
 
 def _partner(session: Session, company_id: int, partner_id: int) -> Company:
-    partner = session.get(Company, partner_id)
+    partner = session.get(Company, partner_id) if partner_id <= MAX_ID else None
     if partner is None:
         raise NotFound(f"There is no company {partner_id}. partnerCompanyId must be the id of an "
                        "existing subcontractor company.", code="not_found",

@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 from bidbridge.errors import NotFound
 from bidbridge.models import Document, DocumentVersion
 from bidbridge.services.rfps import tender_documents_of
-from bidbridge.services.scoping import document_visible_to_subcontractor, rfp_for_subcontractor
+from bidbridge.services.scoping import (
+    MAX_ID,
+    document_visible_to_subcontractor,
+    rfp_for_subcontractor,
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,9 @@ def version_to_download(session: Session, company_id: int, document_id: int,
     company may see."""
     doc = document_visible_to_subcontractor(session, company_id, document_id)
     wanted = version if version is not None else doc.current_version
-    row = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
-                                                       DocumentVersion.version == wanted))
+    row = None if wanted > MAX_ID else session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
+                                      DocumentVersion.version == wanted))
     if row is None:
         raise NotFound(f"Document {doc.id} has no version {wanted}; its versions are 1 to "
                        f"{doc.current_version}.", code="not_found",

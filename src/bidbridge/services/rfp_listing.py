@@ -23,6 +23,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services.scoping import MAX_ID
 
 NO_RESPONSE = "none"
 
@@ -112,8 +113,9 @@ def _filtered(company_id: int, filters: RfpFilter
 
 def _ensure_known_project(session: Session, company_id: int, project_id: int) -> None:
     """A project the company has no RFP in does not exist for it: 404, as for any other id."""
-    known = session.scalar(select(Rfp.id).where(Rfp.company_id == company_id,
-                                                Rfp.project_id == project_id).limit(1))
+    # Ids past the 32-bit columns cannot exist (and PostgreSQL would refuse to compare them).
+    known = None if project_id > MAX_ID else session.scalar(
+        select(Rfp.id).where(Rfp.company_id == company_id, Rfp.project_id == project_id).limit(1))
     if known is None:
         raise NotFound(f"There is no project {project_id} among your RFPs. Leave projectId out "
                        "to list all of them.", code="not_found",

@@ -87,3 +87,20 @@ def test_updated_at_moves_on_nested_changes(factory, client, clock):
     sub.get(f"/rfps/{rfp.id}/messages")
     sub.get(f"/rfps/{rfp.id}/documents")
     assert changed_since(unix(clock.now())) == []
+
+
+def test_ids_beyond_the_id_columns_are_not_found(factory, client):
+    sub = signed_in(factory, client)
+    t = tender(factory, [sub.setup])
+    rfp = t.rfp_for(sub.setup)
+    huge = "999999999999999999"
+    responses = [
+        sub.get(f"/rfps/{huge}"),
+        sub.post(f"/rfps/{huge}/response", {"response": "pending"}),
+        sub.get(f"/documents/{huge}"),
+        sub.get(f"/documents/{t.documents[0].id}/versions/{huge}"),
+        sub.post("/rfps", {"projectId": huge}),
+        sub.post(f"/rfps/{rfp.id}/forward", {"partnerCompanyId": huge}),
+    ]
+    assert [r.status_code for r in responses] == [404] * len(responses)
+    assert {r.json()["code"] for r in responses} == {"not_found"}
