@@ -51,6 +51,8 @@ ID_PROVIDERS: dict[str, Callable[[World, str], int]] = {
     "workpackageId": lambda w, api: w.victim_tender.workpackage.id,
     "companyId": lambda w, api: w.victim_sub.company.id,
     "contactId": lambda w, api: (w.victim_sub.api_user or w.victim_sub.admin).id,
+    # Not an id of its own: the version of the (foreign) document in the same path.
+    "version": lambda w, api: 1,
 }
 
 
