@@ -1,7 +1,7 @@
 """idempotency keys: stored responses of state-changing calls
 
 Revision ID: 0100
-Revises: 0011
+Revises: 0004
 Create Date: 2026-11-27 23:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bidbridge.db
 
 revision: str = "0100"
-down_revision: str | None = "0011"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
