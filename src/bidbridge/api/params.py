@@ -127,6 +127,10 @@ def _convert(param: Param, raw: Any) -> Any:
             shown = "(value hidden)"
         raise _Invalid(f"'{param.name}' = {shown!r} does not match {param.pattern}. Expected: "
                        f"{param.expected or param.description}", problem="pattern")
+    if "\x00" in text:
+        # No database stores NUL in text (PostgreSQL refuses it): refuse it here, after the pattern, by name.
+        raise _Invalid(f"'{param.name}' contains a NUL character (\\u0000); remove it.",
+                       problem="invalid")
     if param.type == "integer":
         return int(text)
     if param.type == "boolean":
@@ -147,6 +151,9 @@ def _convert_json(param: Param, raw: Any) -> Any:
         except json.JSONDecodeError as exc:
             raise _Invalid(f"'{param.name}' is not valid JSON ({exc.msg} at position {exc.pos}). "
                            f"Expected: {param.expected}") from exc
+    if _has_nul(value):
+        raise _Invalid(f"'{param.name}' contains a NUL character (\\u0000); remove it.",
+                       problem="invalid")
     if param.adapter is None:
         return value
     try:
@@ -161,3 +168,13 @@ def _convert_json(param: Param, raw: Any) -> Any:
             found.append((location, f"{location}: {error['msg']}. Expected: {param.expected}"))
         (name, message), more = found[0], found[1:]
         raise _Invalid(message, name=name, more=more) from exc
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
