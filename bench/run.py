@@ -206,12 +206,9 @@ def run_backend(name: str, opts: Options, workdir: Path, out: report.Report,
         backend.drop()
 
 
-def main(argv: list[str] | None = None) -> int:
-    opts = parse(argv)
-    console = Console() if sys.stdout.isatty() else Console(width=180)
-    command = "python -m bench.run " + " ".join(shlex.quote(a) for a in
-                                                (sys.argv[1:] if argv is None else argv))
-    out = report.Report(command=command.strip(), workers=opts.workers, loadgen=opts.loadgen,
+def execute(opts: Options, command: str, console: Console) -> report.Report:
+    """Run everything ``opts`` asks for, write the results file and return the report."""
+    out = report.Report(command=command, workers=opts.workers, loadgen=opts.loadgen,
                         duration_s=opts.duration_s, repeats=opts.repeats)
     workdir = Path(tempfile.mkdtemp(prefix="bidbridge-bench-"))
     try:
@@ -223,9 +220,17 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"results written to {opts.results}")
     finally:
         if opts.keep_workdir:
-            console.print(f"logs, profiles and data kept in {workdir}")
+            console.print(f"logs and data kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    opts = parse(args)
+    console = Console() if sys.stdout.isatty() else Console(width=180)
+    execute(opts, " ".join(["python -m bench.run", *(shlex.quote(a) for a in args)]), console)
     return 0
 
 
