@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app = FastAPI(title="bidbridge", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     for api in ("subcontractor", "contractor"):
-        app.router.routes.extend(build_routes(api))  # type: ignore[arg-type]
+        app.router.routes.extend(build_routes(api))
 
     from bidbridge.web import register_web
 
