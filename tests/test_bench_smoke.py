@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-
 from bench import tendering
 from bench.run import execute, parse
+from rich.console import Console
+
 from tests.conftest import POSTGRES_URL
 
 
