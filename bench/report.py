@@ -42,6 +42,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failed: bool = False
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def floor_for(self, connections: int) -> Measurement | None:

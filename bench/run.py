@@ -55,6 +55,7 @@ class Options:
     results: Path
     keep_workdir: bool
     append: bool
+    pg_settings: dict[str, str]
 
 
 def _sizes(text: str) -> list[int]:
@@ -95,6 +96,9 @@ def parse(argv: list[str] | None) -> Options:
         help="an admin connection to the PostgreSQL server (env BIDBRIDGE_BENCH_POSTGRES_URL)")
     p.add_argument("--postgres-database", default="bidbridge_bench",
                    help="the benchmark database, dropped and created afresh (default bidbridge_bench)")
+    p.add_argument("--postgres-setting", action="append", default=[], metavar="NAME=VALUE",
+                   help="what-if experiment: set this on the benchmark database (repeatable), "
+                        "e.g. synchronous_commit=off")
     p.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md",
                    help="where to write the results (default bench/RESULTS.md)")
     p.add_argument("--append", action="store_true",
@@ -121,7 +125,8 @@ def parse(argv: list[str] | None) -> Options:
         loadgen=a.loadgen or ("wrk" if loadgen.have_wrk() else "python"),
         profile=not a.no_profile, postgres_url=a.postgres_url,
         postgres_database=a.postgres_database, results=a.results, keep_workdir=a.keep_workdir,
-        append=a.append)
+        append=a.append,
+        pg_settings=dict(item.split("=", 1) for item in a.postgres_setting))
 
 
 def run_floor(opts: Options, workdir: Path, out: report.Report, console: Console) -> None:
@@ -143,7 +148,7 @@ def run_backend(name: str, opts: Options, workdir: Path, out: report.Report,
                 console: Console) -> None:
     console.rule(f"[bold]{name}")
     backend = create_backend(name, workdir, admin_url=opts.postgres_url,
-                             database=opts.postgres_database)
+                             database=opts.postgres_database, pg_settings=opts.pg_settings)
     from bidbridge.services.runtime import Runtime
 
     runtime = Runtime.create(backend.settings())
@@ -214,7 +219,12 @@ def execute(opts: Options, command: str, console: Console) -> report.Report:
     try:
         run_floor(opts, workdir, out, console)
         for name in opts.backends:
-            run_backend(name, opts, workdir, out, console)
+            try:
+                run_backend(name, opts, workdir, out, console)
+            except Exception as exc:  # one backend failing must not lose the other's numbers
+                console.print_exception()
+                out.notes.append(f"the {name} run failed: {exc.__class__.__name__}: {exc}")
+                out.failed = True
         report.print_table(out, console)
         report.write(out, opts.results, append=opts.append)
         console.print(f"results written to {opts.results}")
@@ -230,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     opts = parse(args)
     console = Console() if sys.stdout.isatty() else Console(width=180)
-    execute(opts, " ".join(["python -m bench.run", *(shlex.quote(a) for a in args)]), console)
-    return 0
+    out = execute(opts, " ".join(["python -m bench.run", *(shlex.quote(a) for a in args)]),
+                  console)
+    return 1 if out.failed else 0
 
 
 if __name__ == "__main__":

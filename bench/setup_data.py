@@ -3,6 +3,7 @@ dropped), or a SQLite file in a temporary data directory; both migrated like pro
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,8 +70,10 @@ def _drop_database(admin_url: str, name: str) -> None:
         engine.dispose()
 
 
-def create_backend(name: str, workdir: Path, *, admin_url: str, database: str) -> Backend:
-    """A fresh, migrated database for ``name`` (sqlite or postgresql)."""
+def create_backend(name: str, workdir: Path, *, admin_url: str, database: str,
+                   pg_settings: dict[str, str] | None = None) -> Backend:
+    """A fresh, migrated database for ``name`` (sqlite or postgresql); ``pg_settings`` are set
+    on the PostgreSQL database (ALTER DATABASE … SET) for what-if experiments."""
     data_dir = workdir / f"data-{name}"
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_key, pepper = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
@@ -87,6 +90,10 @@ def create_backend(name: str, workdir: Path, *, admin_url: str, database: str) -
             with engine.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{database}"'))
+                for key, value in (pg_settings or {}).items():
+                    if not (re.fullmatch(r"[a-z_]+", key) and re.fullmatch(r"[A-Za-z0-9._-]+", value)):
+                        raise ValueError(f"not a PostgreSQL setting: {key}={value}")
+                    conn.execute(text(f"ALTER DATABASE \"{database}\" SET {key} = '{value}'"))
         finally:
             engine.dispose()
         url = make_url(admin_url).set(database=database).render_as_string(hide_password=False)

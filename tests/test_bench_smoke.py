@@ -28,13 +28,14 @@ def test_quickest_run_measures_every_present_scenario(backend: str, tmp_path: Pa
     results = tmp_path / "RESULTS.md"
     opts = parse([
         "--quick", "--backends", backend, "--scenarios", "token,me,rfp,micro,soak",
-        "--token-clients", "3", "--connections", "4", "--workers", "2", "--duration", "1",
+        "--token-clients", "4", "--connections", "4", "--workers", "2", "--duration", "1",
         "--soak-requests", "100", "--no-profile", "--results", str(results),
         "--postgres-url", _admin_url(),
         "--postgres-database", f"bidbridge_bench_smoke_{checkout}_{worker}",
     ])
     report = execute(opts, "smoke", Console(file=open(os.devnull, "w"), width=160))  # noqa: SIM115
 
+    assert not report.failed, report.notes
     measured = {m.scenario: m for m in report.results if not m.missing}
     assert {"getToken forceNew=0", "getToken forceNew=1", "getMe"} <= set(measured)
     for m in [*measured.values(), *report.floor.values()]:
