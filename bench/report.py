@@ -76,7 +76,9 @@ def machine() -> dict[str, str]:
 def _row(m: Measurement, floor: Measurement | None) -> list[str]:
     if m.missing:
         return [m.backend, m.scenario, "—", "—", "—", "—", "—", "—", m.missing]
-    ratio = f"{m.rps / floor.rps:.2f}" if floor and floor.rps and m is not floor else "1.00"
+    ratio = "—"  # no floor measured at this connection count
+    if floor and floor.rps:
+        ratio = f"{m.rps / floor.rps:.2f}"
     notes = []
     if m.scenario.startswith("getDocument"):
         notes.append(f"{m.mb_per_s:.0f} MB/s, RSS +{m.rss_growth_mib:.1f} MiB")

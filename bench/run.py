@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import loadgen, report, targets
+from bench import loadgen, report, targets, tendering
 from bench.loadgen import Load
 from bench.measure import Measurement, measure, not_measured
 from bench.microbench import token_cost
@@ -133,6 +133,10 @@ def run_floor(opts: Options, workdir: Path, out: report.Report, console: Console
     counts = {opts.connections}
     if "token" in opts.scenarios:
         counts.add(opts.token_clients)
+    if "proposal" in opts.scenarios:
+        counts.add(tendering.PROPOSAL_CONNECTIONS)
+    if "document" in opts.scenarios:
+        counts.add(tendering.DOCUMENT_CONNECTIONS)
     with Server("bench.floor_app:app", opts.workers, {}, workdir / "floor.log") as server:
         server.start()
         for connections in sorted(counts):

@@ -27,6 +27,11 @@ def _find(results: list[Measurement], backend: str, scenario: str) -> Measuremen
     return None
 
 
+def _silent(m: Measurement) -> bool:
+    """No answer at all within the runs: no latency to judge, and certainly not a target met."""
+    return m.requests == 0
+
+
 def evaluate(backend: str, results: list[Measurement], floor: Measurement | None,
              token: TokenCost | None, soak: Soak | None, rfps_sizes: list[str]) -> list[Check]:
     checks: list[Check] = []
@@ -89,4 +94,10 @@ def evaluate(backend: str, results: list[Measurement], floor: Measurement | None
             f"{soak.second_half_growth_mib:+.1f} MiB in 2nd half",
             soak.final_rss_mib <= 150 and flat and soak.requests >= soak.target_requests,
             None))
+    for check in checks:
+        scenario = next((m for m in results if m.backend == backend and m.scenario == check.scenario
+                         and m.runs), None)
+        if scenario is not None and _silent(scenario):
+            check.met = False
+            check.measured = "no request completed within the run"
     return checks

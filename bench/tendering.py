@@ -46,6 +46,8 @@ FUNCTIONS = ("getRfp", "getRfps", "submitProposal", "getDocument")
 INVITED_PER_WORKPACKAGE = 5  # the measured company and four others, as a GC invites a handful
 WORKPACKAGES_PER_PROJECT = 10
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PROPOSAL_CONNECTIONS = 1
+DOCUMENT_CONNECTIONS = 4
 
 
 def missing(function: str) -> str | None:
@@ -227,14 +229,16 @@ def get_rfps_load(plan: Plan, api: str, auth: dict[str, str]) -> Load:
 
 
 def submit_proposal_load(plan: Plan, api: str, auth: dict[str, str]) -> Load:
+    # One integrator submitting one after another: submissions to one RFP queue on its row
+    # lock by design, so more connections would measure the queue, not the submission.
     body = b"message=" + b"Prijzen+conform+bestek%2C+geldig+30+dagen."
     return Load(url=f"{api}/rfps/{plan.data.rfp_id}/proposals", method="POST",
-                headers={**auth, **FORM}, bodies=[body], connections=plan.opts.connections,
+                headers={**auth, **FORM}, bodies=[body], connections=PROPOSAL_CONNECTIONS,
                 duration_s=plan.opts.duration_s, timeout_s=30)
 
 
 def get_document_load(plan: Plan, api: str, auth: dict[str, str]) -> Load:
     return Load(url=f"{api}/documents/{plan.data.document_id}", headers=auth,
-                connections=min(4, plan.opts.connections), duration_s=plan.opts.duration_s,
+                connections=DOCUMENT_CONNECTIONS, duration_s=plan.opts.duration_s,
                 timeout_s=60)
 
