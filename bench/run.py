@@ -80,6 +80,10 @@ def parse(argv: list[str] | None) -> Options:
     p.add_argument("--token-clients", type=int, default=50,
                    help="concurrent getToken clients, each its own API user (default 50)")
     p.add_argument("--duration", type=float, help="seconds per measured run (default 10)")
+    p.add_argument("--warmup", type=float, help="seconds of discarded warm-up per scenario "
+                   "(default 2, quick 0.5)")
+    p.add_argument("--micro-calls", type=int, help="calls of the token micro-benchmark "
+                   "(default 3000, quick 500)")
     p.add_argument("--repeats", type=int, help="measured runs per scenario (default 3)")
     p.add_argument("--rfp-sizes", help="getRfps table sizes on PostgreSQL (default 10k,100k,1M)")
     p.add_argument("--document-mb", type=int, help="getDocument file size (default 100)")
@@ -116,12 +120,13 @@ def parse(argv: list[str] | None) -> Options:
     return Options(
         backends=backends, scenarios=scenarios, workers=a.workers, connections=a.connections,
         token_clients=a.token_clients,
-        duration_s=a.duration or (2.0 if quick else 10.0), warmup_s=0.5 if quick else 2.0,
+        duration_s=a.duration or (2.0 if quick else 10.0),
+        warmup_s=a.warmup if a.warmup is not None else (0.5 if quick else 2.0),
         repeats=a.repeats or (1 if quick else 3),
         rfp_sizes=_sizes(a.rfp_sizes or ("1k,10k" if quick else "10k,100k,1M")),
         document_mb=a.document_mb or (10 if quick else 100), proposal_lines=a.proposal_lines,
         soak_requests=a.soak_requests or (5_000 if quick else 100_000),
-        soak_max_s=a.soak_max_seconds, micro_calls=500 if quick else 3000,
+        soak_max_s=a.soak_max_seconds, micro_calls=a.micro_calls or (500 if quick else 3000),
         loadgen=a.loadgen or ("wrk" if loadgen.have_wrk() else "python"),
         profile=not a.no_profile, postgres_url=a.postgres_url,
         postgres_database=a.postgres_database, results=a.results, keep_workdir=a.keep_workdir,
