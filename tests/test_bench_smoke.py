@@ -29,7 +29,8 @@ def test_quickest_run_measures_every_present_scenario(backend: str, tmp_path: Pa
     opts = parse([
         "--quick", "--backends", backend, "--scenarios", "token,me,rfp,micro,soak",
         "--token-clients", "4", "--connections", "4", "--workers", "2", "--duration", "1",
-        "--soak-requests", "50", "--warmup", "0.5", "--micro-calls", "100", "--no-profile",
+        "--soak-requests", "50", "--proposal-lines", "5", "--warmup", "0.5", "--micro-calls", "100",
+        "--no-profile",
         "--results", str(results),
         "--postgres-url", _admin_url(),
         "--postgres-database", f"bidbridge_bench_smoke_{checkout}_{worker}",
