@@ -13,14 +13,9 @@ import argparse
 import json
 import re
 import tempfile
-from pathlib import Path
-from typing import Any
-
 import warnings
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from starlette.testclient import TestClient
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bidbridge.api.declare import Api
 from bidbridge.api.dispatch import API_PREFIX
@@ -31,6 +26,9 @@ from bidbridge.clock import FrozenClock
 from bidbridge.config import Settings
 from bidbridge.migrate import upgrade
 from bidbridge.services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 APIS: tuple[Api, ...] = ("subcontractor", "contractor")
 MAX_LIST_ITEMS = 3  # long lists are cut in the reference; the schema says the rest
@@ -43,6 +41,10 @@ class CaptureFailed(RuntimeError):
 def capture(data_dir: Path) -> dict[str, Any]:
     """Run the plan of both APIs; return {api: {function: example}}."""
     from bidbridge.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's note on httpx
+        from starlette.testclient import TestClient
 
     settings = Settings(env="development", data_dir=data_dir, argon2_time_cost=1,
                         argon2_memory_kib=1024, auth_failure_limit=1000)

@@ -170,7 +170,9 @@ function foundIds(functionName, body) {
       node.forEach(function (i) { walk(i, listKeys[0]); });
     }
   }
-  if (isObj(body) && "id" in body && /^get/.test(functionName)) { offer(singular(noun(functionName)) + "Id", body.id); }
+  if (isObj(body) && "id" in body && /^get/.test(functionName)) {
+    offer(singular(noun(functionName)) + "Id", body.id);
+  }
   walk(body, null);
   return found;
 }
