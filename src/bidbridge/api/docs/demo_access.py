@@ -31,3 +31,25 @@ def demo_credentials(runtime: Runtime, api: Api, base_url: str = "http://127.0.0
         _, key = api_keys.generate_key(session, user_ctx, admin, pepper=runtime.settings.pepper,
                                        pepper_id=runtime.settings.pepper_id)
     return admin.email, key
+
+
+def main() -> None:
+    """python -m bidbridge.api.docs.demo_access API — print {"login", "apiKey"} as JSON."""
+    import json
+    import sys
+
+    from bidbridge.config import Settings
+
+    api = sys.argv[1] if len(sys.argv) > 1 else "subcontractor"
+    if api not in ("subcontractor", "contractor"):
+        raise SystemExit("usage: python -m bidbridge.api.docs.demo_access subcontractor|contractor")
+    runtime = Runtime.create(Settings())
+    try:
+        login, key = demo_credentials(runtime, api)  # type: ignore[arg-type]
+    finally:
+        runtime.close()
+    print(json.dumps({"login": login, "apiKey": key}))
+
+
+if __name__ == "__main__":
+    main()
