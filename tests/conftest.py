@@ -27,6 +27,7 @@ from bidbridge.migrate import upgrade
 from bidbridge.security.passwords import Passwords
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.throttle import MemoryFailureCounter
+from bidbridge.storage.local import LocalStorage
 from tests.factories import Factory
 from tests.openapi_check import ValidatingClient
 
@@ -110,7 +111,8 @@ _PASSWORDS = Passwords(time_cost=1, memory_kib=1024)
 def runtime(settings: Settings, database: tuple[str, Engine], clock: FrozenClock) -> Runtime:
     engine = database[1]
     return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
-                   clock=clock, passwords=_PASSWORDS, failures=MemoryFailureCounter())
+                   clock=clock, passwords=_PASSWORDS, failures=MemoryFailureCounter(),
+                   storage=LocalStorage(settings.storage_dir))
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     for api in ("subcontractor", "contractor"):
         # Documentation first: the API's catch-all route would answer its paths.
         app.router.routes.extend(docs_routes(api))
-        app.router.routes.extend(build_routes(api))  # type: ignore[arg-type]
+        app.router.routes.extend(build_routes(api))
 
     from bidbridge.web import register_web
 

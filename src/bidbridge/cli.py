@@ -224,3 +224,7 @@ def create_support_user(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

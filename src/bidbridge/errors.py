@@ -29,6 +29,8 @@ class AppError(Exception):
             self.status = status
         self.data = data or {}
         self.headers = headers or {}
+        # (company id, contact id, name) the refusal concerns, for the request log only.
+        self.subject: tuple[int, int, str] | None = None
 
 
 class InvalidParameters(AppError):

@@ -132,12 +132,12 @@ async def _read_parameters(
         form = await request.form(max_files=50, max_fields=1000,
                                   max_part_size=runtime.settings.max_upload_bytes)
         values: dict[str, Any] = {}
-        for key, value in form.multi_items():
+        for key, item in form.multi_items():
             if key in values:
                 previous = values[key]
-                values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+                values[key] = [*previous, item] if isinstance(previous, list) else [previous, item]
             else:
-                values[key] = value
+                values[key] = item
         return values, url_query
     if content_type == "" and not (await request.body()):
         return {}, url_query
@@ -214,9 +214,11 @@ def _run(
     except AppError as exc:
         response = problem_response(exc, request_id)
         status, code = exc.status, exc.code
+        if exc.subject is not None:
+            entry.company_id, entry.contact_id, entry.contact_name = exc.subject
     except OperationalError as exc:
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
-        error = ServiceUnavailable("The database is briefly unavailable. Retry after the "
+        error: AppError = ServiceUnavailable("The database is briefly unavailable. Retry after the "
                                    "number of seconds in Retry-After.",
                                    headers={"Retry-After": "2"}, data={"retryAfter": 2})
         response = problem_response(error, request_id)

@@ -11,6 +11,23 @@ from bidbridge.models.accounts import (
 from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
+from bidbridge.models.proposals import (
+    Document,
+    DocumentVersion,
+    Message,
+    MessageDirection,
+    Proposal,
+    ProposalState,
+)
+from bidbridge.models.tendering import (
+    BudgetLine,
+    PriceEntry,
+    Project,
+    Rfp,
+    RfpResponse,
+    RfpStatus,
+    Workpackage,
+)
 
 __all__ = [
     "ApiKey",
@@ -19,10 +36,23 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BudgetLine",
     "Company",
     "CompanyKind",
     "Contact",
     "ContactRole",
     "ContactType",
+    "Document",
+    "DocumentVersion",
+    "Message",
+    "MessageDirection",
+    "PriceEntry",
+    "Project",
+    "Proposal",
+    "ProposalState",
+    "Rfp",
+    "RfpResponse",
+    "RfpStatus",
     "SupportUser",
+    "Workpackage",
 ]

@@ -12,6 +12,8 @@ from bidbridge.config import Settings
 from bidbridge.db import make_engine, make_sessionmaker
 from bidbridge.security.passwords import Passwords
 from bidbridge.services.throttle import FailureCounter, make_failure_counter
+from bidbridge.storage import Storage
+from bidbridge.storage.local import LocalStorage
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Runtime:
     clock: Clock
     passwords: Passwords
     failures: FailureCounter
+    storage: Storage
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -37,6 +40,7 @@ class Runtime:
             clock=clock,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             failures=make_failure_counter(settings.redis_url),
+            storage=LocalStorage(settings.storage_dir),
         )
 
     def close(self) -> None:

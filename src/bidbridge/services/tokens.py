@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
-from bidbridge.errors import Forbidden, Unauthorized
+from bidbridge.errors import AppError, Forbidden, Unauthorized
 from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, CompanyKind, Contact
 from bidbridge.security import credentials
 from bidbridge.services.audit import record_event
@@ -159,6 +159,16 @@ def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKi
             "The X-Auth-Token is not a valid token. Request a new token with your API key "
             "(getToken).", code="token_invalid")
     token, key, contact, company, module = row
+    try:
+        return _check(session, now, token, key, contact, company, module, api)
+    except AppError as exc:
+        # The request log still names whose token was refused, so the company sees it.
+        exc.subject = (company.id, contact.id, contact.name)
+        raise
+
+
+def _check(session: Session, now: datetime, token: ApiToken, key: ApiKey, contact: Contact,
+           company: Company, module: ApiModule | None, api: CompanyKind) -> Principal:
     if (key.revoked_at is not None or not contact.active or module is None
             or module.api_user_id != contact.id or company.kind != api):
         raise Unauthorized(

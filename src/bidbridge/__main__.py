@@ -1,0 +1,5 @@
+"""python -m bidbridge"""
+
+from bidbridge.cli import main
+
+main()
