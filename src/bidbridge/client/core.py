@@ -169,34 +169,61 @@ class BaseClient:
 
     def download(self, function: str, path: str, dest: str | os.PathLike[str], *,
                  expected_sha256: str | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> Download:
-        """Stream a file to ``dest`` via ``dest.part``; renamed into place only when complete."""
+                 progress: Callable[[int, int | None], None] | None = None,
+                 part: str | os.PathLike[str] | None = None,
+                 max_rate: float | None = None) -> Download:
+        """Stream a file to ``dest`` through a .part file, renamed into place only when complete
+        (and matching ``expected_sha256``). A .part left by a broken run is resumed with Range
+        when ``part`` is given; ``max_rate`` caps bytes per second."""
         target = Path(dest)
-        part = target.with_name(target.name + ".part")
-        response = self._send("GET", function, path, stream=True)
+        part_path = Path(part) if part is not None else target.with_name(target.name + ".part")
+        have = part_path.stat().st_size if part is not None and part_path.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else None
         try:
-            total = int(response.headers["content-length"]) if "content-length" in \
-                response.headers else None
+            response = self._send("GET", function, path, stream=True, headers=headers)
+        except ApiError as exc:
+            if exc.status != 416 or not have:
+                raise
+            # The .part is not a prefix of the current file (or already complete): start over.
+            part_path.unlink(missing_ok=True)
+            have, headers = 0, None
+            response = self._send("GET", function, path, stream=True)
+        try:
+            resumed = response.status_code == 206 and have > 0
             digest = hashlib.sha256()
             size = 0
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with part.open("wb") as out:
+            if resumed:
+                with part_path.open("rb") as existing:
+                    for block in iter(lambda: existing.read(1 << 20), b""):
+                        digest.update(block)
+                size = have
+            length = response.headers.get("content-length")
+            total = size + int(length) if length is not None else None
+            part_path.parent.mkdir(parents=True, exist_ok=True)
+            started, sent = self._monotonic(), 0
+            with part_path.open("ab" if resumed else "wb") as out:
                 for chunk in _chunks(response):
                     out.write(chunk)
+                    out.flush()
                     digest.update(chunk)
                     size += len(chunk)
+                    sent += len(chunk)
                     if progress is not None:
                         progress(size, total)
-                out.flush()
+                    if max_rate:
+                        ahead = sent / max_rate - (self._monotonic() - started)
+                        if ahead > 0:
+                            self._sleep(ahead)
                 os.fsync(out.fileno())
         finally:
             response.close()
         sha = digest.hexdigest()
         if (total is not None and size != total) or (expected_sha256 and sha != expected_sha256):
-            part.unlink(missing_ok=True)
+            part_path.unlink(missing_ok=True)
             raise DownloadError(f"{function} {path}: got {size} bytes with SHA-256 {sha}, expected "
-                                f"{total} bytes with SHA-256 {expected_sha256}")
-        os.replace(part, target)
+                                f"{total} bytes with SHA-256 {expected_sha256}; run again")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part_path, target)
         return Download(path=target, size=size, sha256=sha,
                         content_type=response.headers.get("content-type", ""),
                         etag=response.headers.get("etag"))
