@@ -14,6 +14,11 @@ class ErrorCode:
     status: int
     title: str
     meaning: str
+    also: tuple[int, ...] = ()  # further statuses the same code is answered with
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.status, *self.also)
 
     @property
     def type_uri(self) -> str:
@@ -45,6 +50,38 @@ _TABLE = [
               "POST; the Allow header names the right one."),
     ErrorCode("conflict", 409, "Conflict",
               "The object is not in a state that allows this call; the detail says why."),
+    ErrorCode("deadline_passed", 409, "Conflict",
+              "The proposal deadline has passed; the detail says when it was. Nothing can be "
+              "submitted or answered any more."),
+    ErrorCode("rfp_forwarded", 409, "Conflict",
+              "You forwarded this RFP to a partner; it is no longer yours to answer."),
+    ErrorCode("already_forwarded", 409, "Conflict",
+              "An RFP can be forwarded once, and this one was."),
+    ErrorCode("partner_already_invited", 409, "Conflict",
+              "The partner already has an RFP for this workpackage; choose another partner."),
+    ErrorCode("rfp_decided", 409, "Conflict",
+              "The contractor already decided on this RFP (awarded or not); use its messages."),
+    ErrorCode("proposal_submitted", 409, "Conflict",
+              "A proposal was submitted already; withdraw it first to change your response."),
+    ErrorCode("proposal_superseded", 409, "Conflict",
+              "A newer version of this proposal exists; act on the current one."),
+    ErrorCode("already_withdrawn", 409, "Conflict", "This proposal was withdrawn already."),
+    ErrorCode("already_invited", 409, "Conflict",
+              "That company is already invited to this workpackage."),
+    ErrorCode("not_a_subcontractor", 409, "Conflict",
+              "That address belongs to a contractor company, which cannot be invited."),
+    ErrorCode("nothing_priced", 422, "Invalid parameters",
+              "No budget line is priced and included; price lines (or give totalAmount) first."),
+    ErrorCode("idempotency_mismatch", 422, "Invalid parameters",
+              "This Idempotency-Key was used for a different request; use a new key for a new "
+              "submission."),
+    ErrorCode("file_too_large", 413, "Content too large",
+              "A file exceeds the upload limit (50 MB by default); the detail names it."),
+    ErrorCode("range_not_satisfiable", 416, "Range not satisfiable",
+              "The Range starts past the end of the document; download it whole."),
+    ErrorCode("storage_unavailable", 503, "Service unavailable",
+              "Document storage is briefly unavailable; nothing was saved. Retry after Retry-After "
+              "seconds.", also=(507,)),
     ErrorCode("malformed_body", 400, "Bad request",
               "The body could not be read (broken JSON, or JSON that is not an object)."),
     ErrorCode("unsupported_media_type", 415, "Bad request",
@@ -90,5 +127,6 @@ def errors_by_status(fn: Function) -> dict[int, list[ErrorCode]]:
     grouped: dict[int, list[ErrorCode]] = {}
     for code in documented_errors(fn):
         entry = error(code)
-        grouped.setdefault(entry.status, []).append(entry)
+        for status in entry.statuses:
+            grouped.setdefault(status, []).append(entry)
     return dict(sorted(grouped.items()))

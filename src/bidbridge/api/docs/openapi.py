@@ -36,7 +36,7 @@ _PARAMETER_PROBLEM = {
     "required": ["parameter", "in", "problem", "message"],
     "properties": {
         "parameter": {"type": "string", "description": "The parameter (or part of a JSON value)."},
-        "in": {"type": "string", "enum": ["template", "query", "url"]},
+        "in": {"type": "string", "enum": ["template", "query", "url", "header"]},
         "problem": {"type": "string", "description": "missing, pattern, invalid, too_long, unknown"},
         "message": {"type": "string"},
         "expected": {"type": "string"},
@@ -44,11 +44,14 @@ _PARAMETER_PROBLEM = {
     },
 }
 _VALIDATION_PROBLEM = {
+    "description": "invalid_parameters always lists every problem in 'errors'.",
     "allOf": [
         {"$ref": "#/components/schemas/Problem"},
-        {"type": "object", "required": ["errors"],
+        {"type": "object",
          "properties": {"errors": {"type": "array", "minItems": 1,
-                                   "items": {"$ref": "#/components/schemas/ParameterProblem"}}}},
+                                   "items": {"$ref": "#/components/schemas/ParameterProblem"}}},
+         "if": {"properties": {"code": {"const": "invalid_parameters"}}},
+         "then": {"required": ["errors"]}},
     ],
 }
 
