@@ -63,7 +63,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
 
 
 def build_openapi(api: Api) -> dict[str, Any]:
-    collector = SchemaCollector()
+    collector = SchemaCollector(functions(api))
     paths: dict[str, dict[str, Any]] = {}
     for fn in functions(api):
         paths.setdefault(fn.path, {})[fn.method.lower()] = _operation(fn, collector)
@@ -163,7 +163,7 @@ def _responses(fn: Function, collector: SchemaCollector) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": fn.summary, "headers": {"X-Request-Id": HEADER_REQUEST_ID}}
     responses: dict[str, Any] = {str(fn.status): ok}
     if fn.produces == "application/json":
-        ok["content"] = {"application/json": {"schema": collector.response(fn.response)}}
+        ok["content"] = {"application/json": {"schema": collector.response(fn)}}
     else:
         binary = {"schema": {"type": "string", "format": "binary"}}
         ok["content"] = {fn.produces: binary}

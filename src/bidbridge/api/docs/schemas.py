@@ -6,49 +6,40 @@ import json
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
-from bidbridge.api.declare import Param
+from bidbridge.api.declare import Function, Param
 
 REF = "#/components/schemas/{model}"
-INPUT_REF = "#/components/schemas/{model}Input"
 
 
 class SchemaCollector:
-    """Collects named schemas; one name must always mean one schema."""
+    """All schemas of one API generated in one go, so pydantic gives two different models of the
+    same name distinct component names (and input/output variants where they differ)."""
 
-    def __init__(self) -> None:
-        self.schemas: dict[str, dict[str, Any]] = {}
+    def __init__(self, fns: list[Function]) -> None:
+        inputs: list[tuple[tuple[str, int], JsonSchemaMode, TypeAdapter[Any]]] = []
+        for fn in fns:
+            if fn.response is not None and fn.produces == "application/json":
+                inputs.append((("response", id(fn)), "serialization", _adapter(fn.response)))
+            for param in fn.params:
+                if param.type == "json" and param.adapter is not None:
+                    inputs.append((("param", id(param)), "validation", param.adapter))
+        by_key, top = TypeAdapter.json_schemas(inputs, by_alias=True, ref_template=REF)
+        self.schemas: dict[str, dict[str, Any]] = dict(top.get("$defs", {}))
+        self._by_key = {key: schema for (key, _), schema in by_key.items()}
 
-    def add(self, name: str, schema: dict[str, Any]) -> None:
-        known = self.schemas.get(name)
-        if known is not None and known != schema:
-            raise ValueError(f"two different response models are both called {name!r}; rename one "
-                             "so the OpenAPI components stay unambiguous")
-        self.schemas[name] = schema
-
-    def response(self, response: type[BaseModel] | TypeAdapter[Any] | None) -> dict[str, Any]:
+    def response(self, fn: Function) -> dict[str, Any]:
         """The serialised (camelCase, by alias) schema of a function's answer."""
-        if response is None:
-            return {"type": "object"}
-        if isinstance(response, TypeAdapter):
-            schema = response.json_schema(mode="serialization", by_alias=True, ref_template=REF)
-            return self._hoist(schema, "")
-        schema = response.model_json_schema(mode="serialization", by_alias=True, ref_template=REF)
-        top = self._hoist(schema, "")
-        self.add(response.__name__, top)
-        return {"$ref": REF.format(model=response.__name__)}
+        return dict(self._by_key.get(("response", id(fn)), {"type": "object"}))
 
-    def json_input(self, adapter: TypeAdapter[Any] | None) -> dict[str, Any]:
+    def json_input(self, param: Param) -> dict[str, Any]:
         """What a "json" parameter accepts (validation mode: what callers send)."""
-        if adapter is None:
-            return {}
-        schema = adapter.json_schema(mode="validation", by_alias=True, ref_template=INPUT_REF)
-        return self._hoist(schema, "Input")
+        return dict(self._by_key.get(("param", id(param)), {}))
 
-    def _hoist(self, schema: dict[str, Any], suffix: str) -> dict[str, Any]:
-        for name, definition in schema.pop("$defs", {}).items():
-            self.add(name + suffix, definition)
-        return schema
+
+def _adapter(response: type[BaseModel] | TypeAdapter[Any]) -> TypeAdapter[Any]:
+    return response if isinstance(response, TypeAdapter) else TypeAdapter(response)
 
 
 def wire_schema(param: Param) -> dict[str, Any]:
@@ -72,7 +63,7 @@ _JSON_TYPES: dict[str, list[str]] = {
 def json_body_schema(param: Param, collector: SchemaCollector) -> dict[str, Any]:
     """A parameter inside an application/json body: native JSON types are accepted too."""
     if param.type == "json":
-        return _annotate(collector.json_input(param.adapter), param, native=True)
+        return _annotate(collector.json_input(param), param, native=True)
     schema: dict[str, Any] = {"type": _JSON_TYPES.get(param.type, ["string"])}
     if param.pattern:
         schema["pattern"] = param.pattern  # applies to the string form
@@ -93,7 +84,7 @@ def form_schema(param: Param, collector: SchemaCollector) -> dict[str, Any]:
     schema = wire_schema(param)
     if param.type == "json":
         schema["contentMediaType"] = "application/json"
-        inner = collector.json_input(param.adapter)
+        inner = collector.json_input(param)
         if inner:
             schema["contentSchema"] = inner
     return schema
