@@ -13,6 +13,7 @@ import argparse
 import json
 import re
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,15 @@ from bidbridge.api.declare import Api
 from bidbridge.api.dispatch import API_PREFIX
 from bidbridge.api.docs.demo_access import demo_credentials
 from bidbridge.api.docs.examples import EXAMPLES_FILE, example_pdf
-from bidbridge.api.docs.plan import VAR, Step, default_value, found_ids, steps
+from bidbridge.api.docs.plan import (
+    VAR,
+    Step,
+    default_value,
+    found_ids,
+    is_write,
+    picked,
+    steps,
+)
 from bidbridge.clock import FrozenClock
 from bidbridge.config import Settings
 from bidbridge.migrate import upgrade
@@ -90,7 +99,11 @@ def _run_api(client: TestClient, api: Api, variables: dict[str, Any]) -> dict[st
         if media == "application/json":
             body = response.json()
             for name, value in found_ids(fn.name, body).items():
-                variables.setdefault(name, value)
+                if is_write(fn):
+                    variables[name] = value
+                else:
+                    variables.setdefault(name, value)
+            variables.update(picked(api, fn.name, body, time.time()))
             if fn.name == "getToken":
                 variables["token"] = body["token"]
         else:
@@ -118,17 +131,19 @@ def _problem_example(client: TestClient, token: str) -> dict[str, Any]:
 
 
 def _resolve(value: str, variables: dict[str, Any], param: Any) -> str:
-    match = VAR.match(value)
-    if match is None:
-        return value
-    name = match.group(1)
-    if name in variables:
-        return str(variables[name])
-    fallback = default_value(param)
-    if fallback is None:
-        raise CaptureFailed(f"no earlier answer offered {{{{{name}}}}} and {param.name} has no "
-                            "example; add an override to bidbridge.api.docs.plan")
-    return fallback
+    """Replace each {{name}} as Postman does: a found or given variable, else the example."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in variables:
+            return str(variables[name])
+        fallback = default_value(param) if match.group(0) == value else None
+        if fallback is None:
+            raise CaptureFailed(f"no earlier answer offered {{{{{name}}}}} for {param.name}; "
+                                "add an override or a pick to bidbridge.api.docs.plan")
+        return fallback
+
+    return VAR.sub(one, value)
 
 
 def _redacted(step: Step, form: dict[str, str]) -> dict[str, str]:

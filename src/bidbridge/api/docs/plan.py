@@ -8,13 +8,14 @@ answer is searched for ids (``rfps[0].id`` -> ``rfpId``), and later calls use ``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bidbridge.api.declare import Api, Function, Param, functions
 from bidbridge.api.docs.schemas import example_text
 
-VAR = re.compile(r"^{{(\w+)}}$")
+VAR = re.compile(r"{{(\w+)}}")
 LIST_KEYS_OF_FUNCTION = ("items", "results", "data", "entries")
 # Writes that end something (the RFP leaves us, a proposal is withdrawn) run after everything else.
 FINAL_VERBS = ("withdraw", "forward", "delete", "remove", "revoke")
@@ -24,11 +25,77 @@ FINAL_VERBS = ("withdraw", "forward", "delete", "remove", "revoke")
 OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
     "subcontractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
+        # Price the chosen RFP's own first line; the total then comes from the lines.
+        "priceBudgetLines": {"lines": '[{"budgetLineId": {{budgetLineId}}, "unitPrice": "45.50", '
+                                      '"included": true}]'},
+        "submitProposal": {"totalAmount": None},
+        # Forwarding ends our part in an RFP: use another open one than the one we price.
+        "forwardRfp": {"rfpId": "{{forwardRfpId}}"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
     },
 }
+
+
+@dataclass(frozen=True)
+class Pick:
+    """Take variable ``var`` from item ``nth`` of list ``list_key`` whose item matches a test
+    (written twice: Python for the capture, JavaScript for Postman; ``now`` is unix seconds)."""
+
+    var: str
+    list_key: str
+    field: str
+    python: Callable[[dict[str, Any], float], bool]
+    javascript: str
+    nth: int = 0
+
+
+def _open_rfp(item: dict[str, Any], now: float) -> bool:
+    return not item.get("forwarded") and (item.get("deadline") is None or item["deadline"] > now)
+
+
+_OPEN_RFP_JS = "!item.forwarded && (item.deadline === null || item.deadline > now)"
+PICKS: dict[Api, dict[str, list[Pick]]] = {
+    "subcontractor": {"getRfps": [
+        Pick("rfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS),
+        Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1)]},
+    "contractor": {},
+}
+
+
+def picked(api: Api, function_name: str, body: Any, now: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pick in PICKS[api].get(function_name, []):
+        items = body.get(pick.list_key, []) if isinstance(body, dict) else []
+        matching = [i for i in items if isinstance(i, dict) and pick.python(i, now)]
+        if len(matching) > pick.nth:
+            out[pick.var] = matching[pick.nth][pick.field]
+    return out
+
+
+def picks_js(api: Api, function_name: str) -> str:
+    """Postman test-script lines that set the picked variables."""
+    lines = []
+    for pick in PICKS[api].get(function_name, []):
+        lines += [
+            "(function () {",
+            "  var now = Date.now() / 1000;",
+            f"  var items = (pm.response.json()[{pick.list_key!r}] || []).filter("
+            f"function (item) {{ return {pick.javascript}; }});",
+            f"  if (items.length > {pick.nth}) {{",
+            f"    pm.collectionVariables.set({pick.var!r}, String(items[{pick.nth}][{pick.field!r}]));",
+            f"    pm.collectionVariables.set('_found_{pick.var}', '1');",
+            "  }",
+            "})();"]
+    return "\n".join(lines)
+
+
+def is_write(fn: Function) -> bool:
+    """Ids in a write's answer name what it just made: they replace earlier ones."""
+    return fn.method == "POST" and not fn.name.startswith("get")
+
+
 # Functions left out of the example run, with the reason shown in the reference.
 SKIPPED: dict[Api, dict[str, str]] = {"subcontractor": {}, "contractor": {}}
 
@@ -82,7 +149,9 @@ def _step(api: Api, fn: Function) -> Step:
             if param.required:
                 step.files[param.name] = "example.pdf"
             continue
-        elif param.example is not None and not param.secret:
+        elif param.example is not None and not param.secret and (
+                param.required or _phase(fn) >= 3):
+            # Readers run unfiltered (a filter example may match nothing in the demo data).
             text = example_text(param, param.example)
         else:
             continue
@@ -138,7 +207,7 @@ def found_ids(function_name: str, body: Any) -> dict[str, Any]:
             for item in node:
                 walk(item, LIST_KEYS_OF_FUNCTION[0])
 
-    if isinstance(body, dict) and "id" in body and function_name.startswith("get"):
+    if isinstance(body, dict) and "id" in body:
         offer(_singular(_noun(function_name)) + "Id", body["id"])
     walk(body, None)
     return found
@@ -170,7 +239,7 @@ function foundIds(functionName, body) {
       node.forEach(function (i) { walk(i, listKeys[0]); });
     }
   }
-  if (isObj(body) && "id" in body && /^get/.test(functionName)) {
+  if (isObj(body) && "id" in body) {
     offer(singular(noun(functionName)) + "Id", body.id);
   }
   walk(body, null);

@@ -9,7 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.dispatch import API_PREFIX
-from bidbridge.api.docs.plan import FOUND_IDS_JS, Step, default_value, steps
+from bidbridge.api.docs.plan import FOUND_IDS_JS, VAR, Step, default_value, picks_js, steps
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 RENEW_BEFORE_SECONDS = 60
@@ -52,10 +52,13 @@ def _variables(api: Api, plan: list[Step], origin: str) -> list[dict[str, Any]]:
     seen = {"baseUrl", "login", "apiKey", "token", "tokenExpiresAt"}
     for step in plan:
         for name, value in {**step.template, **step.query}.items():
-            if value.startswith("{{") and value[2:-2] not in seen:
-                seen.add(value[2:-2])
-                fallback = default_value(step.function.param_index[name])
-                variables.append({"key": value[2:-2], "value": fallback or "",
+            for var in VAR.findall(value):
+                if var in seen:
+                    continue
+                seen.add(var)
+                whole = value == "{{" + var + "}}"
+                fallback = default_value(step.function.param_index[name]) if whole else None
+                variables.append({"key": var, "value": fallback or "",
                                   "description": "Taken from an earlier answer."})
     return variables
 
@@ -91,8 +94,10 @@ def _store_ids_script() -> str:
 var contentType = pm.response.headers.get("Content-Type") || "";
 if (pm.response.code < 300 && contentType.indexOf("application/json") === 0) {
   var found = foundIds(pm.info.requestName, pm.response.json());
+  // A write's answer names what it just made: its ids replace earlier ones.
+  var isWrite = pm.request.method === "POST" && !/^get/.test(pm.info.requestName);
   Object.keys(found).forEach(function (name) {
-    if (!pm.collectionVariables.get("_found_" + name)) {
+    if (isWrite || !pm.collectionVariables.get("_found_" + name)) {
       pm.collectionVariables.set(name, String(found[name]));
       pm.collectionVariables.set("_found_" + name, "1");
     }
@@ -138,6 +143,9 @@ def _test_script(fn: Function) -> str:
     else:
         lines += [f'pm.test("{fn.name} sends the bytes", function () {{',
                   "  pm.expect(pm.response.responseSize).to.be.above(0);", "});"]
+    picks = picks_js(fn.api, fn.name)
+    if picks:
+        lines.append(picks)
     if fn.name == "getToken":
         lines += [
             "var body = pm.response.json();",
