@@ -34,6 +34,9 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
+        # questionsTime is an hour on questionsDate, which has no example.
+        "addProject": {"questionsTime": None},
+        "updateProject": {"questionsTime": None},
     },
 }
 
