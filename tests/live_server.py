@@ -46,7 +46,7 @@ class LiveServer:
         try:
             with engine.connect() as conn:
                 rows = conn.execute(text(
-                    "SELECT function, status, template_params FROM api_requests "
+                    "SELECT function, status, error_code, template_params FROM api_requests "
                     "WHERE function = :f ORDER BY id"), {"f": function}).mappings().all()
                 return [dict(r) for r in rows]
         finally:
@@ -89,6 +89,7 @@ def _database(backend: str, tmp: Path) -> Iterator[str]:
 @contextmanager
 def live_server(backend: str, tmp: Path, **settings: str) -> Iterator[LiveServer]:
     """Start a server on a free port; stop it (and drop its database) afterwards."""
+    tmp.mkdir(parents=True, exist_ok=True)
     with _database(backend, tmp) as database_url:
         clock_file = tmp / "clock-offset"
         clock_file.write_text("0")

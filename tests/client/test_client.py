@@ -29,6 +29,10 @@ def _token_calls(factory, company_id: int) -> int:
             ApiRequest.company_id == company_id, ApiRequest.function == "getToken")) or 0)
 
 
+def _wrong_key(key: str) -> str:
+    return key[:-1] + ("A" if key[-1] != "A" else "B")
+
+
 def _client(client, setup, **options) -> Client:
     return Client("http://testserver", setup.login, setup.api_key, http=client, **options)
 
@@ -90,7 +94,7 @@ def test_errors_carry_status_code_and_detail(client, factory):
     assert caught.value.code == "invalid_parameters"
     assert caught.value.errors[0]["parameter"] == "source"
     assert "source" in caught.value.detail and caught.value.request_id
-    wrong = Client("http://testserver", setup.login, setup.api_key[:-1] + "A", http=client)
+    wrong = Client("http://testserver", setup.login, _wrong_key(setup.api_key), http=client)
     with pytest.raises(ApiError) as caught:
         wrong.get_me()
     assert (caught.value.status, caught.value.code) == (401, "invalid_credentials")
@@ -99,7 +103,7 @@ def test_errors_carry_status_code_and_detail(client, factory):
 def test_a_long_retry_after_is_not_waited_for(client, factory, runtime):
     setup = factory.company()
     sleeps: list[float] = []
-    wrong = Client("http://testserver", setup.login, setup.api_key[:-1] + "A", http=client,
+    wrong = Client("http://testserver", setup.login, _wrong_key(setup.api_key), http=client,
                    sleep=sleeps.append)
     for _ in range(runtime.settings.auth_failure_limit):
         with pytest.raises(ApiError):

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from bidbridge.api.declare import Api, Function, Param
+from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.client.registry import declared_functions
 
 OUTPUT = Path(__file__).with_name("functions.py")
@@ -30,16 +31,25 @@ def snake(name: str) -> str:
 
 
 class _Imports:
+    """Response models are referred to through their module: names repeat across modules."""
+
     def __init__(self) -> None:
-        self.names: dict[str, set[str]] = {}
+        self.modules: set[str] = set()
 
     def use(self, cls: type) -> str:
-        self.names.setdefault(cls.__module__, set()).add(cls.__name__)
-        return cls.__name__
+        self.modules.add(cls.__module__)
+        return f"{_alias(cls.__module__)}.{cls.__name__}"
 
     def render(self) -> list[str]:
-        return [f"from {module} import {', '.join(sorted(names))}"
-                for module, names in sorted(self.names.items())]
+        lines = []
+        for module in sorted(self.modules):
+            package, _, name = module.rpartition(".")
+            lines.append(f"from {package} import {name} as {_alias(module)}")
+        return lines
+
+
+def _alias(module: str) -> str:
+    return "_" + module.removeprefix("bidbridge.").replace(".", "_")
 
 
 def _annotation(tp: Any, imports: _Imports) -> str:
@@ -77,7 +87,7 @@ def _signature(fn: Function) -> tuple[list[str], list[Param]]:
     args = ["self"]
     args += [f"{snake(p.name)}: {_PY_TYPES[p.type]}" for p in required]
     extra: list[str] = []
-    if optional or fn.idempotent_writes or fn.produces != "application/json":
+    if optional or honours_idempotency_key(fn) or fn.produces != "application/json":
         extra.append("*")
     extra += [f"{snake(p.name)}: {_PY_TYPES[p.type]} | None = None" for p in optional]
     return args + extra, [*required, *optional]
@@ -92,7 +102,7 @@ def _method(fn: Function, imports: _Imports) -> list[str]:
                 "expected_sha256: str | None = None",
                 "progress: Callable[[int, int | None], None] | None = None"]
         args = [a for i, a in enumerate(args) if not (a == "*" and "*" in args[:i])]
-    if fn.idempotent_writes:
+    if honours_idempotency_key(fn):
         args.append("idempotency_key: str | None = None")
     returns = _returns(fn, imports)
     path = fn.path
@@ -119,7 +129,7 @@ def _method(fn: Function, imports: _Imports) -> list[str]:
                  "{" + ", ".join(values) + "}"]
     if not fn.authenticated:
         call_args.append("authenticated=False")
-    if fn.idempotent_writes:
+    if honours_idempotency_key(fn):
         call_args += ["idempotent=True", "idempotency_key=idempotency_key"]
     lines.append(f'        body = self.call({", ".join(call_args)})')
     lines.append(f'        return parse(response_type("{fn.api}", "{fn.name}"), body)  '

@@ -22,6 +22,7 @@ from bidbridge.api.declare import Api
 from bidbridge.api.dispatch import API_PREFIX
 from bidbridge.api.docs.demo_access import demo_credentials
 from bidbridge.api.docs.examples import EXAMPLES_FILE, example_pdf
+from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import (
     VAR,
     Step,
@@ -84,7 +85,7 @@ def _run_api(client: TestClient, api: Api, variables: dict[str, Any]) -> dict[st
         headers = {"X-Request-Id": f"example-{fn.name}"}
         if fn.authenticated:
             headers["X-Auth-Token"] = variables["token"]
-        if fn.idempotent_writes:
+        if honours_idempotency_key(fn):
             headers["Idempotency-Key"] = f"example-{fn.name}-0001"
         files = [(name, (file, example_pdf(), "application/pdf")) for name, file in step.files.items()]
         if fn.method == "GET":
@@ -167,7 +168,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bidbridge-examples-") as tmp:
         examples = capture(Path(tmp))
     args.out.write_text(json.dumps(examples, indent=1, ensure_ascii=False) + "\n")
-    count = sum(len(v) for v in examples.values())
+    count = sum(len(examples[api]) for api in APIS)
     print(f"captured {count} examples into {args.out}")
 
 

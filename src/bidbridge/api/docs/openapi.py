@@ -56,6 +56,11 @@ _VALIDATION_PROBLEM = {
 }
 
 
+def honours_idempotency_key(fn: Function) -> bool:
+    """Declared so, or a submission (submissions always take an Idempotency-Key)."""
+    return fn.idempotent_writes or (fn.method == "POST" and fn.name.startswith("submit"))
+
+
 @cache
 def openapi_document(api: Api) -> dict[str, Any]:
     """Built once per process: the declarations do not change while it runs."""
@@ -118,7 +123,7 @@ def _operation(fn: Function, collector: SchemaCollector) -> dict[str, Any]:
     }
     if fn.description:
         op["description"] = fn.description
-    if fn.idempotent_writes:
+    if honours_idempotency_key(fn):
         op["parameters"].append({
             "name": "Idempotency-Key", "in": "header", "required": False,
             "description": "A unique key per intended write (a UUID); a retry with the same key "
@@ -164,6 +169,12 @@ def _responses(fn: Function, collector: SchemaCollector) -> dict[str, Any]:
     responses: dict[str, Any] = {str(fn.status): ok}
     if fn.produces == "application/json":
         ok["content"] = {"application/json": {"schema": collector.response(fn)}}
+        if fn.status == 201:
+            responses["200"] = {
+                "description": "A replay: the answer to an earlier request with the same "
+                               "Idempotency-Key; nothing new was created.",
+                "headers": {"X-Request-Id": HEADER_REQUEST_ID},
+                "content": {"application/json": {"schema": collector.response(fn)}}}
     else:
         binary = {"schema": {"type": "string", "format": "binary"}}
         ok["content"] = {fn.produces: binary}

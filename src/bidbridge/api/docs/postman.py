@@ -9,6 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.dispatch import API_PREFIX
+from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import FOUND_IDS_JS, VAR, Step, default_value, picks_js, steps
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -117,7 +118,7 @@ def _item(step: Step, prefix: str) -> dict[str, Any]:
     }
     if not fn.authenticated:
         request["auth"] = {"type": "noauth"}
-    if fn.idempotent_writes:
+    if honours_idempotency_key(fn):
         request["header"].append({"key": "Idempotency-Key", "value": "{{$guid}}"})
     if fn.method == "POST":
         if step.files:

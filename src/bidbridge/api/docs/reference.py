@@ -14,6 +14,7 @@ from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.dispatch import API_PREFIX
 from bidbridge.api.docs.errors import ERRORS, error, errors_by_status
 from bidbridge.api.docs.examples import example_of, load_examples
+from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import steps
 
 OWN_ASSETS = "/rest/assets/docs"
@@ -46,7 +47,7 @@ def curl(fn: Function, origin: str) -> str:
         parts += ["-X", "POST"]
     if fn.authenticated:
         parts += ["-H", '"X-Auth-Token: $TOKEN"']
-    if fn.idempotent_writes:
+    if honours_idempotency_key(fn):
         parts += ["-H", '"Idempotency-Key: $(uuidgen)"']
     file_params = [p.name for p in fn.params if p.type == "file"]
     use_multipart = bool(files)
@@ -82,7 +83,8 @@ def render_reference(api: Api, origin: str) -> str:
     return _env().get_template("reference.html").render(
         api=api, prefix=API_PREFIX[api], base=origin + API_PREFIX[api], origin=origin,
         own_assets=OWN_ASSETS, groups=list(groups.items()),
-        idempotent=[fn for fn in fns if fn.idempotent_writes],
+        idempotent=[fn for fn in fns if honours_idempotency_key(fn)],
+        idempotent_names={fn.name for fn in fns if honours_idempotency_key(fn)},
         examples=load_examples().get(api, {}), curl={fn.name: curl(fn, origin) for fn in fns},
         errors=errors_by_status, pretty=pretty, problem_example=pretty(problem),
         all_errors=sorted((error(c) for c in used | {"unknown_function"}),
