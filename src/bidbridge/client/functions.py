@@ -27,27 +27,27 @@ class SubcontractorFunctions(BaseClient):
     def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_shared.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
-        return parse(response_type("subcontractor", "getAuditLog"), body)  # type: ignore[no-any-return]
+        return parse(response_type("subcontractor", "getAuditLog"), body)
 
     def get_company(self) -> _api_account_functions.CompanyOut:
         """Your company's profile. (GET /company)"""
         body = self.call("getCompany", "/company", "GET", {})
-        return parse(response_type("subcontractor", "getCompany"), body)  # type: ignore[no-any-return]
+        return parse(response_type("subcontractor", "getCompany"), body)
 
     def get_contacts(self) -> list[_api_account_functions.ContactOut]:
         """Every contact of your company, active or not, with the API user marked. (GET /contacts)"""
         body = self.call("getContacts", "/contacts", "GET", {})
-        return parse(response_type("subcontractor", "getContacts"), body)  # type: ignore[no-any-return]
+        return parse(response_type("subcontractor", "getContacts"), body)
 
     def get_me(self) -> _api_account_functions.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
-        return parse(response_type("subcontractor", "getMe"), body)  # type: ignore[no-any-return]
+        return parse(response_type("subcontractor", "getMe"), body)
 
     def get_token(self, *, force_new: bool | None = None) -> _api_shared.TokenOut:
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
-        return parse(response_type("subcontractor", "getToken"), body)  # type: ignore[no-any-return]
+        return parse(response_type("subcontractor", "getToken"), body)
 
 
 class ContractorFunctions(BaseClient):
@@ -58,27 +58,27 @@ class ContractorFunctions(BaseClient):
     def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_shared.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
-        return parse(response_type("contractor", "getAuditLog"), body)  # type: ignore[no-any-return]
+        return parse(response_type("contractor", "getAuditLog"), body)
 
     def get_company(self) -> _api_account_functions.CompanyOut:
         """Your company's profile. (GET /company)"""
         body = self.call("getCompany", "/company", "GET", {})
-        return parse(response_type("contractor", "getCompany"), body)  # type: ignore[no-any-return]
+        return parse(response_type("contractor", "getCompany"), body)
 
     def get_contacts(self) -> list[_api_account_functions.ContactOut]:
         """Every contact of your company, active or not, with the API user marked. (GET /contacts)"""
         body = self.call("getContacts", "/contacts", "GET", {})
-        return parse(response_type("contractor", "getContacts"), body)  # type: ignore[no-any-return]
+        return parse(response_type("contractor", "getContacts"), body)
 
     def get_me(self) -> _api_account_functions.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
-        return parse(response_type("contractor", "getMe"), body)  # type: ignore[no-any-return]
+        return parse(response_type("contractor", "getMe"), body)
 
     def get_token(self, *, force_new: bool | None = None) -> _api_shared.TokenOut:
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
-        return parse(response_type("contractor", "getToken"), body)  # type: ignore[no-any-return]
+        return parse(response_type("contractor", "getToken"), body)
 
 
 __all__ = ["ContractorFunctions", "SubcontractorFunctions"]
