@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,11 @@ app = typer.Typer(help="bidbridge: tendering platform with an integration API fo
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 support_app = typer.Typer(help="Platform support: API module and API user.", no_args_is_help=True)
+company_app = typer.Typer(help="A contractor's own company settings, as its administrator.",
+                          no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(support_app, name="support")
+app.add_typer(company_app, name="company")
 console = Console()
 err = Console(stderr=True)
 
@@ -97,6 +101,18 @@ def demo(
     console.print(table)
     if summary.api_key:
         console.print(f"API key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]")
+    if summary.contractor_api_key:
+        console.print(f"Contractor API key for {summary.contractor_api_user} (shown once): "
+                      f"[bold]{summary.contractor_api_key}[/]")
+    tenders = Table(title="demo tendering: RFPs of " + ", ".join(summary.projects))
+    for column in ("RFP id", "project", "workpackage", "subcontractor", "deadline"):
+        tenders.add_column(column)
+    for rfp in summary.rfps:
+        when = datetime.fromtimestamp(rfp.deadline, UTC).strftime("%Y-%m-%d") if rfp.deadline \
+            else "—"
+        tenders.add_row(str(rfp.id), rfp.project, rfp.workpackage, rfp.subcontractor,
+                        when + (" (passed)" if rfp.deadline_passed else ""))
+    console.print(tenders)
 
 
 def _support_ctx(runtime: Runtime, session: object, as_email: str | None) -> RequestContext:
@@ -265,6 +281,63 @@ def sync(
     console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "
                   f"downloaded {len(report.downloaded)} document(s), {report.bytes} bytes, "
                   f"removed {report.removed}")
+
+
+AdminOption = Annotated[str, typer.Option("--as", help="E-mail of the company administrator "
+                                                        "acting.")]
+
+
+@company_app.command("activate-api")
+def company_activate_api(
+    company: CompanyOption,
+    as_email: AdminOption,
+    api_user: Annotated[str | None, typer.Option(help="E-mail of the contact to designate.")] = None,
+) -> None:
+    """Activate a contractor's API module (and designate its API user), as its administrator."""
+    _company_action(company, as_email, api_user, activate=True)
+
+
+@company_app.command("deactivate-api")
+def company_deactivate_api(company: CompanyOption, as_email: AdminOption) -> None:
+    """Deactivate a contractor's API module, as its administrator."""
+    _company_action(company, as_email, None, activate=False)
+
+
+def _company_action(company_ref: str, as_email: str, api_user: str | None,
+                    activate: bool) -> None:
+    from bidbridge.services import contractor_api
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    runtime = Runtime.create(settings)
+    try:
+        with runtime.sessions() as session, session.begin():
+            ctx = RequestContext(actor=Actor.system("cli"), clock=runtime.clock, client_ip="cli")
+            company = accounts.find_company(session, company_ref)
+            admin = accounts.get_contact_by_email(session, as_email)
+            if admin is None or admin.company_id != company.id:
+                raise typer.BadParameter(f"{as_email} is not a contact of {company.name}",
+                                         param_hint="--as")
+            contact = None
+            if api_user:
+                contact = accounts.get_contact_by_email(session, api_user)
+                if contact is None or contact.company_id != company.id:
+                    raise typer.BadParameter(f"{api_user} is not a contact of {company.name}",
+                                             param_hint="--api-user")
+            if activate:
+                module = contractor_api.activate(session, ctx, admin, contact)
+            else:
+                module = contractor_api.deactivate(session, ctx, admin)
+            session.flush()
+            session.refresh(module)
+            user = module.api_user.email if module.api_user else "none"
+            console.print(f"{company.name} (id {company.id}): API module "
+                          f"{'active' if module.active else 'inactive'}, API user {user}")
+    except AppError as exc:
+        err.print(f"error: {exc.detail}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
 
 
 def main() -> None:

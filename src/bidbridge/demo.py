@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bidbridge.demo_tendering import DemoRfp, load_tendering
 from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, SupportUser
 from bidbridge.services import accounts, api_access, api_keys
 from bidbridge.services.context import Actor, RequestContext
@@ -40,6 +41,10 @@ class DemoSummary:
     api_user: str = SUB_API_USER[1]
     api_key: str | None = None
     companies: dict[str, int] = field(default_factory=dict)
+    contractor_api_user: str = GC_ADMIN[1]
+    contractor_api_key: str | None = None
+    projects: dict[str, int] = field(default_factory=dict)
+    rfps: list[DemoRfp] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,13 +99,19 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
         gc = _company(session, ctx, CompanyKind.CONTRACTOR, GC_NAME, coc_number="11223344",
                       address_1="Bouwplein 1", zip="1012 AB", city="Amsterdam",
                       country_code="NL")
-        _contact(session, ctx, runtime, gc, GC_ADMIN, ContactRole.ADMINISTRATOR,
-                 ContactType.VISIBLE)
+        gc_admin = _contact(session, ctx, runtime, gc, GC_ADMIN, ContactRole.ADMINISTRATOR,
+                            ContactType.VISIBLE)
+        summary.projects, summary.rfps = load_tendering(
+            session, ctx, runtime, gc, gc_admin, {"sub": sub, "other": other})
 
         if new_api_key:
             user_ctx = ctx.acting_as(Actor("contact", api_user.id, api_user.name, sub.id))
             _, summary.api_key = api_keys.generate_key(
                 session, user_ctx, api_user, pepper=runtime.settings.pepper,
+                pepper_id=runtime.settings.pepper_id)
+            gc_ctx = ctx.acting_as(Actor("contact", gc_admin.id, gc_admin.name, gc.id))
+            _, summary.contractor_api_key = api_keys.generate_key(
+                session, gc_ctx, gc_admin, pepper=runtime.settings.pepper,
                 pepper_id=runtime.settings.pepper_id)
 
         summary.companies = {SUB_NAME: sub.id, OTHER_SUB_NAME: other.id, GC_NAME: gc.id}

@@ -72,6 +72,8 @@ def validate(
         except _Invalid as exc:
             problems.append(_problem(param, exc.name or param.name, param.kind, exc.problem,
                                      exc.message))
+            for name, message in exc.more:
+                problems.append(_problem(param, name, param.kind, exc.problem, message))
     if problems:
         names = ", ".join(dict.fromkeys(p["parameter"] for p in problems))
         raise InvalidParameters(f"{fn.name}: invalid parameters: {names}. See 'errors' for what "
@@ -90,11 +92,13 @@ def _is_empty(value: Any) -> bool:
 
 
 class _Invalid(Exception):
-    def __init__(self, message: str, problem: str = "invalid", name: str | None = None) -> None:
+    def __init__(self, message: str, problem: str = "invalid", name: str | None = None,
+                 more: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.problem = problem
         self.name = name
+        self.more = more or []  # further (name, message) problems in the same parameter
 
 
 def _convert(param: Param, raw: Any) -> Any:
@@ -148,11 +152,12 @@ def _convert_json(param: Param, raw: Any) -> Any:
     try:
         return param.adapter.validate_python(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = param.name + "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
-        )
-        count = exc.error_count()
-        more = f" ({count - 1} more problem(s) in '{param.name}')" if count > 1 else ""
-        raise _Invalid(f"{location}: {first['msg']}{more}. Expected: {param.expected}",
-                       name=location) from exc
+        # One entry per offending item, so a caller fixing lines[2] also learns about lines[7].
+        found: list[tuple[str, str]] = []
+        for error in exc.errors():
+            location = param.name + "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+            )
+            found.append((location, f"{location}: {error['msg']}. Expected: {param.expected}"))
+        (name, message), more = found[0], found[1:]
+        raise _Invalid(message, name=name, more=more) from exc

@@ -41,11 +41,9 @@ class _Imports:
         return f"{_alias(cls.__module__)}.{cls.__name__}"
 
     def render(self) -> list[str]:
-        lines = []
-        for module in sorted(self.modules):
-            package, _, name = module.rpartition(".")
-            lines.append(f"from {package} import {name} as {_alias(module)}")
-        return lines
+        # Ordered as ruff's isort orders them: by package, then by name.
+        return [f"from {package} import {name} as {_alias(package + '.' + name)}"
+                for package, name in sorted(m.rpartition(".")[::2] for m in self.modules)]
 
 
 def _alias(module: str) -> str:

@@ -24,7 +24,11 @@ class Proposal(Base):
     """One submitted version; never changed afterwards except to mark it withdrawn or superseded."""
 
     __tablename__ = "proposals"
-    __table_args__ = (UniqueConstraint("rfp_id", "version", name="uq_proposals_rfp_version"),)
+    __table_args__ = (
+        UniqueConstraint("rfp_id", "version", name="uq_proposals_rfp_version"),
+        # One proposal per Idempotency-Key and RFP, however many retries race (migration 0012).
+        UniqueConstraint("rfp_id", "idempotency_key", name="uq_proposals_rfp_idempotency_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rfp_id: Mapped[int] = mapped_column(ForeignKey("rfps.id"), index=True)
@@ -43,6 +47,8 @@ class Proposal(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_sha256: Mapped[str | None] = mapped_column(String(64))  # of the keyed request
 
 
 class MessageDirection(enum.StrEnum):

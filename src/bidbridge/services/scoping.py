@@ -13,9 +13,21 @@ from sqlalchemy.orm import Session
 from bidbridge.errors import NotFound
 from bidbridge.models import Document, Project, Proposal, Rfp, Workpackage
 
+# Ids are 32-bit integer columns; the API's id pattern admits 18 digits. A larger id cannot
+# exist, and PostgreSQL would refuse to compare it ("integer out of range"), so it is simply
+# not found.
+MAX_ID = 2**31 - 1
+
+
+def _no_such(resource: str, object_id: int, message: str) -> NotFound:
+    return NotFound(message, code="not_found", data={"resource": resource, "id": object_id})
+
 
 def rfp_for_subcontractor(session: Session, company_id: int, rfp_id: int, *,
                           for_update: bool = False) -> Rfp:
+    if rfp_id > MAX_ID:
+        raise _no_such("rfp", rfp_id, f"There is no RFP {rfp_id} for your company. List yours "
+                       "with getRfps.")
     query = select(Rfp).where(Rfp.id == rfp_id, Rfp.company_id == company_id)
     if for_update:
         query = query.with_for_update()
@@ -28,6 +40,8 @@ def rfp_for_subcontractor(session: Session, company_id: int, rfp_id: int, *,
 
 def rfp_for_contractor(session: Session, company_id: int, rfp_id: int, *,
                        for_update: bool = False) -> Rfp:
+    if rfp_id > MAX_ID:
+        raise _no_such("rfp", rfp_id, f"There is no RFP {rfp_id} in your projects.")
     query = select(Rfp).where(Rfp.id == rfp_id, Rfp.contractor_company_id == company_id)
     if for_update:
         query = query.with_for_update()
@@ -39,6 +53,9 @@ def rfp_for_contractor(session: Session, company_id: int, rfp_id: int, *,
 
 
 def project_for_contractor(session: Session, company_id: int, project_id: int) -> Project:
+    if project_id > MAX_ID:
+        raise _no_such("project", project_id, f"There is no project {project_id} in your "
+                       "company.")
     project = session.scalar(
         select(Project).where(Project.id == project_id, Project.company_id == company_id))
     if project is None:
@@ -49,6 +66,9 @@ def project_for_contractor(session: Session, company_id: int, project_id: int) -
 
 def workpackage_for_contractor(session: Session, company_id: int, workpackage_id: int
                                ) -> Workpackage:
+    if workpackage_id > MAX_ID:
+        raise _no_such("workpackage", workpackage_id, f"There is no workpackage "
+                       f"{workpackage_id} in your projects.")
     wp = session.scalar(
         select(Workpackage).join(Project, Project.id == Workpackage.project_id)
         .where(Workpackage.id == workpackage_id, Project.company_id == company_id))
@@ -60,6 +80,9 @@ def workpackage_for_contractor(session: Session, company_id: int, workpackage_id
 
 def proposal_for_subcontractor(session: Session, company_id: int, proposal_id: int, *,
                                for_update: bool = False) -> Proposal:
+    if proposal_id > MAX_ID:
+        raise _no_such("proposal", proposal_id, f"There is no proposal {proposal_id} of your "
+                       "company.")
     query = (select(Proposal).join(Rfp, Rfp.id == Proposal.rfp_id)
              .where(Proposal.id == proposal_id, Rfp.company_id == company_id))
     if for_update:
@@ -87,7 +110,7 @@ def document_visible_to_subcontractor(session: Session, company_id: int, documen
     the company owns or that was sent to it in one of its RFP threads."""
     from bidbridge.models import Message
 
-    doc = session.get(Document, document_id)
+    doc = session.get(Document, document_id) if document_id <= MAX_ID else None
     visible = False
     if doc is not None and doc.deleted_at is None:
         if doc.company_id == company_id:

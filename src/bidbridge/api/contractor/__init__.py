@@ -6,3 +6,15 @@ from bidbridge.api.shared import register_audit_function, register_token_functio
 register_token_function("contractor")
 register_account_functions("contractor")
 register_audit_function("contractor")
+
+# Tendering functions (issue #3): importing a module registers its functions.
+from bidbridge.api.contractor import (  # noqa: E402, F401
+    comparison,
+    messages,
+    projects,
+    rfps,
+    workpackages,
+)
+from bidbridge.api.reference_functions import register_reference_functions  # noqa: E402
+
+register_reference_functions("contractor")

@@ -1,0 +1,125 @@
+"""Response models the contractor functions share: workpackages, documents, RFPs, messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from bidbridge.api.declare import ApiModel, Param
+from bidbridge.clock import unix
+from bidbridge.models import Document, Proposal, Rfp, Workpackage
+from bidbridge.services.comparison import latest_proposals
+from bidbridge.services.documents import current_version
+from bidbridge.services.projects import WorkpackageCounts
+
+ID_PATTERN = r"^[1-9][0-9]{0,17}$"
+
+
+def id_param(name: str, what: str, where: str, example: int = 1) -> Param:
+    return Param(name, "template", f"The {what}'s id.", pattern=ID_PATTERN, required=True,
+                 type="integer", expected=f"a {what} id from {where}", example=example)
+
+
+def opt_unix(moment: datetime | None) -> int | None:
+    return unix(moment) if moment is not None else None
+
+
+class WorkpackageOut(ApiModel):
+    id: int
+    project_id: int
+    code: str | None
+    name: str
+    description: str | None
+    deadline: int | None = Field(description="Own deadline (unix seconds); null: the project's.")
+    budget_line_count: int
+    document_count: int
+    rfp_count: int
+    created_at: int
+    updated_at: int
+
+
+def workpackage_out(wp: Workpackage, counts: WorkpackageCounts) -> dict[str, Any]:
+    return {"id": wp.id, "project_id": wp.project_id, "code": wp.code, "name": wp.name,
+            "description": wp.description, "deadline": opt_unix(wp.deadline),
+            "budget_line_count": counts.budget_lines, "document_count": counts.documents,
+            "rfp_count": counts.rfps, "created_at": unix(wp.created_at),
+            "updated_at": unix(wp.updated_at)}
+
+
+class DocumentOut(ApiModel):
+    id: int
+    name: str
+    version: int = Field(description="The current version; older versions are kept.")
+    content_type: str
+    size: int
+    sha256: str
+    project_id: int | None
+    workpackage_id: int | None
+    uploaded_at: int
+    updated_at: int
+
+
+def document_out(session: Session, doc: Document) -> dict[str, Any]:
+    version = current_version(session, doc)
+    return {"id": doc.id, "name": doc.name, "version": doc.current_version,
+            "content_type": version.content_type, "size": version.size,
+            "sha256": version.sha256, "project_id": doc.project_id,
+            "workpackage_id": doc.workpackage_id, "uploaded_at": unix(version.uploaded_at),
+            "updated_at": unix(doc.updated_at)}
+
+
+class CompanyRef(ApiModel):
+    id: int
+    name: str
+
+
+class ProposalSummary(ApiModel):
+    id: int
+    version: int
+    state: str = Field(description="submitted or withdrawn")
+    total_amount: str = Field(description="EUR, 2 decimals.")
+    submitted_at: int
+
+
+class RfpOut(ApiModel):
+    id: int
+    project_id: int
+    workpackage_id: int
+    company: CompanyRef = Field(description="The invited subcontractor.")
+    invited_contact_id: int | None
+    status: str = Field(description="Your status of this subcontractor (one of nine).")
+    status_shared: bool = Field(description="Whether the subcontractor sees the status.")
+    response: str | None = Field(description="calculate, pending, decline or null.")
+    response_note: str | None
+    responded_at: int | None
+    forwarded_to_company_id: int | None
+    forwarded_from_rfp_id: int | None
+    invited_at: int
+    updated_at: int = Field(description="Moves when anything under the RFP changes.")
+    latest_proposal: ProposalSummary | None = Field(
+        description="The subcontractor's newest proposal version; getProposals compares them.")
+
+
+def rfps_out(session: Session, rfps: list[Rfp]) -> list[RfpOut]:
+    """RFPs with their newest proposal version, in one extra query."""
+    latest = latest_proposals(session, [r.id for r in rfps])
+    return [RfpOut.model_validate(rfp_out(r, latest.get(r.id))) for r in rfps]
+
+
+def rfp_out(rfp: Rfp, latest: Proposal | None = None) -> dict[str, Any]:
+    return {"id": rfp.id, "project_id": rfp.project_id, "workpackage_id": rfp.workpackage_id,
+            "company": {"id": rfp.company.id, "name": rfp.company.name},
+            "invited_contact_id": rfp.invited_contact_id, "status": rfp.status.value,
+            "status_shared": rfp.status_shared,
+            "response": rfp.response.value if rfp.response else None,
+            "response_note": rfp.response_note, "responded_at": opt_unix(rfp.responded_at),
+            "forwarded_to_company_id": rfp.forwarded_to_company_id,
+            "forwarded_from_rfp_id": rfp.forwarded_from_rfp_id,
+            "invited_at": unix(rfp.invited_at), "updated_at": unix(rfp.updated_at),
+            "latest_proposal": None if latest is None else {
+                "id": latest.id, "version": latest.version, "state": latest.state.value,
+                "total_amount": format(latest.total_amount, "f"),
+                "submitted_at": unix(latest.submitted_at)}}

@@ -1,0 +1,267 @@
+"""addProject, getProjects, getProject and updateProject (contractor API)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import select
+
+from bidbridge.api.call import Call
+from bidbridge.api.contractor import paging
+from bidbridge.api.contractor.outputs import (
+    DocumentOut,
+    WorkpackageOut,
+    document_out,
+    workpackage_out,
+)
+from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
+from bidbridge.clock import unix
+from bidbridge.models import Document, Project
+from bidbridge.reference import (
+    BUILDING_SECTORS,
+    CLASSIFICATION_SYSTEMS,
+    PHASES,
+    alternation,
+)
+from bidbridge.services import projects, scoping
+from bidbridge.services.projects import PROJECT_FIELDS, PROJECT_STATUSES
+
+API: Api = "contractor"
+
+
+def line_pattern(size: int) -> str:
+    """One line of text, 1 to ``size`` characters: no control characters, no leading space."""
+    return r"^([^\x00-\x20\x7f][^\x00-\x1f\x7f]{0," + str(size - 1) + "})$"
+
+
+DATE = r"^([0-9]{10})$"  # 10-digit unix seconds, as the modelled platform's dates
+HOUR = r"^([1-9]|1[0-9]|2[0-3])$"
+PHASE_PATTERN = "^" + alternation([str(p.id) for p in PHASES]) + "$"
+STATUS_PATTERN = "^" + alternation(PROJECT_STATUSES) + "$"
+REASONS = ("prijsopgave", "aanbesteding", "start van het inkooptraject")
+
+
+def comma_list_pattern(values: tuple[str, ...]) -> str:
+    one = alternation(values)
+    return f"^({one}(,{one})*)$"
+
+
+def _text(name: str, description: str, size: int, example: str | None = None) -> Param:
+    return Param(name, "query", description, pattern=line_pattern(size), max_length=size,
+                 expected=f"text on one line, 1 to {size} characters", example=example)
+
+
+def _date(name: str, description: str, example: int | None = None) -> Param:
+    return Param(name, "query", description + " Unix seconds (10 digits).", pattern=DATE,
+                 type="integer", expected="a 10-digit unix timestamp in seconds",
+                 example=example)
+
+
+def project_params(*, name_required: bool) -> list[Param]:
+    return [
+        Param("name", "query", "The project's name.", pattern=line_pattern(200), max_length=200,
+              required=name_required, expected="text on one line, 1 to 200 characters",
+              example="Nieuwbouw Kantoor Leidsche Rijn"),
+        Param("phaseId", "query", "The phase: " + ", ".join(f"{p.id} = {p.name} ({p.description})"
+                                                           for p in PHASES) + " (getPhases).",
+              pattern=PHASE_PATTERN, type="integer", expected="a phase id from getPhases",
+              example=1),
+        Param("classificationSystems", "query", "Comma list of classification systems.",
+              pattern=comma_list_pattern(CLASSIFICATION_SYSTEMS), max_length=100,
+              expected="a comma list of " + ", ".join(CLASSIFICATION_SYSTEMS),
+              example="STABU,NL-SfB"),
+        _text("calcNumber", "The contractor's estimate (calculation) number.", 64, "C-2026-014"),
+        _text("workNumber", "The contractor's job number.", 64, "W-2026-003"),
+        Param("status", "query", "The project's status: " + ", ".join(PROJECT_STATUSES) + ".",
+              pattern=STATUS_PATTERN, expected="one of " + ", ".join(PROJECT_STATUSES),
+              example="tender"),
+        _text("address_1", "Site address, first line.", 200, "Veldhuizen 10"),
+        _text("address_2", "Site address, second line.", 200),
+        Param("zip", "query", "Postal code.", pattern=r"^([A-Za-z0-9][A-Za-z0-9 -]{0,15})$",
+              max_length=16, expected="letters, digits, spaces or hyphens, up to 16",
+              example="3544 NA"),
+        _text("city", "City.", 100, "Utrecht"),
+        Param("countryCode", "query", "Country, ISO 3166-1 alpha-2 (NL, BE, DE, AT, …).",
+              pattern=r"^([A-Z]{2})$", expected="two capital letters of an assigned country code",
+              example="NL"),
+        _text("client", "The client (opdrachtgever).", 200, "Gemeente Utrecht"),
+        _text("manager", "Project manager.", 200),
+        _text("architect", "Architect.", 200),
+        _text("constructor", "Structural engineer (constructeur).", 200),
+        _text("calculator", "Estimator (calculator).", 200),
+        _text("inkoper", "Buyer (inkoper).", 200),
+        _text("werkvoorbereider", "Work planner (werkvoorbereider).", 200),
+        _date("plannedStart", "Planned start of execution.", 1788220800),
+        _date("plannedComplete", "Planned completion.", 1819756800),
+        _date("deadlineDate", "The proposal deadline (each workpackage may have its own).",
+              1785513600),
+        _date("questionsDate", "Deadline for questions (the day)."),
+        Param("questionsTime", "query", "Hour of the questions deadline, 1–23.", pattern=HOUR,
+              type="integer", expected="a whole hour from 1 to 23", example=12),
+        _date("updateDate", "Date of the tender update (answers to questions)."),
+        Param("updateTime", "query", "Hour of the tender update, 1–23.", pattern=HOUR,
+              type="integer", expected="a whole hour from 1 to 23"),
+        _date("tenderDate", "Tender date."),
+        _date("inspectionDate", "Site visit."),
+        Param("reason", "query", "Why subcontractors are asked: prijsopgave (price request), "
+              "aanbesteding (tender) or start van het inkooptraject (start of purchasing).",
+              pattern="^" + alternation(REASONS) + "$", expected="one of " + ", ".join(REASONS),
+              example="prijsopgave"),
+        Param("buildingSectors", "query", "Comma list of building sectors.",
+              pattern=comma_list_pattern(BUILDING_SECTORS), max_length=300,
+              expected="a comma list of " + ", ".join(BUILDING_SECTORS),
+              example="Bouw,Utiliteitsbouw"),
+        Param("description", "query", "A description for invited subcontractors.",
+              pattern=r"^([\s\S]{1,10000})$", max_length=10000,
+              expected="text of up to 10,000 characters"),
+    ]
+
+
+class ProjectOut(ApiModel):
+    id: int
+    name: str
+    phase_id: int | None
+    classification_systems: list[str]
+    calc_number: str | None
+    work_number: str | None
+    status: str
+    address_1: str | None = Field(serialization_alias="address_1")
+    address_2: str | None = Field(serialization_alias="address_2")
+    zip: str | None
+    city: str | None
+    country_code: str | None
+    client: str | None
+    manager: str | None
+    architect: str | None
+    constructor: str | None
+    calculator: str | None
+    inkoper: str | None
+    werkvoorbereider: str | None
+    planned_start: int | None
+    planned_complete: int | None
+    deadline_date: int | None
+    questions_date: int | None
+    questions_time: int | None
+    update_date: int | None
+    update_time: int | None
+    tender_date: int | None
+    inspection_date: int | None
+    reason: str | None
+    building_sectors: list[str]
+    description: str | None
+    created_at: int
+    updated_at: int = Field(description="Unix seconds; moves when anything in the project changes.")
+
+
+class ProjectDetailOut(ProjectOut):
+    workpackages: list[WorkpackageOut]
+    documents: list[DocumentOut] = Field(description="Documents on the project itself; those of "
+                                                     "a workpackage are counted on it.")
+
+
+class ProjectListOut(ApiModel):
+    projects: list[ProjectOut]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
+
+
+def project_out(project: Project) -> dict[str, Any]:
+    out: dict[str, Any] = {attr: getattr(project, attr) for attr in PROJECT_FIELDS.values()}
+    for attr, value in out.items():
+        if isinstance(value, datetime):
+            out[attr] = unix(value)
+    out["classification_systems"] = [v for v in (project.classification_systems or "").split(",")
+                                     if v]
+    out["building_sectors"] = [v for v in (project.building_sectors or "").split(",") if v]
+    out.update(id=project.id, created_at=unix(project.created_at),
+               updated_at=unix(project.updated_at))
+    return out
+
+
+def _given(call: Call) -> dict[str, Any]:
+    return {name: call.values[name] for name in PROJECT_FIELDS if name in call.values}
+
+
+def _add_project(call: Call) -> ProjectOut:
+    project = projects.add_project(call.session, call.ctx, call.principal.company_id, _given(call))
+    return ProjectOut.model_validate(project_out(project))
+
+
+function(api=API, name="addProject", path="/project", tag="Projects", status=201,
+         summary="Create a project.", idempotent_writes=True,
+         description="Dates are 10-digit unix seconds; questionsTime and updateTime are hours "
+                     "(1–23) on questionsDate and updateDate. Comma lists take each value once, "
+                     "from the reference lists.",
+         params=project_params(name_required=True), response=ProjectOut)(_add_project)
+
+
+def _update_project(call: Call) -> ProjectOut:
+    project = scoping.project_for_contractor(call.session, call.principal.company_id,
+                                             call["projectId"])
+    projects.update_project(call.session, call.ctx, project, _given(call))
+    return ProjectOut.model_validate(project_out(project))
+
+
+PROJECT_ID = Param("projectId", "template", "The project's id.", pattern=r"^[1-9][0-9]{0,17}$",
+                   required=True, type="integer", expected="a project id from getProjects",
+                   example=1)
+
+function(api=API, name="updateProject", path="/projects/{projectId}", tag="Projects",
+         summary="Change any of a project's fields; the RFPs of the project show the change.",
+         idempotent_writes=True, params=[PROJECT_ID, *project_params(name_required=False)],
+         response=ProjectOut, errors=["not_found"])(_update_project)
+
+
+def _get_projects(call: Call) -> ProjectListOut:
+    limit = call["limit"] or 50
+    query = select(Project).where(Project.company_id == call.principal.company_id)
+    if call["status"]:
+        query = query.where(Project.status == call["status"])
+    if call["updatedSince"] is not None:
+        query = query.where(Project.updated_at >= datetime.fromtimestamp(call["updatedSince"], UTC))
+    if call["cursor"]:
+        query = query.where(paging.after(Project.updated_at, Project.id, call["cursor"]))
+    rows = list(call.session.scalars(query.order_by(Project.updated_at, Project.id)
+                                     .limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ProjectListOut(projects=[ProjectOut.model_validate(project_out(p)) for p in rows],
+                          next_cursor=paging.encode(rows[-1].updated_at, rows[-1].id)
+                          if more else None)
+
+
+function(api=API, name="getProjects", path="/projects", tag="Projects",
+         summary="Your company's projects, ordered by change (oldest change first).",
+         description="For an incremental sync pass updatedSince, and follow nextCursor.",
+         params=[
+             Param("status", "query", "Only projects with this status.", pattern=STATUS_PATTERN,
+                   expected="one of " + ", ".join(PROJECT_STATUSES), example="tender"),
+             Param("updatedSince", "query", "Only projects changed at or after, unix seconds.",
+                   pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
+             Param("cursor", "query", "The nextCursor of the previous page.",
+                   pattern=CURSOR_PATTERN, expected="a nextCursor value"),
+             Param("limit", "query", "Projects per page, 1–200 (default 50).",
+                   pattern=LIMIT_PATTERN, type="integer",
+                   expected="a whole number from 1 to 200", example=50),
+         ], response=ProjectListOut)(_get_projects)
+
+
+def _get_project(call: Call) -> ProjectDetailOut:
+    session = call.session
+    project = scoping.project_for_contractor(session, call.principal.company_id,
+                                             call["projectId"])
+    counts = projects.workpackage_counts(session, [w.id for w in project.workpackages])
+    docs = session.scalars(select(Document).where(Document.project_id == project.id,
+                                                  Document.deleted_at.is_(None))
+                           .order_by(Document.id))
+    return ProjectDetailOut.model_validate({
+        **project_out(project),
+        "workpackages": [workpackage_out(w, counts[w.id]) for w in project.workpackages],
+        "documents": [document_out(session, d) for d in docs]})
+
+
+function(api=API, name="getProject", path="/projects/{projectId}", tag="Projects",
+         summary="One project with its workpackages and its documents.",
+         params=[PROJECT_ID], response=ProjectDetailOut, errors=["not_found"])(_get_project)

@@ -1,0 +1,180 @@
+"""inviteSubcontractor, getRfps and setRfpStatus (contractor API)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import Field
+from sqlalchemy import select
+
+from bidbridge.api.call import Call
+from bidbridge.api.contractor import paging
+from bidbridge.api.contractor.outputs import ID_PATTERN, RfpOut, id_param, rfp_out, rfps_out
+from bidbridge.api.contractor.projects import line_pattern
+from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
+from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
+from bidbridge.errors import InvalidParameters
+from bidbridge.models import Rfp, RfpStatus
+from bidbridge.reference import RFP_STATUS_LABELS, alternation
+from bidbridge.services import invitations, rfp_status, scoping
+
+API: Api = "contractor"
+RFP_ID = id_param("rfpId", "RFP", "getRfps")
+STATUSES = tuple(s.value for s in RfpStatus)
+STATUS_PATTERN = "^" + alternation(STATUSES) + "$"
+EMAIL_PATTERN = r"^([^@\s]{1,64}@[^@\s]{1,190})$"
+
+
+class InvitationOut(ApiModel):
+    rfp: RfpOut
+    company_created: bool = Field(description="A new subcontractor company was created.")
+    contact_created: bool = Field(description="A new 'other' contact was created for the e-mail.")
+
+
+def _one_of(call: Call) -> invitations.Invitee:
+    by_id = call["companyId"] is not None
+    by_name = any(call[n] is not None for n in ("companyName", "contactEmail", "contactName"))
+    if by_id == by_name or (by_name and not (call["companyName"] and call["contactEmail"])):
+        problem = ("send companyId, or companyName with contactEmail (and optionally "
+                   "contactName), not both" if by_id and by_name else
+                   "companyName and contactEmail go together" if by_name else
+                   "neither companyId nor companyName with contactEmail was given")
+        raise InvalidParameters(f"inviteSubcontractor: {problem}.", data={"errors": [{
+            "parameter": "companyId", "in": "query", "problem": "invalid", "message": problem,
+            "expected": "companyId, or companyName + contactEmail"}]})
+    return invitations.Invitee(call["companyId"], call["companyName"], call["contactEmail"],
+                               call["contactName"])
+
+
+def _invite(call: Call) -> InvitationOut:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            call["workpackageId"])
+    done = invitations.invite(call.session, call.ctx, wp, call.principal.company_id,
+                              _one_of(call))
+    return InvitationOut.model_validate({"rfp": rfp_out(done.rfp),
+                                         "company_created": done.company_created,
+                                         "contact_created": done.contact_created})
+
+
+function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId}/invitations",
+         tag="RFPs", status=201, idempotent_writes=True,
+         summary="Invite a subcontractor to a workpackage: this creates its RFP.",
+         description="Either companyId of a subcontractor on the platform, or companyName and "
+                     "contactEmail: a new subcontractor company with an 'other' contact is "
+                     "created (when the e-mail is known, that contact's company is invited).",
+         params=[
+             WORKPACKAGE_ID,
+             Param("companyId", "query", "An existing subcontractor company.",
+                   pattern=ID_PATTERN, type="integer", expected="a subcontractor company id",
+                   example=1),
+             Param("companyName", "query", "The name of a company to invite by e-mail.",
+                   pattern=line_pattern(200), max_length=200,
+                   expected="text on one line, 1 to 200 characters"),
+             Param("contactEmail", "query", "The e-mail address of the person to invite.",
+                   pattern=EMAIL_PATTERN, max_length=254, expected="an e-mail address"),
+             Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
+                   max_length=200, expected="text on one line, 1 to 200 characters"),
+         ], response=InvitationOut,
+         errors=["not_found", "already_invited", "not_a_subcontractor"])(_invite)
+
+
+class RfpListOut(ApiModel):
+    rfps: list[RfpOut]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
+
+
+def _get_rfps(call: Call) -> RfpListOut:
+    session = call.session
+    company_id = call.principal.company_id
+    query = select(Rfp).where(Rfp.contractor_company_id == company_id)
+    if call["workpackageId"] is not None:
+        wp = scoping.workpackage_for_contractor(session, company_id, call["workpackageId"])
+        query = query.where(Rfp.workpackage_id == wp.id)
+    if call["projectId"] is not None:
+        project = scoping.project_for_contractor(session, company_id, call["projectId"])
+        query = query.where(Rfp.project_id == project.id)
+    if call["status"]:
+        query = query.where(Rfp.status == RfpStatus(call["status"]))
+    if call["updatedSince"] is not None:
+        query = query.where(Rfp.updated_at >= datetime.fromtimestamp(call["updatedSince"], UTC))
+    if call["cursor"]:
+        query = query.where(paging.after(Rfp.updated_at, Rfp.id, call["cursor"]))
+    limit = call["limit"] or 50
+    rows = list(session.scalars(query.order_by(Rfp.updated_at, Rfp.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RfpListOut(rfps=rfps_out(session, rows),
+                      next_cursor=paging.encode(rows[-1].updated_at, rows[-1].id)
+                      if more else None)
+
+
+function(api=API, name="getRfps", path="/rfps", tag="RFPs",
+         summary="The RFPs of your projects with each subcontractor's status and response.",
+         description="Ordered by change (updatedAt, then id); follow nextCursor.",
+         params=[
+             Param("workpackageId", "query", "Only this workpackage's RFPs.", pattern=ID_PATTERN,
+                   type="integer", expected="a workpackage id"),
+             Param("projectId", "query", "Only this project's RFPs.", pattern=ID_PATTERN,
+                   type="integer", expected="a project id"),
+             Param("status", "query", "Only RFPs with this status.", pattern=STATUS_PATTERN,
+                   expected="one of " + ", ".join(STATUSES), example="proposal"),
+             Param("updatedSince", "query", "Only RFPs changed at or after, unix seconds.",
+                   pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
+             Param("cursor", "query", "The nextCursor of the previous page.",
+                   pattern=CURSOR_PATTERN, expected="a nextCursor value"),
+             Param("limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
+                   type="integer", expected="a whole number from 1 to 200", example=50),
+         ], response=RfpListOut, errors=["not_found"])(_get_rfps)
+
+
+class SiblingOut(ApiModel):
+    rfp_id: int
+    company: str
+    status: str
+
+
+class StatusOut(ApiModel):
+    rfp: RfpOut
+    changed: bool = Field(description="False when status and shared were already so.")
+    not_awarded: list[SiblingOut] = Field(
+        description="The other RFPs of the workpackage now set to not_awarded (awardOthers=1); "
+                    "each got a thank-you message.")
+    offers: list[SiblingOut] = Field(
+        description="After awarding with awardOthers=0: the other RFPs that can be set to "
+                    "not_awarded (call again with awardOthers=1, or set each yourself).")
+
+
+def _sibling(rfp: Rfp) -> SiblingOut:
+    return SiblingOut(rfp_id=rfp.id, company=rfp.company.name, status=rfp.status.value)
+
+
+def _set_status(call: Call) -> StatusOut:
+    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, call["rfpId"],
+                                     for_update=True)
+    status = RfpStatus(call["status"]) if call["status"] else None
+    result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
+                                   shared=call["shared"], award_others=bool(call["awardOthers"]))
+    return StatusOut(rfp=rfps_out(call.session, [rfp])[0], changed=result.changed,
+                     not_awarded=[_sibling(r) for r in result.not_awarded],
+                     offers=[_sibling(r) for r in result.offers])
+
+
+function(api=API, name="setRfpStatus", path="/rfps/{rfpId}/status", tag="RFPs",
+         idempotent_writes=True,
+         summary="Set your status of an invited subcontractor and whether they see it.",
+         description="Statuses: " + "; ".join(f"{s.value} ({label})"
+                                              for s, label in RFP_STATUS_LABELS.items()) +
+                     ". Awarding offers to set the workpackage's other RFPs to not_awarded; "
+                     "awardOthers=1 does it and sends each a thank-you message.",
+         params=[
+             RFP_ID,
+             Param("status", "query", "The new status.", pattern=STATUS_PATTERN,
+                   expected="one of " + ", ".join(STATUSES), example="awarded"),
+             Param("shared", "query", "1 shows the status to the subcontractor, 0 keeps it "
+                   "internal.", pattern=r"^(0|1)$", type="boolean", expected="0 or 1",
+                   example=1),
+             Param("awardOthers", "query", "With status=awarded: 1 sets the workpackage's other "
+                   "RFPs to not_awarded and thanks them.", pattern=r"^(0|1)$", type="boolean",
+                   expected="0 or 1", example=0),
+         ], response=StatusOut, errors=["not_found"])(_set_status)

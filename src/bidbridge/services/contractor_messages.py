@@ -1,0 +1,50 @@
+"""The contractor's side of an RFP's message thread: sending (any attachment type) and reading."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bidbridge.models import Document, Message, MessageDirection, Rfp
+from bidbridge.services import documents
+from bidbridge.services.audit import record_event
+from bidbridge.services.context import RequestContext
+from bidbridge.services.scoping import touch_rfp
+from bidbridge.storage import Storage
+
+
+def send_to_subcontractor(session: Session, ctx: RequestContext, storage: Storage, rfp: Rfp, *,
+                          text: str, attachments: list[documents.Upload], max_bytes: int
+                          ) -> Message:
+    now = ctx.now()
+    message = Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
+                      author_company_id=rfp.contractor_company_id, author_contact_id=ctx.actor.id,
+                      author_name=ctx.actor.name, text=text, sent_at=now)
+    session.add(message)
+    session.flush()
+    for upload in attachments:
+        documents.add_document(session, ctx, storage, upload,
+                               owner_company_id=rfp.contractor_company_id, max_bytes=max_bytes,
+                               parameter="attachments", message_id=message.id)
+    touch_rfp(rfp, now)
+    record_event(session, ctx, "message.sent", company_id=rfp.contractor_company_id,
+                 target_type="message", target_id=message.id, target_label=f"RFP {rfp.id}",
+                 data={"rfpId": rfp.id, "attachments": len(attachments)})
+    session.flush()
+    return message
+
+
+def thread(session: Session, rfp: Rfp) -> list[tuple[Message, list[Document]]]:
+    """The RFP's messages, oldest first, each with its (current) attachments."""
+    messages = list(session.scalars(select(Message).where(Message.rfp_id == rfp.id)
+                                    .order_by(Message.id)))
+    attached: dict[int, list[Document]] = defaultdict(list)
+    if messages:
+        for doc in session.scalars(select(Document).where(
+                Document.message_id.in_([m.id for m in messages]),
+                Document.deleted_at.is_(None)).order_by(Document.id)):
+            assert doc.message_id is not None
+            attached[doc.message_id].append(doc)
+    return [(m, attached.get(m.id, [])) for m in messages]

@@ -1,0 +1,110 @@
+"""Inviting a subcontractor to a workpackage: an existing company, or one created on the spot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bidbridge.errors import Conflict, NotFound
+from bidbridge.models import (
+    Company,
+    CompanyKind,
+    Contact,
+    ContactRole,
+    ContactType,
+    Rfp,
+    RfpStatus,
+    Workpackage,
+)
+from bidbridge.services import accounts
+from bidbridge.services.audit import record_event
+from bidbridge.services.context import RequestContext
+from bidbridge.services.projects import touch_project
+from bidbridge.services.scoping import MAX_ID
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Either ``company_id``, or a new company's name with a contact e-mail (and name)."""
+
+    company_id: int | None = None
+    company_name: str | None = None
+    contact_email: str | None = None
+    contact_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    rfp: Rfp
+    company: Company
+    contact: Contact | None
+    company_created: bool
+    contact_created: bool
+
+
+def _subcontractor(session: Session, company_id: int) -> Company:
+    company = session.get(Company, company_id) if company_id <= MAX_ID else None
+    if company is None or company.kind != CompanyKind.SUBCONTRACTOR:
+        raise NotFound(f"There is no subcontractor company {company_id}.", code="not_found",
+                       data={"resource": "company", "id": company_id})
+    return company
+
+
+def _resolve(session: Session, ctx: RequestContext, invitee: Invitee
+             ) -> tuple[Company, Contact | None, bool, bool]:
+    if invitee.company_id is not None:
+        return _subcontractor(session, invitee.company_id), None, False, False
+    assert invitee.company_name and invitee.contact_email
+    existing = accounts.get_contact_by_email(session, invitee.contact_email)
+    if existing is not None:
+        # The person is on the platform already: invite the company they belong to.
+        company = session.get(Company, existing.company_id)
+        assert company is not None
+        if company.kind != CompanyKind.SUBCONTRACTOR:
+            raise Conflict(f"{existing.email} belongs to a contractor company and cannot be "
+                           "invited as a subcontractor.", code="not_a_subcontractor")
+        return company, existing, False, False
+    company = accounts.create_company(session, ctx, kind=CompanyKind.SUBCONTRACTOR,
+                                      name=invitee.company_name)
+    name = invitee.contact_name or invitee.contact_email.split("@")[0]
+    # An "other" contact: sees only what it was invited to; no password until it registers.
+    contact = accounts.create_contact(session, ctx, company, name=name,
+                                      email=invitee.contact_email, password_hash=None,
+                                      role=ContactRole.ADMINISTRATOR,
+                                      contact_type=ContactType.OTHER)
+    return company, contact, True, True
+
+
+def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id: int,
+           invitee: Invitee) -> Invitation:
+    company, contact, company_created, contact_created = _resolve(session, ctx, invitee)
+    taken = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == wp.id,
+                                                Rfp.company_id == company.id))
+    if taken is not None:
+        raise Conflict(f"{company.name} is already invited to workpackage {wp.id} (RFP {taken}).",
+                       code="already_invited", data={"rfpId": taken, "companyId": company.id})
+    now = ctx.now()
+    rfp = Rfp(workpackage_id=wp.id, project_id=wp.project_id, company_id=company.id,
+              contractor_company_id=contractor_id,
+              invited_contact_id=contact.id if contact else None, status=RfpStatus.UNKNOWN,
+              status_shared=False, invited_at=now, created_at=now, updated_at=now)
+    try:
+        # A concurrent invitation of the same company may win the unique key: answer 409.
+        with session.begin_nested():
+            session.add(rfp)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{company.name} is already invited to workpackage {wp.id}.",
+                       code="already_invited", data={"companyId": company.id}) from exc
+    touch_project(wp.project, now)
+    data = {"rfpId": rfp.id, "workpackageId": wp.id, "projectId": wp.project_id,
+            "contractorCompanyId": contractor_id, "subcontractorCompanyId": company.id,
+            "companyCreated": company_created}
+    # The audit log is per company: each side sees the invitation in its own log.
+    for company_id in (contractor_id, company.id):
+        record_event(session, ctx, "rfp.invited", company_id=company_id, target_type="rfp",
+                     target_id=rfp.id, target_label=f"{wp.name} — {company.name}", data=data)
+    return Invitation(rfp, company, contact, company_created, contact_created)

@@ -1,0 +1,57 @@
+"""The contractor's tender documents on a project or workpackage; new versions keep the old."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bidbridge.errors import InvalidParameters, NotFound
+from bidbridge.models import Document, Project, Workpackage
+from bidbridge.services import documents
+from bidbridge.services.context import RequestContext
+from bidbridge.services.projects import bump_workpackage, touch_project, touch_rfps
+from bidbridge.services.scoping import MAX_ID
+from bidbridge.storage import Storage
+
+
+def _document_of_project(session: Session, project: Project, document_id: int) -> Document:
+    doc = session.get(Document, document_id) if document_id <= MAX_ID else None
+    wp_ids = set(session.scalars(select(Workpackage.id)
+                                 .where(Workpackage.project_id == project.id)))
+    if (doc is None or doc.company_id != project.company_id or doc.deleted_at is not None
+            or not (doc.project_id == project.id or doc.workpackage_id in wp_ids)):
+        raise NotFound(f"There is no document {document_id} in project {project.id}.",
+                       code="not_found", data={"resource": "document", "id": document_id})
+    return doc
+
+
+def add_tender_document(
+    session: Session, ctx: RequestContext, storage: Storage, upload: documents.Upload, *,
+    project: Project, workpackage: Workpackage | None, replaces_id: int | None, max_bytes: int,
+) -> Document:
+    """Store a document (any file type: drawings come in many formats) and tell the RFPs."""
+    replaces = None
+    if replaces_id is not None:
+        replaces = _document_of_project(session, project, replaces_id)
+        if workpackage is not None and replaces.workpackage_id != workpackage.id:
+            raise InvalidParameters(
+                f"workpackageId: document {replaces_id} does not belong to workpackage "
+                f"{workpackage.id}; a new version stays where the document is. Leave "
+                "workpackageId out when replacing.",
+                data={"errors": [{"parameter": "workpackageId", "in": "query",
+                                  "problem": "invalid",
+                                  "message": "differs from the replaced document's"}]})
+        if replaces.workpackage_id is not None:
+            workpackage = session.get(Workpackage, replaces.workpackage_id)
+    doc = documents.add_document(
+        session, ctx, storage, upload, owner_company_id=project.company_id, max_bytes=max_bytes,
+        project_id=None if workpackage else project.id,
+        workpackage_id=workpackage.id if workpackage else None, replaces=replaces)
+    now = ctx.now()
+    if workpackage is not None:
+        bump_workpackage(session, workpackage, now)
+    else:
+        touch_project(project, now)
+        touch_rfps(session, now, project_id=project.id)
+    session.flush()
+    return doc

@@ -1,0 +1,143 @@
+"""Audit log pages: a company administrator sees their company's log, support sees everyone's.
+
+Both views have the same filters, keyset paging and a streamed CSV export of the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from bidbridge.errors import InvalidParameters
+from bidbridge.services import audit_queries as q
+from bidbridge.services.runtime import Runtime
+from bidbridge.web.identity import WebUser, contact_user, runtime_of, support_user
+from bidbridge.web.templating import render, secure_headers
+
+router = APIRouter()
+VIEWS = ("events", "requests")
+
+
+def _admin(user: WebUser = Depends(contact_user)) -> WebUser:
+    if not user.is_admin:
+        raise HTTPException(404, "Not Found")
+    return user
+
+
+class _Params:
+    """The filter form's values, as typed, plus what they mean."""
+
+    def __init__(self, request: Request, *, with_company: bool) -> None:
+        get = request.query_params.get
+        self.view = get("view", "events") if get("view") in VIEWS else "events"
+        self.raw = {"name": get("name", ""), "from": get("from", ""), "to": get("to", ""),
+                    "status": get("status", "")}
+        self.company = get("company", "").strip() if with_company else ""
+        before = get("before", "")
+        self.before = int(before) if before.isdigit() else None
+        self.error: str | None = None
+        try:
+            self.filter = q.parse_filter(self.raw["name"], self.raw["from"], self.raw["to"],
+                                         self.raw["status"] if self.view == "requests" else "")
+            if self.company and not self.company.isdigit():
+                raise InvalidParameters("Check the filters — company: expected a company id.")
+        except InvalidParameters as exc:
+            self.error = exc.detail
+            self.filter = q.AuditFilter()
+
+    def query(self, **changes: Any) -> str:
+        values = {"view": self.view, **self.raw}
+        if self.company:
+            values["company"] = self.company
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _list(runtime: Runtime, scope: q.AuditScope, p: _Params) -> q.Page:
+    with runtime.sessions() as db:
+        lister = q.list_events if p.view == "events" else q.list_requests
+        return lister(db, scope, p.filter, before=p.before)
+
+
+def _support_scope(p: _Params) -> q.AuditScope:
+    return q.AuditScope.everything(int(p.company) if p.company.isdigit() else None)
+
+
+@router.get("/account/audit")
+def company_audit(request: Request, user: WebUser = Depends(_admin)) -> Response:
+    p = _Params(request, with_company=False)
+    assert user.company_id is not None
+    page = _list(runtime_of(request), q.AuditScope.company(user.company_id), p)
+    return render(request, "account/audit.html", status=422 if p.error else 200,
+                  active_tab="audit", p=p, page=page, base="/account/audit", error=p.error)
+
+
+@router.get("/support/audit")
+def support_audit(request: Request, user: WebUser = Depends(support_user)) -> Response:
+    p = _Params(request, with_company=True)
+    page = _list(runtime_of(request), _support_scope(p), p)
+    return render(request, "support/audit.html", status=422 if p.error else 200,
+                  section="audit", p=p, page=page, base="/support/audit", error=p.error)
+
+
+@router.get("/account/audit.csv")
+def company_audit_csv(request: Request, user: WebUser = Depends(_admin)) -> Response:
+    assert user.company_id is not None
+    return _csv(request, q.AuditScope.company(user.company_id), _Params(request, with_company=False))
+
+
+@router.get("/support/audit.csv")
+def support_audit_csv(request: Request, user: WebUser = Depends(support_user)) -> Response:
+    p = _Params(request, with_company=True)
+    return _csv(request, _support_scope(p), p)
+
+
+def _csv(request: Request, scope: q.AuditScope, p: _Params) -> Response:
+    if p.error:
+        return render(request, "error.html", status=422, status_code=422,
+                      title="Invalid filters", detail=p.error)
+    runtime = runtime_of(request)
+    columns = q.EVENT_COLUMNS if p.view == "events" else q.REQUEST_COLUMNS
+    stamp = runtime.clock.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingResponse(
+        _csv_chunks(runtime, scope, p, columns), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{p.view}-{stamp}.csv"'})
+    return secure_headers(response)
+
+
+def _csv_chunks(runtime: Runtime, scope: q.AuditScope, p: _Params,
+                columns: list[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    with runtime.sessions() as db:
+        for n, row in enumerate(q.iter_all(db, p.view, scope, p.filter), start=1):
+            writer.writerow([_cell(getattr(row, c)) for c in columns])
+            if n % 200 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A spreadsheet would run it as a formula (CSV injection): make it plain text.
+        return "'" + value
+    return value

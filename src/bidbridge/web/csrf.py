@@ -1,0 +1,36 @@
+"""CSRF protection: every form carries the session's token; a POST without it is refused (403)."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from bidbridge.services.runtime import Runtime
+from bidbridge.web.sessions import read_session
+
+FIELD = "csrf_token"
+
+
+class CsrfRefused(Exception):
+    """The form did not carry this session's token: rendered as a 403 page."""
+
+
+async def checked_form(request: Request) -> FormData:
+    """FastAPI dependency for every POST handler: the form, once its CSRF token matched."""
+    runtime: Runtime = request.app.state.runtime
+    form = await request.form(max_files=0, max_fields=100)
+    session = read_session(request, runtime)
+    given = form.get(FIELD)
+    if session is None or not isinstance(given, str) or not hmac.compare_digest(
+        given.encode(), session.csrf.encode()
+    ):
+        raise CsrfRefused()
+    return form
+
+
+def text(form: FormData, name: str) -> str:
+    """A text field of the form, stripped; missing or a file counts as empty."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,117 @@
+"""The support console: find a company, switch its API module, designate its API user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bidbridge.errors import AppError
+from bidbridge.models import ApiModule, Company, Contact
+from bidbridge.security.credentials import display_prefix
+from bidbridge.services import accounts, api_access, api_keys
+from bidbridge.services.context import RequestContext
+from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.identity import WebUser, request_context, runtime_of, support_user
+from bidbridge.web.templating import render, secure_headers
+
+router = APIRouter()
+
+MESSAGES = {
+    "activated": "The API module is active.",
+    "deactivated": "The API module is off. The company's tokens are refused from now on.",
+    "designated": "The API user is designated. Keys of a former API user were revoked.",
+}
+
+
+@router.get("/support")
+def search(request: Request, q: str = "", user: WebUser = Depends(support_user)) -> Response:
+    with runtime_of(request).sessions() as db:
+        companies = accounts.search_companies(db, q)
+        modules = {c.id: api_access.get_module(db, c.id) for c in companies}
+        return render(request, "support/search.html", section="companies", q=q,
+                      companies=companies, modules=modules)
+
+
+def _company(db: Session, company_id: int) -> Company:
+    company = db.get(Company, company_id)
+    if company is None:
+        raise HTTPException(404, "Not Found")
+    return company
+
+
+def _company_page(request: Request, db: Session, company_id: int, *, status: int = 200,
+                  message: str | None = None, error: str | None = None) -> Response:
+    company = _company(db, company_id)
+    module = api_access.get_module(db, company.id)
+    api_user = db.get(Contact, module.api_user_id) if module and module.api_user_id else None
+    key = api_keys.get_active_key(db, api_user.id) if api_user else None
+    return render(request, "support/company.html", status=status, section="companies",
+                  company=company, module=module, api_user=api_user, contacts=company.contacts,
+                  key_prefix=display_prefix(key.key_id) if key else None, key=key,
+                  message=message, error=error)
+
+
+@router.get("/support/companies/{company_id}")
+def company_page(request: Request, company_id: int, msg: str | None = None,
+                 user: WebUser = Depends(support_user)) -> Response:
+    with runtime_of(request).sessions() as db:
+        return _company_page(request, db, company_id, message=MESSAGES.get(msg or ""))
+
+
+def _act(request: Request, user: WebUser, company_id: int, done: str,
+         change: Callable[[Session, RequestContext, Company], ApiModule]) -> Response:
+    """Run one support action in one transaction; show the page again with its result."""
+    runtime = runtime_of(request)
+    try:
+        with runtime.sessions() as db, db.begin():
+            change(db, request_context(request, user), _company(db, company_id))
+    except AppError as exc:
+        with runtime.sessions() as db:
+            return _company_page(request, db, company_id, status=exc.status, error=exc.detail)
+    return secure_headers(RedirectResponse(f"/support/companies/{company_id}?msg={done}",
+                                           status_code=303))
+
+
+def _chosen_contact(db: Session, company: Company, form: FormData) -> Contact | None:
+    raw = text(form, "api_user_id")
+    if not raw:
+        return None
+    contact = db.get(Contact, int(raw)) if raw.isdigit() else None
+    if contact is None or contact.company_id != company.id:
+        raise AppError("Choose one of this company's contacts as the API user.",
+                       code="contact_not_found", status=422)
+    return contact
+
+
+@router.post("/support/companies/{company_id}/activate")
+def activate(request: Request, company_id: int, form: FormData = Depends(checked_form),
+             user: WebUser = Depends(support_user)) -> Response:
+    def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
+        return api_access.activate_api(db, ctx, company, _chosen_contact(db, company, form))
+
+    return _act(request, user, company_id, "activated", change)
+
+
+@router.post("/support/companies/{company_id}/deactivate")
+def deactivate(request: Request, company_id: int, form: FormData = Depends(checked_form),
+               user: WebUser = Depends(support_user)) -> Response:
+    return _act(request, user, company_id, "deactivated", api_access.deactivate_api)
+
+
+@router.post("/support/companies/{company_id}/api-user")
+def designate(request: Request, company_id: int, form: FormData = Depends(checked_form),
+              user: WebUser = Depends(support_user)) -> Response:
+    def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
+        contact = _chosen_contact(db, company, form)
+        if contact is None:
+            raise AppError("Choose the contact who becomes the API user.",
+                           code="api_user_missing", status=422)
+        return api_access.designate_api_user(db, ctx, company, contact)
+
+    return _act(request, user, company_id, "designated", change)
