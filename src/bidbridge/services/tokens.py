@@ -57,11 +57,11 @@ def invalid_credentials() -> Unauthorized:
     )
 
 
-def api_not_activated() -> Forbidden:
-    return Forbidden(
-        "The API module of this company is not active. Contact platform support to activate it.",
-        code="api_not_activated",
-    )
+def api_not_activated(kind: CompanyKind = CompanyKind.SUBCONTRACTOR) -> Forbidden:
+    who = ("Contact platform support to activate it." if kind == CompanyKind.SUBCONTRACTOR else
+           "A company administrator activates it in the company settings.")
+    return Forbidden(f"The API module of this company is not active. {who}",
+                     code="api_not_activated")
 
 
 def check_credentials(
@@ -115,7 +115,7 @@ def issue_token(
     if company.kind != api:
         raise invalid_credentials()
     if module is None or not module.active:
-        raise api_not_activated()
+        raise api_not_activated(company.kind)
     now = ctx.now().replace(microsecond=0)
     _touch_key(key, now)
     actor_ctx = ctx.acting_as(Actor("contact", contact.id, contact.name, contact.company_id))
@@ -181,7 +181,7 @@ def _check(session: Session, now: datetime, token: ApiToken, key: ApiKey, contac
             f"{unix(token.expires_at)}). Request a new token with your API key (getToken).",
             code="token_expired", data={"expiredAt": unix(token.expires_at)})
     if not module.active:
-        raise api_not_activated()
+        raise api_not_activated(company.kind)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         # Throttled: at most one write a minute per key, not one per call.
         session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
