@@ -19,7 +19,11 @@ from bidbridge.api.contractor import projects as _api_contractor_projects
 from bidbridge.api.contractor import rfps as _api_contractor_rfps
 from bidbridge.api.contractor import workpackages as _api_contractor_workpackages
 from bidbridge.api.subcontractor import budget_lines as _api_subcontractor_budget_lines
+from bidbridge.api.subcontractor import documents as _api_subcontractor_documents
+from bidbridge.api.subcontractor import messages as _api_subcontractor_messages
 from bidbridge.api.subcontractor import proposals as _api_subcontractor_proposals
+from bidbridge.api.subcontractor import rfp_models as _api_subcontractor_rfp_models
+from bidbridge.api.subcontractor import rfps as _api_subcontractor_rfps
 from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse
 from bidbridge.client.registry import response_type
 
@@ -33,6 +37,11 @@ class SubcontractorFunctions(BaseClient):
 
     api = "subcontractor"
 
+    def forward_rfp(self, rfp_id: int, partner_company_id: int, *, message: str | None = None, idempotency_key: str | None = None) -> _api_subcontractor_rfps.ForwardResult:
+        """Hand the RFP to a partner subcontractor, once; your company steps out of it. (POST /rfps/{rfpId}/forward)"""
+        body = self.call("forwardRfp", f"/rfps/{_segment(rfp_id)}/forward", "POST", {"partnerCompanyId": partner_company_id, "message": message}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "forwardRfp"), body)
+
     def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_shared.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
@@ -42,6 +51,16 @@ class SubcontractorFunctions(BaseClient):
         """The workpackage's budget lines with your draft prices, your extra rows and totals. (GET /rfps/{rfpId}/budget-lines)"""
         body = self.call("getBudgetLines", f"/rfps/{_segment(rfp_id)}/budget-lines", "GET", {})
         return parse(response_type("subcontractor", "getBudgetLines"), body)
+
+    def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
+        """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
+        body = self.call("getBuildingSectors", "/reference/building-sectors", "GET", {})
+        return parse(response_type("subcontractor", "getBuildingSectors"), body)
+
+    def get_classification_systems(self) -> list[_api_reference_functions.NamedOut]:
+        """Classification systems: the values of classificationSystems. (GET /reference/classification-systems)"""
+        body = self.call("getClassificationSystems", "/reference/classification-systems", "GET", {})
+        return parse(response_type("subcontractor", "getClassificationSystems"), body)
 
     def get_company(self) -> _api_account_functions.CompanyOut:
         """Your company's profile. (GET /company)"""
@@ -53,15 +72,53 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getContacts", "/contacts", "GET", {})
         return parse(response_type("subcontractor", "getContacts"), body)
 
+    def get_document(self, document_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """Download the current version of a document. (GET /documents/{documentId})"""
+        return self.download("getDocument", f"/documents/{_segment(document_id)}", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_document_version(self, document_id: int, version: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """Download one version of a document, superseded ones included. (GET /documents/{documentId}/versions/{version})"""
+        return self.download("getDocumentVersion", f"/documents/{_segment(document_id)}/versions/{_segment(version)}", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_documents(self, rfp_id: int) -> list[_api_subcontractor_documents.DocumentOut]:
+        """The RFP's tender documents (project and workpackage) with content hashes. (GET /rfps/{rfpId}/documents)"""
+        body = self.call("getDocuments", f"/rfps/{_segment(rfp_id)}/documents", "GET", {})
+        return parse(response_type("subcontractor", "getDocuments"), body)
+
     def get_me(self) -> _api_account_functions.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
         return parse(response_type("subcontractor", "getMe"), body)
 
+    def get_messages(self, rfp_id: int) -> _api_subcontractor_messages.ThreadOut:
+        """The RFP's message thread in both directions, with attachments. (GET /rfps/{rfpId}/messages)"""
+        body = self.call("getMessages", f"/rfps/{_segment(rfp_id)}/messages", "GET", {})
+        return parse(response_type("subcontractor", "getMessages"), body)
+
+    def get_phases(self) -> list[_api_reference_functions.PhaseOut]:
+        """Project phases: the phaseId values of a project. (GET /reference/phases)"""
+        body = self.call("getPhases", "/reference/phases", "GET", {})
+        return parse(response_type("subcontractor", "getPhases"), body)
+
     def get_proposals(self, rfp_id: int) -> list[_api_subcontractor_proposals.ProposalOut]:
         """Every version of your proposal for an RFP, newest first. (GET /rfps/{rfpId}/proposals)"""
         body = self.call("getProposals", f"/rfps/{_segment(rfp_id)}/proposals", "GET", {})
         return parse(response_type("subcontractor", "getProposals"), body)
+
+    def get_rfp(self, rfp_id: int) -> _api_subcontractor_rfp_models.RfpOut:
+        """One RFP: project, contractor and its visible contacts, workpackage, deadlines, status (when shared), our response, counts and the current proposal. (GET /rfps/{rfpId})"""
+        body = self.call("getRfp", f"/rfps/{_segment(rfp_id)}", "GET", {})
+        return parse(response_type("subcontractor", "getRfp"), body)
+
+    def get_rfp_statuses(self) -> list[_api_reference_functions.StatusOut]:
+        """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
+        body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
+        return parse(response_type("subcontractor", "getRfpStatuses"), body)
+
+    def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_subcontractor_rfp_models.RfpPageOut:
+        """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
+        body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "cursor": cursor, "limit": limit})
+        return parse(response_type("subcontractor", "getRfps"), body)
 
     def get_token(self, *, force_new: bool | None = None) -> _api_shared.TokenOut:
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
@@ -73,10 +130,25 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("priceBudgetLines", f"/rfps/{_segment(rfp_id)}/budget-lines", "POST", {"lines": lines}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("subcontractor", "priceBudgetLines"), body)
 
+    def respond_to_rfp(self, rfp_id: int, response: str, *, note: str | None = None, idempotency_key: str | None = None) -> _api_subcontractor_rfps.ResponseResult:
+        """Answer an RFP: calculate, pending or decline, with an optional note. (POST /rfps/{rfpId}/response)"""
+        body = self.call("respondToRfp", f"/rfps/{_segment(rfp_id)}/response", "POST", {"response": response, "note": note}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "respondToRfp"), body)
+
+    def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _api_subcontractor_messages.MessageOut:
+        """Write to the contractor on this RFP, optionally with attachments. (POST /rfps/{rfpId}/messages)"""
+        body = self.call("sendMessage", f"/rfps/{_segment(rfp_id)}/messages", "POST", {"text": text, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "sendMessage"), body)
+
     def submit_proposal(self, rfp_id: int, *, message: str | None = None, total_amount: Decimal | str | None = None, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
         """Submit a new, immutable proposal version with a receipt. (POST /rfps/{rfpId}/proposals)"""
         body = self.call("submitProposal", f"/rfps/{_segment(rfp_id)}/proposals", "POST", {"message": message, "totalAmount": total_amount, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("subcontractor", "submitProposal"), body)
+
+    def update_company(self, *, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, phone: str | None = None, website: str | None = None, idempotency_key: str | None = None) -> _api_account_functions.CompanyOut:
+        """Change your company's address, phone or website. (POST /company)"""
+        body = self.call("updateCompany", "/company", "POST", {"address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "phone": phone, "website": website}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "updateCompany"), body)
 
     def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""
