@@ -1,7 +1,7 @@
 """rfps.forward_message: what the forwarding subcontractor wrote to its partner
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27 23:45:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0012"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
