@@ -60,6 +60,8 @@ def test_admin_activates_api_user_gets_key_then_admin_deactivates(client, factor
         ("api_module.activated", "contact", setup.admin.id, setup.company.id),
         ("api_user.designated", "contact", setup.admin.id, api_user.id),
     ]
+    assert all(e.client_ip == "testclient" for e in factory.events(setup.company.id)
+               if e.event.startswith("api_"))
 
     # The API tab appears for the contractor's users, as for subcontractors.
     logged_in(client, api_user.email)
