@@ -164,3 +164,10 @@ def test_one_company_never_sees_another(client, factory):
     assert {r["contactId"] for r in log["requests"]} <= {mine.api_user.id}
     events = client.post(AUDIT, headers=auth(token)).json()["events"]
     assert events and all(e["targetLabel"] != theirs.company.name for e in events)
+
+
+def test_problem_extensions_never_override_standard_members():
+    from bidbridge.api.problem import problem_body
+
+    body = problem_body(409, "x", "Conflict", "d", {"status": "shadow", "code": "y", "rfpStatus": "s"})
+    assert (body["status"], body["code"], body["rfpStatus"]) == (409, "x", "s")

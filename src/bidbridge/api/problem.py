@@ -14,13 +14,17 @@ from bidbridge.errors import AppError
 PROBLEM_TYPE_BASE = "https://bidbridge.dev/problems/"
 
 
-def problem_body(status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status, "detail": detail,
-            "code": code, **extra}
+def problem_body(status: int, code: str, title: str, detail: str,
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status,
+                            "detail": detail, "code": code}
+    # Extension members never override the standard ones.
+    body.update((k, v) for k, v in (extra or {}).items() if k not in body)
+    return body
 
 
 def problem_response(error: AppError, request_id: str | None = None) -> Response:
-    body = problem_body(error.status, error.code, error.title, error.detail, **error.data)
+    body = problem_body(error.status, error.code, error.title, error.detail, error.data)
     if request_id:
         body["requestId"] = request_id
     return Response(dumps(body), status_code=error.status, headers=error.headers,

@@ -26,7 +26,7 @@ class Proposal(Base):
     __tablename__ = "proposals"
     __table_args__ = (
         UniqueConstraint("rfp_id", "version", name="uq_proposals_rfp_version"),
-        # One proposal per Idempotency-Key and RFP, however many retries race (migration 0012).
+        # One proposal per Idempotency-Key and RFP, however many retries race (migration 0003).
         UniqueConstraint("rfp_id", "idempotency_key", name="uq_proposals_rfp_idempotency_key"),
     )
 

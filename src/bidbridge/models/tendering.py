@@ -133,6 +133,8 @@ class Rfp(Timestamps, Base):
     forwarded_rfp_id: Mapped[int | None] = mapped_column(ForeignKey("rfps.id"))
     forwarded_from_rfp_id: Mapped[int | None] = mapped_column(ForeignKey("rfps.id"))
     forwarded_at: Mapped[datetime | None] = mapped_column()
+    # What the forwarding company wrote to its partner; the partner reads it on its own RFP.
+    forward_message: Mapped[str | None] = mapped_column(Text)
     invited_at: Mapped[datetime] = mapped_column()
 
     workpackage: Mapped[Workpackage] = relationship()

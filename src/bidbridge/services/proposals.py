@@ -240,7 +240,9 @@ def _set_status(session: Session, ctx: RequestContext, rfp: Rfp, status: RfpStat
         return
     before = rfp.status
     rfp.status = status
-    record_event(session, ctx, "rfp.status_changed", company_id=company_id, target_type="rfp",
+    # The contractor's trail, not the subcontractor's: the status may be internal to the GC.
+    record_event(session, ctx, "rfp.status_changed", company_id=rfp.contractor_company_id,
+                 target_type="rfp",
                  target_id=rfp.id, target_label=rfp.workpackage.name,
                  data={"from": before.value, "to": status.value})
 

@@ -134,7 +134,7 @@ def test_concurrent_submissions_without_a_key_get_strictly_increasing_versions(
 
 
 def test_the_database_refuses_a_second_proposal_with_the_same_key(client, factory, runtime):
-    """The backstop behind the RFP lock: UNIQUE (rfp_id, idempotency_key) from migration 0012."""
+    """The backstop behind the RFP lock: UNIQUE (rfp_id, idempotency_key) from migration 0003."""
     import pytest
     from sqlalchemy.exc import IntegrityError
 

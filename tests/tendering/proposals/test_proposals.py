@@ -243,7 +243,10 @@ def test_submission_moves_updated_at_and_writes_events_in_the_api_users_name(
         (b.setup.api_user.name, b.setup.api_user.id, p["proposalId"])
     assert event.data["totalAmount"] == "42.10"
     assert event.data["contentSha256"] == p["contentSha256"]
-    [status] = factory.events(b.setup.company.id, "rfp.status_changed")
+    # The status change is the contractor's record: the subcontractor's trail must not reveal
+    # a status the contractor keeps internal.
+    assert factory.events(b.setup.company.id, "rfp.status_changed") == []
+    [status] = factory.events(b.tender.contractor.company.id, "rfp.status_changed")
     assert status.data == {"from": "unknown", "to": "proposal"}
 
 

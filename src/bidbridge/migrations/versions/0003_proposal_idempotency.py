@@ -1,6 +1,6 @@
 """proposal idempotency: the Idempotency-Key and request digest on each proposal version
 
-Revision ID: 0012
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27 23:50:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

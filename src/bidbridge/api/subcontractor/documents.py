@@ -1,0 +1,103 @@
+"""getDocuments, getDocument and getDocumentVersion: tender documents and their bytes."""
+
+from __future__ import annotations
+
+from pydantic import Field, TypeAdapter
+from starlette.responses import Response
+
+from bidbridge.api.call import Call
+from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.download import download
+from bidbridge.api.subcontractor.common import DOCUMENT_ID, ID_PATTERN, RFP_ID, document_path
+from bidbridge.clock import unix
+from bidbridge.services.rfp_documents import ManifestEntry, tender_documents, version_to_download
+
+DOWNLOAD_ERRORS = ["not_found", "range_not_satisfiable", "storage_unavailable"]
+DOWNLOAD_DESCRIPTION = (
+    "Streams the bytes. ETag is the SHA-256 of the content in quotes; send it back as "
+    "If-None-Match to get 304 when nothing changed. Range: bytes=a-b, bytes=a- or bytes=-n "
+    "answers 206 with Content-Range (resume a broken download); a range past the end answers "
+    "416. HEAD gives the headers only.")
+
+
+class VersionOut(ApiModel):
+    version: int
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: int
+    download_path: str
+
+
+class DocumentOut(ApiModel):
+    document_id: int
+    name: str
+    scope: str = Field(description="project or workpackage")
+    version: int = Field(description="The current version.")
+    size: int
+    sha256: str
+    content_type: str
+    updated_at: int
+    deleted: bool = Field(description="A tombstone: the contractor removed the document.")
+    deleted_at: int | None
+    download_path: str | None = Field(description="Null for deleted documents.")
+    versions: list[VersionOut] = Field(description="Every version, oldest first.")
+
+
+DOCUMENTS = TypeAdapter(list[DocumentOut])
+
+
+def document_out(entry: ManifestEntry) -> DocumentOut:
+    doc, current = entry.document, entry.current
+    deleted = doc.deleted_at is not None
+    return DocumentOut(
+        document_id=doc.id, name=doc.name,
+        scope="workpackage" if doc.workpackage_id is not None else "project",
+        version=current.version, size=current.size, sha256=current.sha256,
+        content_type=current.content_type, updated_at=unix(doc.updated_at), deleted=deleted,
+        deleted_at=unix(doc.deleted_at) if doc.deleted_at else None,
+        download_path=None if deleted else document_path(doc.id),
+        versions=[VersionOut(version=v.version, size=v.size, sha256=v.sha256,
+                             content_type=v.content_type, uploaded_at=unix(v.uploaded_at),
+                             download_path=document_path(doc.id, v.version))
+                  for v in entry.versions] if not deleted else [])
+
+
+@function(
+    api="subcontractor", name="getDocuments", path="/rfps/{rfpId}/documents", tag="Documents",
+    summary="The RFP's tender documents (project and workpackage) with content hashes.",
+    description=(
+        "A manifest for delta downloads: compare sha256 with what you have and fetch only what "
+        "changed. Deleted documents stay listed with deleted=true, so a sync sees them go."),
+    params=[RFP_ID], response=DOCUMENTS, errors=["not_found"],
+)
+def get_documents(call: Call) -> list[DocumentOut]:
+    entries = tender_documents(call.session, call.principal.company_id, call["rfpId"])
+    return [document_out(e) for e in entries]
+
+
+@function(
+    api="subcontractor", name="getDocument", path="/documents/{documentId}", tag="Documents",
+    summary="Download the current version of a document.", description=DOWNLOAD_DESCRIPTION,
+    params=[DOCUMENT_ID], errors=DOWNLOAD_ERRORS, produces="application/octet-stream",
+)
+def get_document(call: Call) -> Response:
+    version = version_to_download(call.session, call.principal.company_id, call["documentId"])
+    return download(call.runtime.storage, version, call.headers)
+
+
+@function(
+    api="subcontractor", name="getDocumentVersion",
+    path="/documents/{documentId}/versions/{version}", tag="Documents",
+    summary="Download one version of a document, superseded ones included.",
+    description=DOWNLOAD_DESCRIPTION,
+    params=[DOCUMENT_ID,
+            Param("version", "template", "The version number (1 is the first upload).",
+                  pattern=ID_PATTERN, required=True, type="integer",
+                  expected="a version number from getDocuments", example=1)],
+    errors=DOWNLOAD_ERRORS, produces="application/octet-stream",
+)
+def get_document_version(call: Call) -> Response:
+    version = version_to_download(call.session, call.principal.company_id, call["documentId"],
+                                  call["version"])
+    return download(call.runtime.storage, version, call.headers)

@@ -1,0 +1,90 @@
+"""getMessages and sendMessage: the thread between the contractor and us on one RFP."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from starlette.datastructures import UploadFile
+
+from bidbridge.api.call import Call
+from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN, document_path
+from bidbridge.clock import unix
+from bidbridge.models import DocumentVersion
+from bidbridge.services import messages
+from bidbridge.services.documents import Upload
+
+
+class AttachmentOut(ApiModel):
+    document_id: int
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    download_path: str
+
+
+class MessageOut(ApiModel):
+    message_id: int
+    direction: str = Field(description="to_contractor (we wrote) or to_subcontractor (to us).")
+    author_name: str
+    author_company_name: str
+    text: str
+    sent_at: int
+    attachments: list[AttachmentOut]
+
+
+class ThreadOut(ApiModel):
+    rfp_id: int
+    messages: list[MessageOut] = Field(description="Oldest first.")
+
+
+def _attachment(v: DocumentVersion) -> AttachmentOut:
+    return AttachmentOut(document_id=v.document_id, name=v.name, size=v.size, sha256=v.sha256,
+                         content_type=v.content_type, download_path=document_path(v.document_id))
+
+
+def message_out(m: messages.ThreadMessage) -> MessageOut:
+    msg = m.message
+    return MessageOut(message_id=msg.id, direction=msg.direction.value,
+                      author_name=msg.author_name, author_company_name=m.author_company_name,
+                      text=msg.text, sent_at=unix(msg.sent_at),
+                      attachments=[_attachment(v) for v in m.attachments])
+
+
+@function(
+    api="subcontractor", name="getMessages", path="/rfps/{rfpId}/messages", tag="Messages",
+    summary="The RFP's message thread in both directions, with attachments.",
+    params=[RFP_ID], response=ThreadOut, errors=["not_found"],
+)
+def get_messages(call: Call) -> ThreadOut:
+    rfp_id = call["rfpId"]
+    thread = messages.get_thread(call.session, call.principal.company_id, rfp_id)
+    return ThreadOut(rfp_id=rfp_id, messages=[message_out(m) for m in thread])
+
+
+@function(
+    api="subcontractor", name="sendMessage", path="/rfps/{rfpId}/messages", tag="Messages",
+    summary="Write to the contractor on this RFP, optionally with attachments.",
+    description=(
+        "Send multipart/form-data when attaching files (PDF, XLSX, DOCX or images, each up to "
+        "the upload limit, 50 MB by default). Allowed after the deadline (questions about a "
+        "price come late), refused after the RFP was forwarded."),
+    params=[
+        RFP_ID,
+        Param("text", "query", "The message, up to 10,000 characters.", pattern=TEXT_PATTERN,
+              required=True, max_length=10000, expected="text of at most 10000 characters",
+              example="Is the facade brick supplied by you?"),
+        Param("attachments", "query", "Files to attach (repeat the field for several).",
+              type="file", many=True, expected="PDF, XLSX, DOCX or image files"),
+    ],
+    response=MessageOut, status=201,
+    errors=["not_found", "rfp_forwarded", "file_too_large", "storage_unavailable"],
+    idempotent_writes=True,
+)
+def send_message(call: Call) -> MessageOut:
+    files: list[UploadFile] = call["attachments"] or []
+    uploads = [Upload(f.filename or "attachment", f.content_type or "", f.file) for f in files]
+    sent = messages.send_message(call.session, call.ctx, call.runtime.storage,
+                                 call.principal.company_id, call["rfpId"], call["text"], uploads,
+                                 max_bytes=call.runtime.settings.max_upload_bytes)
+    return message_out(sent)

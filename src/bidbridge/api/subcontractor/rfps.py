@@ -1,0 +1,185 @@
+"""getRfps, getRfp, respondToRfp and forwardRfp: the subcontractor's RFPs."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+from pydantic import Field
+
+from bidbridge.api.call import Call
+from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
+from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
+from bidbridge.api.subcontractor.rfp_models import RfpOut, RfpPageOut, rfp_out, summary
+from bidbridge.clock import unix
+from bidbridge.errors import InvalidParameters
+from bidbridge.models import RfpResponse, RfpStatus
+from bidbridge.reference import alternation
+from bidbridge.services import forwarding, rfps
+from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
+
+STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
+RESPONSE_PATTERN = r"^(calculate|pending|decline)$"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_cursor(position: Position) -> str:
+    """Opaque to callers: the last row's change time (microseconds) and id."""
+    micros = (position.updated_at - EPOCH) // timedelta(microseconds=1)
+    raw = f"r1:{micros}:{position.rfp_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Position:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, micros, rfp_id = text.split(":")
+        if tag != "r1":
+            raise ValueError(tag)
+        return Position(EPOCH + timedelta(microseconds=int(micros)), int(rfp_id))
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
+        raise InvalidParameters(
+            "'cursor' is not a cursor getRfps handed out. Pass the nextCursor of the previous "
+            "page unchanged, or leave it out to start at the beginning.",
+            data={"errors": [{"parameter": "cursor", "in": "query", "problem": "invalid",
+                              "message": "not a nextCursor of getRfps"}]}) from exc
+
+
+@function(
+    api="subcontractor", name="getRfps", path="/rfps", tag="RFPs",
+    summary="Your company's RFPs, in the order they changed, a page at a time.",
+    description=(
+        "Ordered by updatedAt, then rfpId: an RFP that changes while you page moves to the end "
+        "and shows up again on a later page, so paging to the end never misses a change. For an "
+        "incremental sync, remember the largest updatedAt you saw and pass it as updatedSince "
+        "next time (inclusive: you may see an RFP again; treat items as upserts by rfpId). "
+        "status matches only a status the contractor shares with you; an RFP whose status the "
+        "contractor keeps internal matches no status value. Sync without status, and filter "
+        "by status for work lists."),
+    params=[
+        Param("status", "query", "Only RFPs whose shared contractor status is this.",
+              pattern=STATUS_PATTERN, expected="one of " + ", ".join(s.value for s in RfpStatus),
+              example="calculating"),
+        Param("response", "query", "Only RFPs with this response of ours; none = not answered.",
+              pattern=r"^(calculate|pending|decline|none)$",
+              expected="calculate, pending, decline or none", example="none"),
+        Param("updatedSince", "query", "Only RFPs changed at or after this moment.",
+              pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
+              example=1767225600),
+        Param("projectId", "query", "Only RFPs of this project.", pattern=ID_PATTERN,
+              type="integer", expected="a project id from an earlier getRfps", example=1),
+        Param("cursor", "query", "The nextCursor of the previous page.", pattern=CURSOR_PATTERN,
+              expected="a nextCursor value from getRfps"),
+        Param("limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
+              type="integer", expected="a whole number from 1 to 200", example=50, default=50),
+    ],
+    response=RfpPageOut,
+    errors=["not_found"],
+)
+def get_rfps(call: Call) -> RfpPageOut:
+    since = call["updatedSince"]
+    filters = RfpFilter(
+        status=RfpStatus(call["status"]) if call["status"] else None,
+        response=call["response"],
+        updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
+        project_id=call["projectId"])
+    after = decode_cursor(call["cursor"]) if call["cursor"] else None
+    page = list_rfps(call.session, call.principal.company_id, filters, after, call["limit"])
+    return RfpPageOut(rfps=[summary(r) for r in page.rows],
+                      next_cursor=encode_cursor(page.next_position)
+                      if page.next_position else None)
+
+
+@function(
+    api="subcontractor", name="getRfp", path="/rfps/{rfpId}", tag="RFPs",
+    summary="One RFP: project, contractor and its visible contacts, workpackage, deadlines, "
+            "status (when shared), our response, counts and the current proposal.",
+    params=[RFP_ID], response=RfpOut, errors=["not_found"],
+)
+def get_rfp(call: Call) -> RfpOut:
+    detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
+    return rfp_out(detail, unix(call.ctx.now()))
+
+
+class ResponseResult(ApiModel):
+    rfp_id: int
+    response: str
+    note: str | None
+    responded_at: int
+    status: str | None = Field(description="The contractor's status when shared, else null.")
+    updated_at: int
+
+
+@function(
+    api="subcontractor", name="respondToRfp", path="/rfps/{rfpId}/response", tag="RFPs",
+    summary="Answer an RFP: calculate, pending or decline, with an optional note.",
+    description=(
+        "Moves the contractor's status: calculate → Calculating, pending → Pending, decline → "
+        "Not calculating, never backwards: a status beyond that (Proposal, Within budget, "
+        "Awarded, Not awarded) stays as it is and only the response is recorded; Proposal to "
+        "follow stays on calculate. Declining while a proposal of yours stands is refused "
+        "(proposal_submitted): withdraw it first. Refused at and after the deadline and after "
+        "forwarding. Answering again replaces the earlier response."),
+    params=[
+        RFP_ID,
+        Param("response", "query", "calculate, pending or decline.", pattern=RESPONSE_PATTERN,
+              required=True, expected="calculate, pending or decline", example="calculate"),
+        Param("note", "query", "A note to the contractor, up to 2,000 characters.",
+              pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
+              example="Expect our price by Friday."),
+    ],
+    response=ResponseResult,
+    errors=["not_found", "deadline_passed", "rfp_forwarded", "proposal_submitted"],
+    idempotent_writes=True,
+)
+def respond_to_rfp(call: Call) -> ResponseResult:
+    rfp = rfps.respond_to_rfp(call.session, call.ctx, call.principal.company_id, call["rfpId"],
+                              RfpResponse(call["response"]), call["note"])
+    assert rfp.response is not None and rfp.responded_at is not None
+    return ResponseResult(rfp_id=rfp.id, response=rfp.response.value, note=rfp.response_note,
+                          responded_at=unix(rfp.responded_at),
+                          status=rfp.status.value if rfp.status_shared else None,
+                          updated_at=unix(rfp.updated_at))
+
+
+class ForwardResult(ApiModel):
+    rfp_id: int
+    partner_company_id: int
+    partner_company_name: str
+    forwarded_at: int
+    response: str = Field(description="Always decline: we step out of the RFP.")
+    updated_at: int
+
+
+@function(
+    api="subcontractor", name="forwardRfp", path="/rfps/{rfpId}/forward", tag="RFPs",
+    summary="Hand the RFP to a partner subcontractor, once; your company steps out of it.",
+    description=(
+        "The partner gets its own RFP for the same workpackage (status Unknown) and sees your "
+        "company's name and message on it. Your RFP becomes Not calculating with the response "
+        "decline; you can still read it, but no longer respond, message or forward. Refused "
+        "at and after the deadline, and while a proposal of yours stands."),
+    params=[
+        RFP_ID,
+        Param("partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
+              pattern=ID_PATTERN, required=True, type="integer",
+              expected="the id of another subcontractor company", example=2),
+        Param("message", "query", "A message to the partner, up to 2,000 characters.",
+              pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
+              example="Can you take this one? We are fully booked."),
+    ],
+    response=ForwardResult,
+    errors=["not_found", "already_forwarded", "partner_already_invited", "deadline_passed",
+            "proposal_submitted"],
+    idempotent_writes=True,
+)
+def forward_rfp(call: Call) -> ForwardResult:
+    done = forwarding.forward_rfp(call.session, call.ctx, call.principal.company_id,
+                                  call["rfpId"], call["partnerCompanyId"], call["message"])
+    rfp = done.rfp
+    assert rfp.forwarded_at is not None
+    return ForwardResult(rfp_id=rfp.id, partner_company_id=done.partner.id,
+                         partner_company_name=done.partner.name,
+                         forwarded_at=unix(rfp.forwarded_at), response="decline",
+                         updated_at=unix(rfp.updated_at))

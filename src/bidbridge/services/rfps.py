@@ -1,0 +1,154 @@
+"""A subcontractor's view of one RFP, and its response (calculate, pending or decline)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bidbridge.errors import Conflict
+from bidbridge.models import (
+    BudgetLine,
+    Company,
+    Contact,
+    ContactType,
+    Document,
+    Message,
+    Proposal,
+    ProposalState,
+    Rfp,
+    RfpResponse,
+    RfpStatus,
+)
+from bidbridge.services.audit import record_event
+from bidbridge.services.context import RequestContext
+from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
+from bidbridge.services.tender_rules import ensure_open
+
+RESPONSE_STATUS = {
+    RfpResponse.CALCULATE: RfpStatus.CALCULATING,
+    RfpResponse.PENDING: RfpStatus.PENDING,
+    RfpResponse.DECLINE: RfpStatus.NOT_CALCULATING,
+}
+# A proposal is in, or the contractor has judged or decided: a response is recorded, the status
+# stays.
+BEYOND_RESPONSE = frozenset({RfpStatus.PROPOSAL, RfpStatus.WITHIN_BUDGET, RfpStatus.AWARDED,
+                             RfpStatus.NOT_AWARDED})
+
+
+def status_after_response(current: RfpStatus, response: RfpResponse) -> RfpStatus:
+    """The contractor's status once the subcontractor answers; never a step backwards.
+
+    "Proposal to follow" already says "calculating, and a price will come", so calculate keeps it.
+    """
+    if current in BEYOND_RESPONSE:
+        return current
+    if current is RfpStatus.PROPOSAL_TO_FOLLOW and response is RfpResponse.CALCULATE:
+        return current
+    return RESPONSE_STATUS[response]
+
+
+def current_proposal(session: Session, rfp_id: int) -> Proposal | None:
+    """The newest submitted version that was neither withdrawn nor superseded."""
+    return session.scalar(
+        select(Proposal).where(Proposal.rfp_id == rfp_id, Proposal.state == ProposalState.SUBMITTED,
+                               Proposal.superseded_at.is_(None))
+        .order_by(Proposal.version.desc()).limit(1))
+
+
+def ensure_no_standing_proposal(session: Session, rfp: Rfp, action: str) -> None:
+    """Declining or forwarding while a proposal stands would leave the contractor a price from
+    a company that says it does not calculate."""
+    proposal = current_proposal(session, rfp.id)
+    if proposal is not None:
+        raise Conflict(
+            f"Your proposal version {proposal.version} on RFP {rfp.id} still stands; {action} "
+            f"would contradict it. Withdraw it first (withdrawProposal, proposal {proposal.id}).",
+            code="proposal_submitted",
+            data={"proposalId": proposal.id, "version": proposal.version})
+
+
+def respond_to_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: int,
+                   response: RfpResponse, note: str | None) -> Rfp:
+    """Record the answer, move the contractor's status (never backwards), touch the RFP."""
+    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    now = ctx.now()
+    # Not refused after an award: a refusal would reveal a status the contractor may keep
+    # internal. The response is recorded; the award stands (see BEYOND_RESPONSE).
+    ensure_open(rfp, now, "responding")
+    if response is RfpResponse.DECLINE:
+        ensure_no_standing_proposal(session, rfp, "declining")
+    before = rfp.status
+    previous_response = rfp.response
+    rfp.response = response
+    rfp.response_note = note
+    rfp.responded_at = now
+    rfp.responded_by_name = ctx.actor.name
+    rfp.status = status_after_response(before, response)
+    touch_rfp(rfp, now)
+    label = f"{rfp.workpackage.name} ({rfp.project.name})"
+    # The subcontractor's own trail never carries the contractor's status unless it is shared.
+    record_event(session, ctx, "rfp.responded", company_id=company_id, target_type="rfp",
+                 target_id=rfp.id, target_label=label,
+                 data={"response": response.value, "note": note,
+                       "previousResponse": previous_response.value if previous_response else None,
+                       "status": rfp.status.value if rfp.status_shared else None})
+    if rfp.status != before:
+        record_status_change(session, ctx, rfp, before, cause="response")
+    session.flush()
+    return rfp
+
+
+def record_status_change(session: Session, ctx: RequestContext, rfp: Rfp, before: RfpStatus,
+                         *, cause: str) -> None:
+    """The contractor's trail shows every status change, also those a subcontractor caused."""
+    record_event(session, ctx, "rfp.status_changed", company_id=rfp.contractor_company_id,
+                 target_type="rfp", target_id=rfp.id,
+                 target_label=f"{rfp.workpackage.name} ({rfp.project.name})",
+                 data={"from": before.value, "to": rfp.status.value, "cause": cause,
+                       "subcontractorCompanyId": rfp.company_id})
+
+
+@dataclass(frozen=True)
+class RfpDetail:
+    rfp: Rfp
+    contractor: Company
+    contacts: list[Contact]
+    document_count: int
+    budget_line_count: int
+    message_count: int
+    proposal: Proposal | None
+    forwarded_to: Company | None
+    forwarded_from: Rfp | None  # the partner's RFP this one was forwarded from
+    forwarded_from_company: Company | None
+
+
+def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
+    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    contractor = rfp.contractor
+    contacts = list(session.scalars(
+        select(Contact).where(Contact.company_id == contractor.id,
+                              Contact.contact_type == ContactType.VISIBLE,
+                              Contact.active.is_(True)).order_by(Contact.id)))
+    documents = session.scalar(select(func.count()).select_from(Document).where(
+        tender_documents_of(rfp), Document.deleted_at.is_(None))) or 0
+    lines = session.scalar(select(func.count()).select_from(BudgetLine).where(
+        BudgetLine.workpackage_id == rfp.workpackage_id, BudgetLine.deleted_at.is_(None))) or 0
+    messages = session.scalar(select(func.count()).select_from(Message).where(
+        Message.rfp_id == rfp.id)) or 0
+    forwarded_to = (session.get(Company, rfp.forwarded_to_company_id)
+                    if rfp.forwarded_to_company_id else None)
+    source = session.get(Rfp, rfp.forwarded_from_rfp_id) if rfp.forwarded_from_rfp_id else None
+    return RfpDetail(rfp=rfp, contractor=contractor, contacts=contacts, document_count=documents,
+                     budget_line_count=lines, message_count=messages,
+                     proposal=current_proposal(session, rfp.id), forwarded_to=forwarded_to,
+                     forwarded_from=source,
+                     forwarded_from_company=source.company if source is not None else None)
+
+
+def tender_documents_of(rfp: Rfp) -> ColumnElement[bool]:
+    """The condition selecting an RFP's tender documents: its workpackage's and its project's
+    (project-wide ones have no workpackage)."""
+    return or_(Document.workpackage_id == rfp.workpackage_id,
+               and_(Document.project_id == rfp.project_id, Document.workpackage_id.is_(None)))

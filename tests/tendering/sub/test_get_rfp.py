@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from bidbridge.clock import unix
+from bidbridge.models import ContactType, RfpStatus
+from tests.tendering.sub.support import add_proposal, contractor_message, edit_rfp, signed_in
+from tests.tendering_factory import tender
+
+
+def test_full_view_of_one_rfp(factory, client, clock):
+    sub = signed_in(factory, client)
+    t = tender(factory, [sub.setup], lines=3, document_count=2,
+               workpackage_deadline_in=timedelta(days=7))
+    visible = factory.contact(t.contractor.company, contact_type=ContactType.VISIBLE)
+    factory.contact(t.contractor.company, contact_type=ContactType.HIDDEN)
+    rfp = t.rfp_for(sub.setup)
+    contractor_message(factory, rfp, "Welkom")
+    response = sub.get(f"/rfps/{rfp.id}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rfpId"] == rfp.id
+    project = body["project"]
+    assert project["id"] == t.project.id and project["name"] == t.project.name
+    assert project["phaseId"] == 1 and project["city"] == "Utrecht"
+    assert project["countryCode"] == "NL" and project["reason"] == "prijsopgave"
+    assert project["buildingSectors"] == ["Bouw", "Utiliteitsbouw"]
+    assert project["classificationSystems"] == []
+    assert project["deadlineDate"] == unix(t.project.deadline_date)
+    for key in ("address_1", "address_2", "zip", "inkoper", "werkvoorbereider", "plannedStart",
+                "questionsDate", "questionsTime", "updateDate", "updateTime", "tenderDate",
+                "inspectionDate", "calcNumber", "workNumber", "client", "manager", "architect",
+                "constructor", "calculator", "plannedComplete", "status"):
+        assert key in project
+    contractor = body["contractor"]
+    assert contractor["name"] == t.contractor.company.name
+    # Only visible contacts; the factory's admin is visible too, the hidden one is not shown.
+    emails = [c["email"] for c in contractor["contacts"]]
+    assert visible.email in emails and t.contractor.admin.email in emails
+    assert len(emails) == 2
+    assert body["workpackage"] == {"id": t.workpackage.id, "code": "22",
+                                   "name": t.workpackage.name,
+                                   "description": "Gevelmetselwerk incl. voegen"}
+    deadlines = body["deadlines"]
+    assert deadlines["proposal"] == unix(clock.now() + timedelta(days=7))  # the workpackage's
+    assert deadlines["project"] == unix(clock.now() + timedelta(days=14))
+    assert deadlines["passed"] is False
+    assert body["status"] is None and body["statusShared"] is False
+    assert body["response"] == {"response": None, "note": None, "respondedAt": None,
+                                "respondedBy": None}
+    assert body["counts"] == {"documents": 2, "budgetLines": 3, "messages": 1}
+    assert body["currentProposal"] is None
+    assert body["forwarding"]["forwardedToCompanyId"] is None
+    assert body["updatedAt"] == unix(rfp.updated_at)
+
+
+def test_shared_status_and_current_proposal(factory, client):
+    sub = signed_in(factory, client)
+    rfp = tender(factory, [sub.setup]).rfp_for(sub.setup)
+    add_proposal(factory, rfp.id)
+    edit_rfp(factory, rfp.id, status=RfpStatus.WITHIN_BUDGET, status_shared=True)
+    body = sub.get(f"/rfps/{rfp.id}").json()
+    assert body["status"] == "within_budget" and body["statusShared"] is True
+    assert body["currentProposal"]["version"] == 1
+    assert body["currentProposal"]["totalAmount"] == "1234.50"
+    assert body["currentProposal"]["currency"] == "EUR"
+    edit_rfp(factory, rfp.id, status_shared=False)
+    hidden = sub.get(f"/rfps/{rfp.id}").json()
+    assert hidden["status"] is None and "within_budget" not in str(hidden)
+
+
+def test_deadline_passed_flag_follows_the_clock(factory, client, clock):
+    sub = signed_in(factory, client)
+    rfp = tender(factory, [sub.setup], deadline_in=timedelta(minutes=10)).rfp_for(sub.setup)
+    clock.advance(599)
+    assert sub.get(f"/rfps/{rfp.id}").json()["deadlines"]["passed"] is False
+    clock.advance(1)  # at the deadline itself it has passed
+    assert sub.get(f"/rfps/{rfp.id}").json()["deadlines"]["passed"] is True
+
+
+def test_unknown_and_foreign_rfp_are_not_found(factory, client):
+    sub = signed_in(factory, client)
+    foreign = tender(factory, [factory.company()])
+    foreign_rfp = next(iter(foreign.rfps.values()))
+    for rfp_id in (foreign_rfp.id, 999999999):
+        response = sub.get(f"/rfps/{rfp_id}")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+        assert foreign.project.name not in response.text
+    assert sub.get("/rfps/0").status_code == 422
