@@ -4,7 +4,7 @@
 # tests, Debian's chromium at /usr/bin/chromium (installed here when missing and we are root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS=dev scripts/setup-venv.sh
+EXTRAS=dev,bench scripts/setup-venv.sh
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian's chromium for the browser tests"

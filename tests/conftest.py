@@ -29,6 +29,7 @@ from bidbridge.services.runtime import Runtime
 from bidbridge.services.throttle import MemoryFailureCounter
 from bidbridge.storage.local import LocalStorage
 from tests.factories import Factory
+from tests.openapi_check import ValidatingClient
 
 BACKENDS = [b.strip() for b in os.environ.get("BIDBRIDGE_TEST_DATABASES",
                                              "sqlite,postgresql").split(",") if b.strip()]
@@ -121,7 +122,8 @@ def app(runtime: Runtime):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(app, base_url="http://testserver") as c:
+    # Every API answer a test sees is checked against the published OpenAPI document.
+    with ValidatingClient(app, base_url="http://testserver") as c:
         yield c
 
 

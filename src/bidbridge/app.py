@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bidbridge.api import contractor as _contractor  # noqa: F401  (registers functions)
 from bidbridge.api import subcontractor as _subcontractor  # noqa: F401
 from bidbridge.api.dispatch import build_routes
+from bidbridge.api.docs import asset_routes, docs_routes
 from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
@@ -60,7 +61,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.state.runtime = runtime
     # uvicorn logs every request line; a token pasted into a URL must not land in that log.
     install_log_filter("uvicorn.access", "uvicorn.error")
+    app.router.routes.extend(asset_routes())
     for api in ("subcontractor", "contractor"):
+        # Documentation first: the API's catch-all route would answer its paths.
+        app.router.routes.extend(docs_routes(api))
         app.router.routes.extend(build_routes(api))
 
     from bidbridge.web import register_web

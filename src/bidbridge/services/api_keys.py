@@ -22,8 +22,9 @@ def get_active_key(session: Session, contact_id: int) -> ApiKey | None:
 def _require_api_user(session: Session, contact: Contact) -> ApiModule:
     module = session.get(ApiModule, contact.company_id)
     if module is None or not module.active:
-        raise Forbidden("The API module of your company is not active. Ask platform support to "
-                        "activate it.", code="api_not_activated")
+        from bidbridge.services.tokens import api_not_activated
+
+        raise api_not_activated(contact.company.kind)
     if module.api_user_id != contact.id:
         raise Forbidden("Only your company's designated API user can manage API keys.",
                         code="not_api_user")

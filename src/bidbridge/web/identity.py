@@ -9,7 +9,7 @@ from fastapi import Depends
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from bidbridge.models import Company, Contact, ContactRole, SupportUser
+from bidbridge.models import Company, CompanyKind, Contact, ContactRole, SupportUser
 from bidbridge.services import api_access
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
@@ -39,6 +39,11 @@ class WebUser:
     @property
     def is_admin(self) -> bool:
         return self.role == ContactRole.ADMINISTRATOR.value
+
+    @property
+    def manages_api_module(self) -> bool:
+        """A contractor's administrator switches its own API module (support does it for others)."""
+        return self.is_admin and self.company_kind == CompanyKind.CONTRACTOR.value
 
     @property
     def actor(self) -> Actor:

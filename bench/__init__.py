@@ -1,0 +1,1 @@
+"""Benchmarks of the bidbridge API against the machine's floor: `python -m bench.run --help`."""

@@ -1,0 +1,1 @@
+"""`bidbridge sync`: mirror RFPs, their documents and messages into a folder, incrementally."""

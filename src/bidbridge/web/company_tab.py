@@ -1,0 +1,121 @@
+"""My Account → Company: a contractor's administrator switches the API module and picks its user.
+
+Only administrators of contractor companies see this tab (everyone else: no link, 404). The rules
+and the audit events live in services.contractor_api; this module only draws and parses forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bidbridge.errors import AppError
+from bidbridge.models import ApiModule, Company, Contact
+from bidbridge.services import api_access, contractor_api
+from bidbridge.services.context import RequestContext
+from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
+from bidbridge.web.templating import render, secure_headers
+
+router = APIRouter()
+
+MESSAGES = {
+    "activated": "The API module is active. The API user can now generate a key in My Account → API.",
+    "deactivated": "The API module is off. Your company's API tokens are refused from now on.",
+    "designated": "The API user is designated. Keys of a former API user were revoked.",
+}
+
+
+def contractor_admin(user: WebUser = Depends(contact_user)) -> WebUser:
+    """Dependency: an administrator of a contractor company; anyone else gets 'not found'."""
+    if not user.manages_api_module:
+        raise HTTPException(404, "Not Found")
+    return user
+
+
+def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
+          message: str | None = None, error: str | None = None) -> Response:
+    assert user.company_id is not None
+    company = db.get(Company, user.company_id)
+    assert company is not None
+    module = api_access.get_module(db, company.id)
+    api_user = db.get(Contact, module.api_user_id) if module and module.api_user_id else None
+    return render(request, "account/company.html", status=status, active_tab="company",
+                  company=company, module=module, api_user=api_user,
+                  active_contacts=[c for c in company.contacts if c.active],
+                  message=message, error=error)
+
+
+@router.get("/account/company")
+def company_tab(request: Request, user: WebUser = Depends(contractor_admin),
+                msg: str | None = None) -> Response:
+    with runtime_of(request).sessions() as db:
+        return _page(request, db, user, message=MESSAGES.get(msg or ""))
+
+
+@router.get("/account/company/deactivate")
+def confirm_deactivate(request: Request, user: WebUser = Depends(contractor_admin)) -> Response:
+    return render(request, "account/company_confirm.html", active_tab="company")
+
+
+def _chosen_contact(db: Session, user: WebUser, form: FormData) -> Contact | None:
+    """The contact picked in the form; an id of another company reads like an unknown one."""
+    raw = text(form, "api_user_id")
+    if not raw:
+        return None
+    contact = db.get(Contact, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if contact is None or contact.company_id != user.company_id:
+        raise AppError(f"Choose one of the active contacts of {user.company_name} as the API "
+                       "user (field api_user_id).", code="contact_not_found", status=422)
+    return contact
+
+
+def _act(request: Request, user: WebUser, done: str,
+         change: Callable[[Session, RequestContext, Contact], ApiModule]) -> Response:
+    """Run one action in one transaction in the admin's name; show the tab with its result."""
+    runtime = runtime_of(request)
+    try:
+        with runtime.sessions() as db, db.begin():
+            admin = db.get(Contact, user.id)
+            assert admin is not None
+            change(db, request_context(request, user), admin)
+    except AppError as exc:
+        with runtime.sessions() as db:
+            return _page(request, db, user, status=exc.status, error=exc.detail)
+    return secure_headers(RedirectResponse(f"/account/company?msg={done}", status_code=303))
+
+
+@router.post("/account/company/activate")
+def activate(request: Request, form: FormData = Depends(checked_form),
+             user: WebUser = Depends(contractor_admin)) -> Response:
+    def change(db: Session, ctx: RequestContext, admin: Contact) -> ApiModule:
+        return contractor_api.activate(db, ctx, admin, _chosen_contact(db, user, form))
+
+    return _act(request, user, "activated", change)
+
+
+@router.post("/account/company/deactivate")
+def deactivate(request: Request, form: FormData = Depends(checked_form),
+               user: WebUser = Depends(contractor_admin)) -> Response:
+    if text(form, "confirm") != "yes":
+        return secure_headers(RedirectResponse("/account/company/deactivate", status_code=303))
+    return _act(request, user, "deactivated", contractor_api.deactivate)
+
+
+@router.post("/account/company/api-user")
+def designate(request: Request, form: FormData = Depends(checked_form),
+              user: WebUser = Depends(contractor_admin)) -> Response:
+    def change(db: Session, ctx: RequestContext, admin: Contact) -> ApiModule:
+        contact = _chosen_contact(db, user, form)
+        if contact is None:
+            raise AppError("Choose the contact who becomes the API user (field api_user_id).",
+                           code="api_user_missing", status=422)
+        return contractor_api.designate(db, ctx, admin, contact)
+
+    return _act(request, user, "designated", change)
