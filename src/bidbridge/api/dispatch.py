@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -143,8 +144,13 @@ async def _read_parameters(
                            code="malformed_body", status=400)
         return body, url_query
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form(max_files=50, max_fields=1000,
-                                  max_part_size=runtime.settings.max_upload_bytes)
+        try:
+            form = await request.form(max_files=50, max_fields=1000,
+                                      max_part_size=runtime.settings.max_upload_bytes)
+        except StarletteHTTPException as exc:  # a broken multipart body (found by fuzzing)
+            raise AppError(f"The {content_type} body could not be read: {exc.detail}. Send a "
+                           "well-formed body with the boundary named in Content-Type.",
+                           code="malformed_body", status=400) from exc
         values: dict[str, Any] = {}
         for key, item in form.multi_items():
             if key in values:

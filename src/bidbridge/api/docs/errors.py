@@ -75,6 +75,9 @@ _TABLE = [
     ErrorCode("idempotency_mismatch", 422, "Invalid parameters",
               "This Idempotency-Key was used for a different request; use a new key for a new "
               "submission."),
+    ErrorCode("idempotency_in_progress", 409, "Conflict",
+              "A request with this Idempotency-Key is still running; retry after Retry-After "
+              "seconds to get its answer."),
     ErrorCode("file_too_large", 413, "Content too large",
               "A file exceeds the upload limit (50 MB by default); the detail names it."),
     ErrorCode("range_not_satisfiable", 416, "Range not satisfiable",
@@ -107,11 +110,15 @@ ERRORS: dict[str, ErrorCode] = {e.code: e for e in _TABLE}
 # Errors the dispatcher itself can answer, whatever the function.
 ANY_FUNCTION = ("service_unavailable", "internal_error")
 WITH_BODY = ("malformed_body", "unsupported_media_type")
+# What dispatch's Idempotency-Key handling (api/idempotency.py) adds to idempotent functions.
+IDEMPOTENT = ("idempotency_mismatch", "idempotency_in_progress")
 
 
 def documented_errors(fn: Function) -> tuple[str, ...]:
     """Every code ``fn`` may answer with: its declared ones plus what dispatch adds."""
     extra = (*WITH_BODY, *ANY_FUNCTION) if fn.method == "POST" else ANY_FUNCTION
+    if fn.idempotent_writes:
+        extra = (*extra, *IDEMPOTENT)
     return tuple(dict.fromkeys((*fn.all_errors, *extra)))
 
 

@@ -128,7 +128,8 @@ def _operation(fn: Function, collector: SchemaCollector) -> dict[str, Any]:
             "name": "Idempotency-Key", "in": "header", "required": False,
             "description": "A unique key per intended write (a UUID); a retry with the same key "
                            "returns the first answer instead of writing twice.",
-            "schema": {"type": "string", "maxLength": 200}})
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                       "pattern": "^[\\x21-\\x7e]{1,255}$"}})
     if not fn.authenticated:
         op["security"] = []
     body = _request_body(fn, collector)

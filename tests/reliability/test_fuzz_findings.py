@@ -1,4 +1,5 @@
-"""Found by fuzzing: a NUL byte in a text parameter reached PostgreSQL (500); now a 422 naming it."""
+"""Found by fuzzing: a NUL byte reached PostgreSQL (500); a broken multipart body got an
+undocumented code."""
 
 from __future__ import annotations
 
@@ -24,3 +25,13 @@ def test_a_nul_byte_inside_a_json_parameter_is_refused_by_name(client, factory):
                                             "unit": "st", "totalPrice": "1.00"}]})
     assert response.status_code == 422, response.text
     assert [e["parameter"] for e in response.json()["errors"]] == ["lines"]
+
+
+def test_a_broken_multipart_body_is_malformed_body(client, factory):
+    setup = factory.company()
+    token = get_token(client, setup)
+    response = client.post("/rest/subcontractor/v1/audit-log",
+                           headers={**auth(token), "Content-Type": "multipart/form-data"},
+                           content=b"--x\r\nnot a part")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "malformed_body"
