@@ -49,7 +49,10 @@ class Backend:
     def server_env(self) -> dict[str, str]:
         return {"BIDBRIDGE_ENV": "production", "BIDBRIDGE_DATA_DIR": str(self.data_dir),
                 "BIDBRIDGE_DATABASE_URL": self.url, "BIDBRIDGE_SECRET_KEY": self.secret_key,
-                "BIDBRIDGE_PEPPER": self.pepper, "BIDBRIDGE_REDIS_URL": ""}
+                "BIDBRIDGE_PEPPER": self.pepper, "BIDBRIDGE_REDIS_URL": "",
+                # The benchmark measures throughput, not the per-token budget it would hit.
+                "BIDBRIDGE_RATE_LIMIT_TOKEN_REQUESTS": "0",
+                "BIDBRIDGE_RATE_LIMIT_COMPANY_REQUESTS": "0"}
 
     def drop(self) -> None:
         if self.admin_url and self.database:
