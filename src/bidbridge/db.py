@@ -33,29 +33,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, *, pool: bool = True) -> Engine:
+# Connections are recycled rather than pinged on every checkout (a ping is a round trip per
+# call); one dropped by a database restart fails its call with OperationalError, which the API
+# answers 503 with Retry-After, and SQLAlchemy then discards every older pooled connection.
+POOL_RECYCLE_S = 300
+# A small pool kept apart for request-log rows of calls that found the main pool exhausted.
+RESERVED = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 30}
+READ_ONLY = "bidbridge_read_only"  # Connection.info flag: the next BEGIN on SQLite is deferred
+
+
+def make_engine(url: str, *, pool: bool = True, reserved: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=None if pool else NullPool,
+            **(RESERVED if reserved and pool else {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    sizes = RESERVED if reserved else {"pool_size": 10, "max_overflow": 10, "pool_timeout": 5}
     return create_engine(
         url,
-        pool_size=10,
-        max_overflow=10,
-        pool_pre_ping=True,
-        pool_timeout=5,
+        pool_recycle=POOL_RECYCLE_S,
+        pool_pre_ping=reserved,  # the reserved pool is rarely used: its connections may be stale
         connect_args={"connect_timeout": 5},
+        **sizes,
     )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin_immediate).
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,10 +75,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN: a read-then-write transaction can then never fail with
-    # "database is locked" half-way, it waits its turn instead (SQLite has one writer).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that may write takes the write lock at BEGIN: a read-then-write transaction
+    # can then never fail with "database is locked" half-way, it waits its turn instead (SQLite
+    # has one writer). One flagged read-only (READ_ONLY in Connection.info, consumed here) begins
+    # deferred and, in WAL mode, runs beside the writer without waiting for it.
+    read_only = conn.info.pop(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from bidbridge.api.declare import Function
+from bidbridge.api.request_log import LogEntry
 from bidbridge.services.context import RequestContext
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.tokens import Principal
@@ -23,10 +24,9 @@ class Call:
     runtime: Runtime
     headers: Headers
     principal_or_none: Principal | None = None
-    # Filled by getToken so that the request log names the user even though no token was sent.
-    log_company_id: int | None = None
-    log_contact_id: int | None = None
-    log_contact_name: str | None = None
+    # The call's request-log row: getToken names its user with log.identify(…), since no token
+    # was sent.
+    log: LogEntry | None = None
 
     @property
     def principal(self) -> Principal:

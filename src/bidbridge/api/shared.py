@@ -50,9 +50,8 @@ def _get_token(call: Call) -> TokenOut:
             runtime.failures.add_failure(key, settings.auth_failure_window_seconds)
         raise
     runtime.failures.reset(keys[0])
-    call.log_company_id = issued.company_id
-    call.log_contact_id = issued.contact_id
-    call.log_contact_name = issued.contact_name
+    if call.log is not None:
+        call.log.identify(issued.company_id, issued.contact_id, issued.contact_name)
     now = call.ctx.now()
     return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
                     expires_in=max(0, int((issued.expires_at - now).total_seconds())))
@@ -194,5 +193,5 @@ def register_audit_function(api: Api) -> None:
                   pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
                   example=50),
         ],
-        response=AuditLogOut,
+        response=AuditLogOut, read_only=True,
     )(_get_audit_log)

@@ -54,5 +54,17 @@ class Runtime:
             storage=LocalStorage(settings.storage_dir),
         )
 
+    def log_engine(self) -> Engine:
+        """The reserved pool for request-log rows of calls that got no connection (made on
+        first use)."""
+        engine = self.extras.get("log_engine")
+        if not isinstance(engine, Engine):
+            engine = make_engine(self.settings.database_url, reserved=True)
+            self.extras["log_engine"] = engine
+        return engine
+
     def close(self) -> None:
         self.engine.dispose()
+        engine = self.extras.pop("log_engine", None)
+        if isinstance(engine, Engine):
+            engine.dispose()

@@ -76,6 +76,7 @@ def decode_cursor(cursor: str) -> Position:
     ],
     response=RfpPageOut,
     errors=["not_found"],
+    read_only=True,
 )
 def get_rfps(call: Call) -> RfpPageOut:
     since = call["updatedSince"]
