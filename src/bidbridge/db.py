@@ -42,25 +42,29 @@ RESERVED = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 30}
 READ_ONLY = "bidbridge_read_only"  # Connection.info flag: the next BEGIN on SQLite is deferred
 
 
-def make_engine(url: str, *, pool: bool = True, reserved: bool = False) -> Engine:
+def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
+                sizes: dict[str, float] | None = None) -> Engine:
+    """The engine of ``url``; ``reserved`` for the request log's own pool, ``sizes`` to override
+    pool_size / max_overflow / pool_timeout (tests of pool exhaustion)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=None if pool else NullPool,
-            **(RESERVED if reserved and pool else {}),
+            **(RESERVED if reserved and pool else {}), **(sizes or {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    sizes = RESERVED if reserved else {"pool_size": 10, "max_overflow": 10, "pool_timeout": 5}
+    chosen = {**(RESERVED if reserved else {"pool_size": 10, "max_overflow": 10,
+                                             "pool_timeout": 5}), **(sizes or {})}
     return create_engine(
         url,
         pool_recycle=POOL_RECYCLE_S,
         pool_pre_ping=reserved,  # the reserved pool is rarely used: its connections may be stale
         connect_args={"connect_timeout": 5},
-        **sizes,
+        **chosen,
     )
 
 

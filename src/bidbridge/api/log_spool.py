@@ -1,19 +1,22 @@
 """Request-log rows that could not reach the database, kept on local disk until it is back.
 
 While the database is down (a restart, a failover) every call answers 503, and its log row has
-nowhere to go. It is appended to ``<data dir>/request-log-spool/<pid>.jsonl`` and fsync'd before
-the answer leaves. The next call whose own transaction commits, in any process sharing the data
-directory, claims the spool files (an atomic rename), inserts their rows and deletes them.
-Draining is idempotent — a row whose request id is already in the table is skipped — so a
-process that dies between the insert's commit and the delete loses nothing and duplicates
-nothing: its claimed file is drained again once its pid is gone.
+nowhere to go. It is written to ``<data dir>/request-log-spool/`` as one small file (written
+aside, fsync'd, then renamed into place, so a file is whole or absent) before the answer leaves.
+After a call's own transaction commits, the process checks the folder (one listing); if rows
+wait, it takes the folder's lock (flock: one drainer at a time across the processes of the data
+directory, released if it dies), inserts them and deletes their files. Draining is idempotent —
+a row whose request id is already in the table is skipped — so a drainer that dies between its
+commit and the deletes loses nothing and duplicates nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,8 @@ from bidbridge.models import ApiRequest
 log = logging.getLogger("bidbridge.api")
 
 SPOOL = "request-log-spool"
-CLAIMED = ".claimed-"
+LOCK = ".lock"
+BATCH = 500
 
 
 def _dir(data_dir: Path) -> Path:
@@ -34,90 +38,75 @@ def _dir(data_dir: Path) -> Path:
 
 
 def spool(data_dir: Path, values: dict[str, Any]) -> None:
-    """Append one row, durably (fsync) — or log it as lost if even the disk refuses."""
+    """Keep one row durably — or log it as lost if even the disk refuses."""
     folder = _dir(data_dir)
-    line = json.dumps({**values, "occurred_at": values["occurred_at"].isoformat()})
+    name = f"{os.getpid()}-{uuid.uuid4().hex}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
-            out.write(line + "\n")
+        aside = folder / f".{name}.tmp"
+        with open(aside, "w", encoding="utf-8") as out:
+            json.dump({**values, "occurred_at": values["occurred_at"].isoformat()}, out)
             out.flush()
             os.fsync(out.fileno())
+        aside.rename(folder / f"{name}.json")
     except OSError:
         log.exception("request log row %s lost: neither the database nor the spool took it",
                       values["request_id"])
 
 
-def pending(data_dir: Path) -> bool:
-    """Cheap (one directory listing of a usually missing folder): is anything spooled?"""
+def _waiting(folder: Path) -> list[Path]:
     try:
-        return any(True for _ in os.scandir(_dir(data_dir)))
+        return sorted(folder.glob("*.json"))[:BATCH]
+    except FileNotFoundError:
+        return []
+
+
+def pending(data_dir: Path) -> bool:
+    """Cheap (one listing of a usually missing folder): is any row waiting?"""
+    try:
+        with os.scandir(_dir(data_dir)) as entries:
+            return any(e.name.endswith(".json") for e in entries)
     except FileNotFoundError:
         return False
 
 
-def _alive(pid: int) -> bool:
+def _read(path: Path) -> dict[str, Any] | None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _claim(folder: Path) -> list[Path]:
-    mine: list[Path] = []
-    for path in sorted(folder.iterdir()):
-        name = path.name
-        if CLAIMED in name:
-            owner = int(name.rsplit(CLAIMED, 1)[1])
-            if owner != os.getpid() and _alive(owner):
-                continue  # another process is draining it right now
-        elif not name.endswith(".jsonl"):
-            continue
-        target = folder / f"{name.split(CLAIMED)[0]}{CLAIMED}{os.getpid()}"
-        try:
-            path.rename(target)
-        except FileNotFoundError:
-            continue  # claimed by another process first
-        mine.append(target)
-    return mine
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            values = json.loads(line)
-            values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
-        except (ValueError, KeyError):
-            # Only a line cut by a crash mid-append can be broken; its call got no answer.
-            log.warning("skipping unreadable spooled log line %s:%d", path, number)
-            continue
-        rows.append(values)
-    return rows
+        values: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        return values
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError):
+        log.warning("skipping unreadable spooled log row %s", path)
+        return None
 
 
 def drain(session: Session, data_dir: Path) -> int:
-    """Move every spooled row into the table, in one transaction of ``session``; the number
-    moved. Call it outside any other transaction of the session."""
+    """Move waiting rows into the table in one transaction of ``session`` (outside any other of
+    its transactions); the number moved. Another process draining right now: 0, at once."""
     if not pending(data_dir):
         return 0
-    claimed = _claim(_dir(data_dir))
-    rows = [r for path in claimed for r in _rows(path)]
-    moved = 0
-    if rows:
-        with session.begin():
-            ids = [r["request_id"] for r in rows]
-            known = set(session.scalars(select(ApiRequest.request_id)
-                                        .where(ApiRequest.request_id.in_(ids))))
-            fresh = [r for r in rows if r["request_id"] not in known]
-            if fresh:
-                session.execute(insert(ApiRequest), fresh)
-            moved = len(fresh)
-    for path in claimed:
-        path.unlink(missing_ok=True)
+    folder = _dir(data_dir)
+    with open(folder / LOCK, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0
+        files = _waiting(folder)
+        rows = {path: row for path in files if (row := _read(path)) is not None}
+        moved = 0
+        if rows:
+            with session.begin():
+                ids = [r["request_id"] for r in rows.values()]
+                known = set(session.scalars(select(ApiRequest.request_id)
+                                            .where(ApiRequest.request_id.in_(ids))))
+                fresh = [r for r in rows.values() if r["request_id"] not in known]
+                if fresh:
+                    session.execute(insert(ApiRequest), fresh)
+                moved = len(fresh)
+        for path in files:
+            path.unlink(missing_ok=True)
     if moved:
         log.info("moved %d spooled request-log rows into the table", moved)
     return moved
