@@ -87,7 +87,7 @@ def measure(server: Server, scenario: str, backend: str, load: Load, *, repeats:
     server.reset_peaks()
     for _ in range(repeats):
         if floor is not None:
-            floor_server, floor_load = floor
+            _server, floor_load = floor
             shaped = replace(floor_load, connections=load.connections, duration_s=load.duration_s)
             result.floor_runs.append(run(shaped, work / "floor", tool))
         result.runs.append(run(load, work, tool))
