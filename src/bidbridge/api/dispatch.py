@@ -203,13 +203,15 @@ def _run(
         error: AppError = ServiceUnavailable(
             "The platform is busy right now; nothing was changed. Retry after the number of "
             "seconds in Retry-After.", headers={"Retry-After": "1"}, data={"retryAfter": 1})
+        values = request_log.row(runtime, request, entry, error.status, error.code, started)
+        request_log.write_alone(runtime, values, reserved=True)  # the database is up, only busy
     except OperationalError as exc:  # the connection could not be made or was dropped
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
         error = _database_unavailable()
-    response = problem_response(error, request_id)
-    request_log.write_alone(runtime, request_log.row(runtime, request, entry, error.status,
-                                                     error.code, started), reserved=True)
-    return response
+        # Not another attempt on a database that just failed: the answer must not wait for it.
+        request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
+                                                   error.code, started))
+    return problem_response(error, request_id)
 
 
 def _database_unavailable() -> AppError:
@@ -247,7 +249,8 @@ def _on_connection(
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
         error = _database_unavailable()
         response = problem_response(error, request.state.request_id)
-        _log_refusal(session, runtime, request, entry, response, error.code, started, None)
+        request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
+                                                   error.code, started))
     except Exception:
         request_id = request.state.request_id
         log.exception("unexpected error in %s (request %s)", fn.name, request_id)
@@ -320,7 +323,7 @@ def _log_refusal(session: Session, runtime: Runtime, request: Request, entry: Lo
                  response: Response, code: str | None, started: float,
                  claim: idempotency.Claim | None) -> None:
     """The refused call's row (and a stored refusal for its idempotency key) in one short
-    transaction on the call's connection; through the reserved pool or the spool if that fails."""
+    transaction on the call's connection; into the spool if that fails."""
     values = request_log.row(runtime, request, entry, response.status_code, code, started)
     try:
         with session.begin():
@@ -330,7 +333,7 @@ def _log_refusal(session: Session, runtime: Runtime, request: Request, entry: Lo
     except SQLAlchemyError as exc:
         log.warning("could not log refused call %s on its connection (%s)",
                     values["request_id"], exc.__class__.__name__)
-        request_log.write_alone(runtime, values, reserved=True)
+        request_log.spool(runtime, values)
 
 
 def _after_commit(session: Session, runtime: Runtime, progress: _Progress) -> None:

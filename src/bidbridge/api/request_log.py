@@ -37,6 +37,8 @@ from bidbridge.services.runtime import Runtime
 
 log = logging.getLogger("bidbridge.api")
 
+_INSERT = insert(ApiRequest.__table__)  # type: ignore[arg-type]  # Core, not the ORM's bulk path: one row, no unit of work
+
 MAX_LOGGED_VALUE = 500
 
 
@@ -105,11 +107,16 @@ def add(session: Session, values: dict[str, Any], entry: LogEntry, *,
     """
     if relaxed_commit and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.execute(insert(ApiRequest), [values])
+    session.execute(_INSERT, values)
     if entry.touch_key_id is not None:
         now: datetime = values["occurred_at"]
         session.execute(update(ApiKey).where(ApiKey.id == entry.touch_key_id)
                         .values(last_used_at=now.replace(microsecond=0)))
+
+
+def spool(runtime: Runtime, values: dict[str, Any]) -> None:
+    """The row of a call that failed because the database did: straight to local disk."""
+    log_spool.spool(runtime.settings.data_dir, values)
 
 
 def write_alone(runtime: Runtime, values: dict[str, Any], *, reserved: bool = False) -> None:
@@ -119,7 +126,7 @@ def write_alone(runtime: Runtime, values: dict[str, Any], *, reserved: bool = Fa
     engine = runtime.log_engine() if reserved else runtime.engine
     try:
         with Session(bind=engine) as session, session.begin():
-            session.execute(insert(ApiRequest), [values])
+            session.execute(_INSERT, values)
     except SQLAlchemyError as exc:
         log.warning("request log unreachable (%s); row %s spooled", exc.__class__.__name__,
                     values["request_id"])

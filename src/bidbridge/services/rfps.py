@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bidbridge.errors import Conflict, NotFound
@@ -136,12 +136,9 @@ def raise_not_found(rfp_id: int) -> NoReturn:
                    code="not_found", data={"resource": "rfp", "id": rfp_id})
 
 
-def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
-    """Three statements: the RFP with everything it refers to and its counts, the contractor's
-    visible contacts, the current proposal. Nothing loads lazily afterwards (the many-to-one
-    relations the answer reads are in the session's identity map)."""
-    if rfp_id > MAX_ID:
-        raise_not_found(rfp_id)
+def _detail_statement() -> Select[Any]:
+    """The RFP with its project, workpackage, contractor, forwarding partners and counts; built
+    once (aliases and correlations are costly to build per call)."""
     forwarded_to = aliased(Company)
     source = aliased(Rfp)
     source_company = aliased(Company)
@@ -155,28 +152,43 @@ def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
                     BudgetLine.deleted_at.is_(None)).scalar_subquery())
     messages = (select(func.count()).select_from(Message).where(Message.rfp_id == Rfp.id)
                 .scalar_subquery())
-    row = session.execute(
-        select(Rfp, Project, Workpackage, Company, forwarded_to, source, source_company,
-               documents, lines, messages)
-        .join(Project, Project.id == Rfp.project_id)
-        .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
-        .join(Company, Company.id == Rfp.contractor_company_id)
-        .outerjoin(forwarded_to, forwarded_to.id == Rfp.forwarded_to_company_id)
-        .outerjoin(source, source.id == Rfp.forwarded_from_rfp_id)
-        .outerjoin(source_company, source_company.id == source.company_id)
-        .where(Rfp.id == rfp_id, Rfp.company_id == company_id)).first()
+    return (select(Rfp, Project, Workpackage, Company, forwarded_to, source, source_company,
+                   documents, lines, messages)
+            .join(Project, Project.id == Rfp.project_id)
+            .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
+            .join(Company, Company.id == Rfp.contractor_company_id)
+            .outerjoin(forwarded_to, forwarded_to.id == Rfp.forwarded_to_company_id)
+            .outerjoin(source, source.id == Rfp.forwarded_from_rfp_id)
+            .outerjoin(source_company, source_company.id == source.company_id)
+            .where(Rfp.id == bindparam("rfp_id"), Rfp.company_id == bindparam("company_id")))
+
+
+_DETAIL = _detail_statement()
+_VISIBLE_CONTACTS = (select(Contact).where(Contact.company_id == bindparam("company_id"),
+                                           Contact.contact_type == ContactType.VISIBLE,
+                                           Contact.active.is_(True)).order_by(Contact.id))
+_CURRENT_PROPOSAL = (select(Proposal).where(Proposal.rfp_id == bindparam("rfp_id"),
+                                            Proposal.state == ProposalState.SUBMITTED,
+                                            Proposal.superseded_at.is_(None))
+                     .order_by(Proposal.version.desc()).limit(1))
+
+
+def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
+    """Three statements: the RFP with everything it refers to and its counts, the contractor's
+    visible contacts, the current proposal. Nothing loads lazily afterwards (the many-to-one
+    relations the answer reads are in the session's identity map)."""
+    if rfp_id > MAX_ID:
+        raise_not_found(rfp_id)
+    row = session.execute(_DETAIL, {"rfp_id": rfp_id, "company_id": company_id}).first()
     if row is None:
         raise_not_found(rfp_id)
     rfp, project, workpackage, contractor, to, src, src_company, n_documents, n_lines, \
         n_messages = row
-    contacts = list(session.scalars(
-        select(Contact).where(Contact.company_id == contractor.id,
-                              Contact.contact_type == ContactType.VISIBLE,
-                              Contact.active.is_(True)).order_by(Contact.id)))
+    contacts = list(session.scalars(_VISIBLE_CONTACTS, {"company_id": contractor.id}))
     return RfpDetail(rfp=rfp, project=project, workpackage=workpackage, contractor=contractor,
-                     contacts=contacts,
-                     document_count=n_documents or 0, budget_line_count=n_lines or 0,
-                     message_count=n_messages or 0, proposal=current_proposal(session, rfp.id),
+                     contacts=contacts, document_count=n_documents or 0,
+                     budget_line_count=n_lines or 0, message_count=n_messages or 0,
+                     proposal=session.scalar(_CURRENT_PROPOSAL, {"rfp_id": rfp.id}),
                      forwarded_to=to, forwarded_from=src, forwarded_from_company=src_company)
 
 

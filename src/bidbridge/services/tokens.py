@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
@@ -156,6 +156,7 @@ _AUTHENTICATE = (
     .join(Contact, Contact.id == ApiKey.contact_id)
     .join(Company, Company.id == Contact.company_id)
     .outerjoin(ApiModule, ApiModule.company_id == Company.id)
+    .where(ApiToken.token_digest == bindparam("digest"))
 )
 
 
@@ -166,7 +167,7 @@ def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKi
     (``Principal.touch_key``), which makes it with the request-log row.
     """
     digest = credentials.token_lookup_digest(raw_token)
-    row = session.execute(_AUTHENTICATE.where(ApiToken.token_digest == digest)).first()
+    row = session.execute(_AUTHENTICATE, {"digest": digest}).first()
     if row is None:
         raise Unauthorized(
             "The X-Auth-Token is not a valid token. Request a new token with your API key "
