@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from bidbridge.services.runtime import Runtime
 from bidbridge.web import account, api_tab, audit_views, company_tab, login, support
@@ -12,6 +14,7 @@ from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.templating import render, secure_headers
 
+FAVICON = Path(__file__).with_name("static") / "favicon.ico"
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
           405: "Method not allowed", 422: "Check your input", 429: "Too many requests",
           500: "Something went wrong"}
@@ -21,6 +24,7 @@ def register(app: FastAPI, runtime: Runtime) -> None:
     for module in (login, account, api_tab, company_tab, support, audit_views):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(CsrfRefused, _csrf_refused)  # type: ignore[arg-type]
 
@@ -30,6 +34,12 @@ def home(request: Request) -> Response:
     user = load_user(request)
     target = "/login" if user is None else login.home_for(user.kind)
     return secure_headers(RedirectResponse(target, status_code=303))
+
+
+def favicon() -> Response:
+    """Browsers ask every site for /favicon.ico; the brand mark (made by scripts/make_favicon.py)."""
+    return FileResponse(FAVICON, media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
