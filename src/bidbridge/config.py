@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Where a company asks platform support for API access (a mailto link on the Profile tab).
+    support_email: str = Field(default="support@bidbridge.example",
+                               pattern=r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
     # Requests per window for each token and for each company (0 switches a budget off).
     # Counters are shared through Redis when BIDBRIDGE_REDIS_URL is set.
     rate_limit_token_requests: int = Field(default=600, ge=0)
