@@ -236,7 +236,8 @@ def sync(
         help="Download at most this many bytes per second.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar per download.")] = True,
 ) -> None:
-    """Mirror your RFPs, their documents and messages into a folder; safe to interrupt and re-run.
+    """Mirror your RFPs with their documents, messages, budget lines and proposal receipts into
+    a folder, one sub-folder per RFP (see its README.txt); safe to interrupt and re-run.
 
     Only what changed since the last run is fetched (getRfps updatedSince), and a document is
     downloaded only when its SHA-256 differs from the copy on disk.
@@ -258,9 +259,10 @@ def sync(
     except ClientError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from exc
+    # One line whatever the width: without a terminal rich would wrap it at 80 columns.
     console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "
                   f"downloaded {len(report.downloaded)} document(s), {report.bytes} bytes, "
-                  f"removed {report.removed}")
+                  f"removed {report.removed}, into {out}", soft_wrap=True, highlight=False)
 
 
 AdminOption = Annotated[str, typer.Option("--as", help="E-mail of the company administrator "
