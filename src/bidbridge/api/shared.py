@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
+from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
@@ -133,7 +134,7 @@ def decode_cursor(cursor: str, name: str = "cursor") -> int:
         kind, _, value = text.partition(":")
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        return cursor_numbers.row_id(value)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameters(
             f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "

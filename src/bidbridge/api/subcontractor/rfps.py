@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import Field
 
+from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import ApiModel, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
@@ -37,7 +38,7 @@ def decode_cursor(cursor: str) -> Position:
         tag, micros, rfp_id = text.split(":")
         if tag != "r1":
             raise ValueError(tag)
-        return Position(EPOCH + timedelta(microseconds=int(micros)), int(rfp_id))
+        return Position(cursor_numbers.moment(micros), cursor_numbers.row_id(rfp_id))
     except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidParameters(
             "'cursor' is not a cursor getRfps handed out. Pass the nextCursor of the previous "
