@@ -160,7 +160,9 @@ class ForwardResult(ApiModel):
         "The partner gets its own RFP for the same workpackage (status Unknown) and sees your "
         "company's name and message on it. Your RFP becomes Not calculating with the response "
         "decline; you can still read it, but no longer respond, message or forward. Refused "
-        "at and after the deadline, and while a proposal of yours stands."),
+        "at and after the deadline, and while a proposal of yours stands. A partner that has "
+        "an RFP for this workpackage already keeps the one it has; the answer is the same "
+        "either way, so it never tells you who else was invited."),
     params=[
         RFP_ID,
         Param("partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
@@ -171,7 +173,7 @@ class ForwardResult(ApiModel):
               example="Can you take this one? We are fully booked."),
     ],
     response=ForwardResult,
-    errors=["not_found", "already_forwarded", "partner_already_invited", "deadline_passed",
+    errors=["not_found", "already_forwarded", "deadline_passed",
             "proposal_submitted"],
     idempotent_writes=True,
 )
