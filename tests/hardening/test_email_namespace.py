@@ -82,9 +82,10 @@ def test_the_migration_carries_clashing_addresses_forward(tmp_path, backend):
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
         cleanup = None
     else:
+        from sqlalchemy.engine import make_url
+
         from tests.browser.conftest import _postgres_admin
         from tests.conftest import POSTGRES_URL
-        from sqlalchemy.engine import make_url
 
         name = f"bidbridge_mig0110_{abs(hash(str(tmp_path))) % 10**8}"
         _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
