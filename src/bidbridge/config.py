@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Whole request bodies, counted while they stream in and before authentication.
+    max_json_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_form_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_multipart_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
+    # Origins allowed to call the API from a browser (comma-separated); empty = no CORS at all.
+    cors_allow_origins: str = ""
     # Requests per window for each token and for each company (0 switches a budget off).
     # Counters are shared through Redis when BIDBRIDGE_REDIS_URL is set.
     rate_limit_token_requests: int = Field(default=600, ge=0)
@@ -66,6 +72,10 @@ class Settings(BaseSettings):
             self.secret_key = self.secret_key or stored["secret_key"]
             self.pepper = self.pepper or stored["pepper"]
         return self
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
 
     @property
     def is_sqlite(self) -> bool:
