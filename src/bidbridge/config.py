@@ -32,10 +32,15 @@ class Settings(BaseSettings):
     # tests can move time forward without sleeping.
     clock_offset_file: Path | None = None
     token_ttl_seconds: int = 3600
-    # Failed getToken / login attempts allowed per window, per login and per client IP.
-    auth_failure_limit: int = 10
-    auth_failure_window_seconds: int = 300
-    login_failure_limit: int = 5
+    # Failed getToken / web login attempts allowed per window: per (login, client address), per
+    # address across logins, and per login across all addresses (a much higher ceiling).
+    auth_failure_limit: int = Field(default=10, ge=1)
+    auth_failure_address_limit: int = Field(default=40, ge=1)
+    auth_failure_login_limit: int = Field(default=200, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
+    login_failure_limit: int = Field(default=5, ge=1)
+    login_failure_address_limit: int = Field(default=20, ge=1)
+    login_failure_login_limit: int = Field(default=100, ge=1)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

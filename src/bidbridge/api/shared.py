@@ -34,12 +34,12 @@ def _get_token(call: Call) -> TokenOut:
     settings = runtime.settings
     login = str(call["login"]).strip().lower()
     ip = call.ctx.client_ip or "unknown"
-    keys = (f"token:login:{login}", f"token:ip:{ip}")
-    wait = max(runtime.failures.retry_after(k, settings.auth_failure_limit) for k in keys)
+    throttle = runtime.token_throttle
+    wait = throttle.wait(login, ip)
     if wait:
-        raise TooManyRequests(f"Too many failed getToken attempts for this login or address. "
-                              f"Retry after {wait} seconds.", retry_after=wait,
-                              code="too_many_failures")
+        raise TooManyRequests(f"Too many failed getToken attempts for this login from this "
+                              f"address, or from this address. Retry after {wait} seconds.",
+                              retry_after=wait, code="too_many_failures")
     api = CompanyKind(call.function.api)
     try:
         issued = tokens.issue_token(
@@ -47,10 +47,9 @@ def _get_token(call: Call) -> TokenOut:
             force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
             pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
     except tokens.Unauthorized:
-        for key in keys:
-            runtime.failures.add_failure(key, settings.auth_failure_window_seconds)
+        throttle.failed(login, ip)
         raise
-    runtime.failures.reset(keys[0])
+    throttle.succeeded(login, ip)
     call.log_company_id = issued.company_id
     call.log_contact_id = issued.contact_id
     call.log_contact_name = issued.contact_name

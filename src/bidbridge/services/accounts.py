@@ -17,6 +17,7 @@ from bidbridge.models import (
     SupportUser,
 )
 from bidbridge.security.passwords import Passwords
+from bidbridge.services import browser_sessions
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 
@@ -109,6 +110,8 @@ def set_contact_active(session: Session, ctx: RequestContext, contact: Contact, 
     contact.active = active
     contact.updated_at = ctx.now()
     contact.session_version += 1
+    browser_sessions.revoke_all(session, ctx, "contact", contact.id,
+                                "reactivated" if active else "deactivated")
     if not active:
         from bidbridge.services.api_access import clear_api_user_if
 
@@ -129,6 +132,7 @@ def change_password(
                        status=422)
     contact.password_hash = passwords.hash(new)
     contact.session_version += 1
+    browser_sessions.revoke_all(session, ctx, "contact", contact.id, "password_changed")
     contact.updated_at = ctx.now()
     record_event(session, ctx, "contact.password_changed", company_id=contact.company_id,
                  target_type="contact", target_id=contact.id, target_label=contact.name)

@@ -8,7 +8,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bidbridge.services.runtime import Runtime
-from bidbridge.web import account, api_tab, audit_views, company_tab, login, support
+from bidbridge.web import (
+    account,
+    api_tab,
+    audit_views,
+    company_tab,
+    login,
+    security,
+    support,
+    two_factor,
+)
 from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.templating import render, secure_headers
@@ -19,7 +28,8 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 
 def register(app: FastAPI, runtime: Runtime) -> None:
-    for module in (login, account, api_tab, company_tab, support, audit_views):
+    for module in (login, two_factor, account, security, api_tab, company_tab, support,
+                   audit_views):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
