@@ -101,12 +101,13 @@ def end_session(request: Request, form: FormData = Depends(checked_form),
     ctx = request_context(request, user)
     with runtime.sessions() as db, db.begin():
         row = browser_sessions.get_own(db, user.kind, user.id, wanted) if wanted else None
-        if row is None or row.revoked_at is not None:
-            # Another account's session id reads like one that does not exist.
-            return _page(request, user, status=404, error="There is no such session of yours "
-                         "(it may have ended already). Reload the page.")
-        browser_sessions.revoke(db, ctx, row, "ended_by_user", company_id=user.company_id,
-                                label=user.name)
+        found = row is not None and row.revoked_at is None
+        if row is not None and found:
+            browser_sessions.revoke(db, ctx, row, "ended_by_user", company_id=user.company_id,
+                                    label=user.name)
+    if not found:  # another account's session id reads like one that does not exist
+        return _page(request, user, status=404, error="There is no such session of yours (it "
+                     "may have ended already). Reload the page.")
     return _done(user, "ended")
 
 
