@@ -130,7 +130,7 @@ def test_failures_are_throttled_per_login_with_retry_after(client, factory, runt
 
 def test_failures_are_throttled_per_client_address(client, factory, runtime):
     target = factory.company()
-    limit = runtime.settings.auth_failure_limit
+    limit = runtime.settings.auth_failure_address_limit
     for i in range(limit):
         token_call(client, f"guess{i}@test.example", target.api_key)
     throttled = token_call(client, target.login, target.api_key)

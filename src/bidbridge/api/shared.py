@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
+from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
@@ -35,12 +36,12 @@ def _get_token(call: Call) -> TokenOut:
     settings = runtime.settings
     login = str(call["login"]).strip().lower()
     ip = call.ctx.client_ip or "unknown"
-    keys = (f"token:login:{login}", f"token:ip:{ip}")
-    wait = max(runtime.failures.retry_after(k, settings.auth_failure_limit) for k in keys)
+    throttle = runtime.token_throttle
+    wait = throttle.wait(login, ip)
     if wait:
-        raise TooManyRequests(f"Too many failed getToken attempts for this login or address. "
-                              f"Retry after {wait} seconds.", retry_after=wait,
-                              code="too_many_failures")
+        raise TooManyRequests(f"Too many failed getToken attempts for this login from this "
+                              f"address, or from this address. Retry after {wait} seconds.",
+                              retry_after=wait, code="too_many_failures")
     api = CompanyKind(call.function.api)
     try:
         issued = tokens.issue_token(
@@ -48,10 +49,9 @@ def _get_token(call: Call) -> TokenOut:
             force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
             pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
     except tokens.Unauthorized:
-        for key in keys:
-            runtime.failures.add_failure(key, settings.auth_failure_window_seconds)
+        throttle.failed(login, ip)
         raise
-    runtime.failures.reset(keys[0])
+    throttle.succeeded(login, ip)
     call.log_company_id = issued.company_id
     call.log_contact_id = issued.contact_id
     call.log_contact_name = issued.contact_name
@@ -135,7 +135,7 @@ def decode_cursor(cursor: str, name: str = "cursor") -> int:
         kind, _, value = text.partition(":")
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        return cursor_numbers.row_id(value)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameters(
             f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "

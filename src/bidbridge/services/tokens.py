@@ -130,7 +130,7 @@ def issue_token(
         current = session.scalar(
             select(ApiToken)
             .where(ApiToken.api_key_id == key.id, ApiToken.expires_at > now,
-                   ApiToken.pepper_id == pepper_id)
+                   ApiToken.pepper_id == pepper_id, ApiToken.revoked_at.is_(None))
             .order_by(ApiToken.expires_at.desc()).limit(1)
         )
         if current is not None:
@@ -184,6 +184,11 @@ def _check(session: Session, now: datetime, token: ApiToken, key: ApiKey, contac
             "This token is no longer valid: the API key it was issued for was regenerated or "
             "revoked, or its user is no longer the API user. Request a new token with a current "
             "API key.", code="token_invalid")
+    if token.revoked_at is not None and module is not None and module.active:
+        raise Unauthorized(
+            "This token was issued before the company's API module was switched off, and stays "
+            "invalid now that it is on again. Request a new token with your API key (getToken).",
+            code="token_invalid")
     if now >= token.expires_at:
         raise Unauthorized(
             f"The token expired at {token.expires_at.isoformat()} (unix "

@@ -5,11 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from bidbridge.services.runtime import Runtime
-from bidbridge.web import account, api_tab, audit_views, company_tab, login, support
+from bidbridge.web import (
+    account,
+    api_tab,
+    audit_views,
+    company_tab,
+    login,
+    security,
+    support,
+    two_factor,
+)
 from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.templating import render, secure_headers
@@ -21,12 +31,14 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 
 def register(app: FastAPI, runtime: Runtime) -> None:
-    for module in (login, account, api_tab, company_tab, support, audit_views):
+    for module in (login, two_factor, account, security, api_tab, company_tab, support,
+                   audit_views):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(CsrfRefused, _csrf_refused)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
 
 
 def home(request: Request) -> Response:
@@ -50,6 +62,15 @@ async def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
     return error_page(request, 403, "This form was not sent from a page of your current session "
                       "(the security token is missing or outdated). Go back, reload the page "
                       "and try again.")
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """A page's path or query value of the wrong shape ("²" for an id): a 4xx page, not JSON."""
+    in_path = any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
+    if in_path:
+        return error_page(request, 404, "Not Found")
+    names = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
+    return error_page(request, 422, f"Check the address: {names or 'a value'} has the wrong form.")
 
 
 def error_page(request: Request, status: int, detail: str) -> Response:
