@@ -20,6 +20,7 @@ from bidbridge.models.proposals import (
     Proposal,
     ProposalState,
 )
+from bidbridge.models.reads import MessageRead
 from bidbridge.models.tendering import (
     BudgetLine,
     PriceEntry,
@@ -48,6 +49,7 @@ __all__ = [
     "IdempotencyKey",
     "Message",
     "MessageDirection",
+    "MessageRead",
     "PriceEntry",
     "Project",
     "Proposal",
