@@ -109,3 +109,18 @@ def _already_invited(partner: Company) -> Conflict:
     return Conflict(f"{partner.name} already has an RFP for this workpackage; forward to another "
                     "partner.", code="partner_already_invited",
                     data={"partnerCompanyId": partner.id})
+
+
+def find_partners(session: Session, company_id: int, text: str, limit: int = 10
+                  ) -> list[Company]:
+    """Subcontractor companies other than ours whose name or city contains ``text``."""
+    needle = text.strip().lower()
+    if len(needle) < 2:
+        return []
+    from sqlalchemy import func, or_
+
+    return list(session.scalars(
+        select(Company).where(Company.kind == CompanyKind.SUBCONTRACTOR, Company.id != company_id,
+                              or_(func.lower(Company.name).contains(needle, autoescape=True),
+                                  func.lower(Company.city).contains(needle, autoescape=True)))
+        .order_by(Company.name, Company.id).limit(limit)))

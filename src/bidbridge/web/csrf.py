@@ -34,3 +34,16 @@ def text(form: FormData, name: str) -> str:
     """A text field of the form, stripped; missing or a file counts as empty."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+async def checked_upload_form(request: Request) -> FormData:
+    """Like ``checked_form``, for multipart forms that carry files (attachments)."""
+    runtime: Runtime = request.app.state.runtime
+    form = await request.form(max_files=20, max_fields=100)
+    session = read_session(request, runtime)
+    given = form.get(FIELD)
+    if session is None or not isinstance(given, str) or not hmac.compare_digest(
+        given.encode(), session.csrf.encode()
+    ):
+        raise CsrfRefused()
+    return form

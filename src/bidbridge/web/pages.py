@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
 from bidbridge.services.runtime import Runtime
-from bidbridge.web import account, api_tab, audit_views, bid_board, company_tab, login, support
+from bidbridge.web import (
+    account,
+    api_tab,
+    audit_views,
+    bid_board,
+    company_tab,
+    login,
+    rfp_files,
+    rfp_page,
+    support,
+)
 from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.navigation import start_page
@@ -20,12 +31,14 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 
 def register(app: FastAPI, runtime: Runtime) -> None:
-    for module in (login, account, api_tab, company_tab, support, audit_views, bid_board):
+    for module in (login, account, api_tab, company_tab, support, audit_views, bid_board,
+                   rfp_files, rfp_page):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(CsrfRefused, _csrf_refused)  # type: ignore[arg-type]
     app.add_exception_handler(AppError, _refused)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _no_such_page)  # type: ignore[arg-type]
 
 
 def home(request: Request) -> Response:
@@ -37,6 +50,12 @@ def home(request: Request) -> Response:
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
     return secure_headers(RedirectResponse(login_url(exc.next_path), status_code=303))
+
+
+async def _no_such_page(request: Request, exc: RequestValidationError) -> Response:
+    """A page path with a malformed id (/bids/abc) is simply not a page. The API does its own
+    validation and never reaches this."""
+    return error_page(request, 404, "Not Found")
 
 
 async def _refused(request: Request, exc: AppError) -> Response:
