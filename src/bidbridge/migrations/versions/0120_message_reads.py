@@ -1,4 +1,4 @@
-"""message reads: how far each person has read each RFP's thread (unread messages in the web app)
+"""message reads (unread messages in the web app) and a note per price entry (the pricing grid)
 
 Revision ID: 0120
 Revises: 0100
@@ -36,9 +36,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("message_reads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_message_reads_rfp_id"), ["rfp_id"], unique=False)
+    # Existing entries simply have no note.
+    with op.batch_alter_table("price_entries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("price_entries", schema=None) as batch_op:
+        batch_op.drop_column("note")
     with op.batch_alter_table("message_reads", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_message_reads_rfp_id"))
     op.drop_table("message_reads")
