@@ -17,6 +17,7 @@ from bidbridge.web import (
     company_tab,
     login,
     pricing_page,
+    proposal_pages,
     rfp_files,
     rfp_page,
     support,
@@ -33,7 +34,7 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 def register(app: FastAPI, runtime: Runtime) -> None:
     for module in (login, account, api_tab, company_tab, support, audit_views, bid_board,
-                   rfp_files, rfp_page, pricing_page):
+                   rfp_files, rfp_page, pricing_page, proposal_pages):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
