@@ -57,7 +57,7 @@ def test_sorted_by_deadline_with_urgency_and_undated_last(runtime, board_world):
 
 
 def test_keyset_pages_walk_every_rfp_once_in_each_order(runtime, board_world):
-    sub, world = board_world
+    sub, _world = board_world
     viewer = _viewer(runtime, sub.admin)
     for sort in ("deadline", "-deadline", "-updated", "project"):
         seen, cursor = [], None
@@ -99,12 +99,12 @@ def test_filters_and_search(runtime, factory, board_world):
 def test_bad_input_names_the_parameter(runtime, board_world):
     sub, _ = board_world
     viewer = _viewer(runtime, sub.admin)
-    with pytest.raises(InvalidParameters, match="^sort:"):
+    with pytest.raises(InvalidParameters, match=r"^sort:"):
         _board(runtime, viewer, sort="price")
-    with pytest.raises(InvalidParameters, match="^cursor:"):
+    with pytest.raises(InvalidParameters, match=r"^cursor:"):
         _board(runtime, viewer, cursor="not-a-cursor")
     other_sort = _board(runtime, viewer, limit=1).next_cursor
-    with pytest.raises(InvalidParameters, match="^cursor:"):
+    with pytest.raises(InvalidParameters, match=r"^cursor:"):
         _board(runtime, viewer, sort="project", cursor=other_sort)
     with pytest.raises(NotFound):
         _board(runtime, viewer, project_id=2**40)
