@@ -147,6 +147,9 @@ def _read_row(row: GridRow, form: FormData) -> dict[str, Any] | None:
     price = _typed(form, row.name("price"))
     included = form.get(row.name("incl")) is not None
     note = _typed(form, row.name("note"))
+    if row.key == "new" and not any([price, note, *(_typed(form, row.name(what))
+                                                    for what in ("desc", "qty", "unit"))]):
+        return None  # the blank row left blank
     fields: dict[str, Any] = {}
     if price != row.price:
         fields["unit_price"] = _amount(row, "price", price, 2, money.MAX_AMOUNT,
@@ -163,8 +166,6 @@ def _read_row(row: GridRow, form: FormData) -> dict[str, Any] | None:
             row.deleted = True
             return {"deleted": True}
         _read_extra(row, form, fields)
-        if row.key == "new" and not fields:
-            return None
     return fields or None
 
 
@@ -172,8 +173,6 @@ def _read_extra(row: GridRow, form: FormData, fields: dict[str, Any]) -> None:
     description = _typed(form, row.name("desc"))
     quantity = _typed(form, row.name("qty"))
     unit = _typed(form, row.name("unit"))
-    if row.key == "new" and not (description or quantity or unit or row.price):
-        return
     if description != row.description or row.key == "new":
         if not description or len(description) > MAX_DESCRIPTION:
             row.errors[row.name("desc")] = (f"describe the line (1 to {MAX_DESCRIPTION} "
