@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidbridge.demo_tendering import DemoRfp, load_tendering
-from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, SupportUser
+from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, Rfp, SupportUser
 from bidbridge.services import accounts, api_access, api_keys
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
@@ -19,6 +19,9 @@ SUB_NAME = "Van Dijk Installatietechniek B.V."
 SUB_ADMIN = ("Eva van Dijk", "admin@vandijk.test", "vandijk-admin-pass")
 SUB_API_USER = ("Ravi Integratie", "api@vandijk.test", "vandijk-api-pass")
 SUB_ESTIMATOR = ("Mila Calculatie", "estimator@vandijk.test", "vandijk-estimator-pass")
+# An "other contact": created for one invitation, sees only the RFP they were invited to.
+SUB_OTHER = ("Olaf Sanitair", "other@vandijk.test", "vandijk-other-pass")
+OTHER_CONTACT_WORKPACKAGE = "Sanitair"
 OTHER_SUB_NAME = "Bakker Dakwerken"
 OTHER_SUB_ADMIN = ("Joost Bakker", "admin@bakker.test", "bakker-admin-pass")
 GC_NAME = "Bouwbedrijf De Vries"
@@ -105,6 +108,13 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
                             ContactType.VISIBLE)
         summary.projects, summary.rfps = load_tendering(
             session, ctx, runtime, gc, gc_admin, {"sub": sub, "other": other})
+        invited = _contact(session, ctx, runtime, sub, SUB_OTHER, ContactRole.USER,
+                           ContactType.OTHER)
+        for demo_rfp in summary.rfps:
+            rfp = session.get(Rfp, demo_rfp.id)
+            if (rfp is not None and rfp.company_id == sub.id and rfp.invited_contact_id is None
+                    and demo_rfp.workpackage == OTHER_CONTACT_WORKPACKAGE):
+                rfp.invited_contact_id = invited.id
 
         if new_api_key:
             user_ctx = ctx.acting_as(Actor("contact", api_user.id, api_user.name, sub.id))
@@ -123,6 +133,7 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
         DemoLogin("administrator", SUB_NAME, *SUB_ADMIN, sub_kind, True),
         DemoLogin("API user", SUB_NAME, *SUB_API_USER, sub_kind, True),
         DemoLogin("estimator", SUB_NAME, *SUB_ESTIMATOR, sub_kind, True),
+        DemoLogin("other contact (one RFP)", SUB_NAME, *SUB_OTHER, sub_kind, True),
         DemoLogin("administrator", OTHER_SUB_NAME, *OTHER_SUB_ADMIN, sub_kind, False),
         DemoLogin("administrator", GC_NAME, *GC_ADMIN, gc_kind, True),
     ]

@@ -123,9 +123,7 @@ def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
     for file in files or []:
         upload = documents.Upload(file.filename or "attachment", file.content_type or "",
                                   file.file)
-        media = documents.attachment_type(upload, "attachments")
-        size, sha256 = proposals.hash_stream(file.file)
-        out.append(Attachment(upload=upload, content_type=media, size=size, sha256=sha256))
+        out.append(proposals.make_attachment(upload))
     return out
 
 
