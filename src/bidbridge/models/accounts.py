@@ -47,6 +47,8 @@ class Company(Timestamps, Base):
     country_code: Mapped[str] = mapped_column(String(2), default="NL")
     phone: Mapped[str | None] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(200))
+    # A subcontractor's trades, a comma list from reference.TRADES: contractors find it by them.
+    trades: Mapped[str | None] = mapped_column(String(300))
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="company", order_by="Contact.id", foreign_keys="Contact.company_id"
