@@ -49,12 +49,12 @@ def find_subcontractors(session: Session, *, workpackage_id: int, name: str = ""
     if not companies:
         return []
     ids = [c.id for c in companies]
-    contacts = dict(session.execute(
+    contacts: dict[int, int] = {company_id: count for company_id, count in session.execute(
         select(Contact.company_id, func.count()).where(
             Contact.company_id.in_(ids), Contact.contact_type == ContactType.VISIBLE,
-            Contact.active.is_(True)).group_by(Contact.company_id)).tuples())
-    invited = dict(session.execute(
+            Contact.active.is_(True)).group_by(Contact.company_id))}
+    invited: dict[int, int] = {company_id: rfp_id for company_id, rfp_id in session.execute(
         select(Rfp.company_id, Rfp.id).where(Rfp.workpackage_id == workpackage_id,
-                                             Rfp.company_id.in_(ids))).tuples())
+                                             Rfp.company_id.in_(ids)))}
     return [Candidate(c, [t for t in (c.trades or "").split(",") if t],
                       contacts.get(c.id, 0), invited.get(c.id)) for c in companies]
