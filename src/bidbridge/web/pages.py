@@ -6,10 +6,12 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bidbridge.errors import AppError
 from bidbridge.services.runtime import Runtime
 from bidbridge.web import account, api_tab, audit_views, company_tab, login, support
 from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
+from bidbridge.web.navigation import start_page
 from bidbridge.web.templating import render, secure_headers
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
@@ -23,17 +25,25 @@ def register(app: FastAPI, runtime: Runtime) -> None:
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(CsrfRefused, _csrf_refused)  # type: ignore[arg-type]
+    app.add_exception_handler(AppError, _refused)  # type: ignore[arg-type]
 
 
 def home(request: Request) -> Response:
     """Signed-in people go to their start page; everyone else to the login page."""
     user = load_user(request)
-    target = "/login" if user is None else login.home_for(user.kind)
+    target = "/login" if user is None else start_page(user)
     return secure_headers(RedirectResponse(target, status_code=303))
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
     return secure_headers(RedirectResponse(login_url(exc.next_path), status_code=303))
+
+
+async def _refused(request: Request, exc: AppError) -> Response:
+    """A domain refusal a page did not handle itself: its status and its message, as a page
+    (another company's id is the services' NotFound, so 404). The unit of work rolled back;
+    the API's own functions answer their refusals themselves and never reach this."""
+    return error_page(request, exc.status, exc.detail)
 
 
 async def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
