@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bidbridge.models import Document, Project, Rfp, RfpStatus
+from bidbridge.models import Document, Project, Rfp, RfpStatus, Workpackage
 
 T = TypeVar("T")
 Position = tuple[datetime, int]  # (updated_at, id): where a page ordered by change ended
@@ -90,3 +90,12 @@ def list_rfps(session: Session, company_id: int, *, workpackage_id: int | None =
     if after is not None:
         query = query.where(_after(Rfp.updated_at, Rfp.id, after))
     return _page(session, query.order_by(Rfp.updated_at, Rfp.id), limit)
+
+
+def workpackage_counts_by_project(session: Session, project_ids: list[int]) -> dict[int, int]:
+    if not project_ids:
+        return {}
+    rows = session.execute(select(Workpackage.project_id, func.count())
+                           .where(Workpackage.project_id.in_(project_ids))
+                           .group_by(Workpackage.project_id))
+    return {project_id: count for project_id, count in rows}

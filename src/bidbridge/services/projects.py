@@ -54,10 +54,14 @@ def _comma_list(parameter: str, text: str, allowed: tuple[str, ...]) -> str:
 
 
 def _attributes(values: dict[str, Any]) -> dict[str, Any]:
-    """API values -> Project attributes, with the checks a pattern cannot express."""
+    """API values -> Project attributes, with the checks a pattern cannot express. None clears
+    an optional field (a web form's emptied input)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name in DATE_FIELDS:
+        if value is None:
+            if name in ("name", "status"):
+                raise invalid(name, "may not be empty", "a value")
+        elif name in DATE_FIELDS:
             value = datetime.fromtimestamp(value, UTC)
         elif name == "countryCode" and value not in COUNTRY_CODES:
             raise invalid(name, f"{value!r} is not an ISO 3166-1 alpha-2 country code",

@@ -19,15 +19,26 @@ class CsrfRefused(Exception):
 
 async def checked_form(request: Request) -> FormData:
     """FastAPI dependency for every POST handler: the form, once its CSRF token matched."""
-    runtime: Runtime = request.app.state.runtime
     form = await request.form(max_files=0, max_fields=100)
+    _verify(request, form)
+    return form
+
+
+async def checked_upload(request: Request) -> FormData:
+    """Like checked_form, for a multipart form carrying files (documents, attachments)."""
+    form = await request.form(max_files=10, max_fields=100)
+    _verify(request, form)
+    return form
+
+
+def _verify(request: Request, form: FormData) -> None:
+    runtime: Runtime = request.app.state.runtime
     session = read_session(request, runtime)
     given = form.get(FIELD)
     if session is None or not isinstance(given, str) or not hmac.compare_digest(
         given.encode(), session.csrf.encode()
     ):
         raise CsrfRefused()
-    return form
 
 
 def text(form: FormData, name: str) -> str:

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
 from bidbridge.services.runtime import Runtime
-from bidbridge.web import account, api_tab, audit_views, company_tab, login, support
+from bidbridge.web import account, api_tab, audit_views, company_tab, contractor, login, support
 from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.navigation import start_page
@@ -20,7 +20,7 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 
 def register(app: FastAPI, runtime: Runtime) -> None:
-    for module in (login, account, api_tab, company_tab, support, audit_views):
+    for module in (login, account, api_tab, company_tab, support, audit_views, contractor):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
