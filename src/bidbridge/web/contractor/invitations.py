@@ -75,13 +75,13 @@ def invite(request: Request, acting: Contractor, wp_id: int,
     name, trade, city = text(form, "q_name"), text(form, "q_trade"), text(form, "q_city")
     emailed = {k: text(form, k) for k in ("companyName", "contactEmail", "contactName")}
     if invitee is None:
-        return _board(request, acting, wp, name=name, trade=trade, city=city, status=422, problems=problems.fields,
-                      email_values=emailed, error=problems.fields.get("company_id")
+        return _board(request, acting, wp, name=name, trade=trade, city=city, status=422,
+                      problems=problems.fields, email_values=emailed, error=problems.fields.get("company_id")
                       or "Check the marked fields: nobody was invited.")
     try:
         acting.attempt(lambda: invitations.invite(acting.db, acting.ctx, wp, acting.company_id,
                                                   invitee))
     except AppError as exc:
-        return _board(request, acting, wp, name=name, trade=trade, city=city, status=exc.status, error=exc.detail,
-                      email_values=emailed)
+        return _board(request, acting, wp, name=name, trade=trade, city=city,
+                      status=exc.status, error=exc.detail, email_values=emailed)
     return done(f"/workpackages/{wp.id}/invitations", "invited")
