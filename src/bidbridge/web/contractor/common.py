@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -42,8 +43,16 @@ def rfp_of(acting: Acting, wp: Workpackage, rfp_id: int) -> Rfp:
     return rfp
 
 
+def quantity(value: Decimal | None) -> str:
+    """An exact quantity without trailing zeros and never in exponent form: 340, 12.5."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("section", SECTION)
+    context.setdefault("qty", quantity)
     return render(request, template, status=status, **context)
 
 
