@@ -40,10 +40,19 @@ class GridCell:
     unit_price: Decimal | None = None
     total: Decimal | None = None
     lowest: bool = False
+    # The amounts as shown, computed once here: a 10 × 500 grid renders 10,000 of them.
+    unit_shown: str = ""
+    total_shown: str = ""
 
     @property
     def label(self) -> str:
         return LABELS.get(self.state, "")
+
+
+def _cell(state: str, unit_price: Decimal | None = None, total: Decimal | None = None,
+          lowest: bool = False) -> GridCell:
+    return GridCell(state, unit_price, total, lowest, unit_text(unit_price) or "",
+                    money_text(total) or "")
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,10 @@ class Grid:
         return sum(1 for c in self.columns if c.proposal is not None)
 
 
+NO_PROPOSAL_CELL = GridCell(NO_PROPOSAL)
+NOT_PRICED_CELL = GridCell(NOT_PRICED)
+
+
 def grid(result: Comparison) -> Grid:
     rows = []
     for row in result.rows:
@@ -71,14 +84,14 @@ def grid(result: Comparison) -> Grid:
         for column in result.columns:
             cell = row.cells.get(column.rfp.id)
             if column.proposal is None:
-                cells.append(GridCell(NO_PROPOSAL))
+                cells.append(NO_PROPOSAL_CELL)
             elif cell is None or (cell.total is None and cell.unit_price is None):
-                cells.append(GridCell(NOT_PRICED))
+                cells.append(NOT_PRICED_CELL)
             elif not cell.included:
-                cells.append(GridCell(EXCLUDED, cell.unit_price, cell.total))
+                cells.append(_cell(EXCLUDED, cell.unit_price, cell.total))
             else:
-                cells.append(GridCell(PRICED, cell.unit_price, cell.total,
-                                      column.rfp.id in row.lowest_rfp_ids))
+                cells.append(_cell(PRICED, cell.unit_price, cell.total,
+                                   column.rfp.id in row.lowest_rfp_ids))
         rows.append(GridRow(row.line, cells))
     extras = [(column, extra) for column in result.columns for extra in column.extra_rows]
     return Grid(result.columns, rows, extras, result.lowest_total_rfp_ids)
@@ -165,8 +178,8 @@ def workbook(result: Comparison, title: str) -> bytes:
             _number(_at(sheet, r, 3), extra.quantity, "#,##0.###")
             _text(_at(sheet, r, 4), extra.unit)
             col = first + 3 * table.columns.index(column)
-            _put(sheet, r, col, GridCell(PRICED if extra.included else EXCLUDED,
-                                         extra.unit_price, extra.total))
+            _put(sheet, r, col, _cell(PRICED if extra.included else EXCLUDED,
+                                      extra.unit_price, extra.total))
             r += 1
     r += 1
     for label, attr in (("Budget lines total", "lines_total"), ("Own lines total", "extras_total"),
