@@ -61,10 +61,12 @@ class S3Storage:
             "s3", endpoint_url=endpoint_url or None, region_name=region or None,
             aws_access_key_id=access_key_id or None,
             aws_secret_access_key=secret_access_key or None, config=config)
-        # Two parts in flight at a time of at most the threshold each: memory stays bounded.
+        # Two parts in flight and two read ahead, of at most the threshold each: memory stays
+        # bounded (s3transfer reads up to 10 parts ahead by default: 80 MB at 8 MB parts).
         self.transfer = TransferConfig(multipart_threshold=multipart_threshold,
                                        multipart_chunksize=max(multipart_threshold, 5 * CHUNK),
                                        max_concurrency=2, use_threads=True)
+        self.transfer.max_in_memory_upload_chunks = 2
 
     def object_key(self, key: str) -> str:
         check_key(key)
