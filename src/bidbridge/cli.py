@@ -62,6 +62,10 @@ def serve(
              "start every node with --no-migrate: it then refuses to start on an old schema.")
     ] = True,
     access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="BIDBRIDGE_FORWARDED_ALLOW_IPS",
+        help="Proxies (comma-separated addresses) whose X-Forwarded-For and X-Forwarded-Proto "
+             "are trusted for the client's address; empty: none.")] = "",
 ) -> None:
     """Upgrade the schema (unless --no-migrate), then serve the web app and both APIs."""
     import uvicorn
@@ -82,7 +86,9 @@ def serve(
     console.print(f"bidbridge on http://{host}:{port}  (database: "
                   f"{_safe_url(settings.database_url)}, storage: {_storage_name(settings)})")
     uvicorn.run("bidbridge.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=False, log_level=level, access_log=access_log,
+                proxy_headers=bool(forwarded_allow_ips),
+                forwarded_allow_ips=forwarded_allow_ips or None, log_level=level,
+                access_log=access_log,
                 log_config=uvicorn_log_config(settings.log_json, level) or uvicorn.config.LOGGING_CONFIG)
 
 
