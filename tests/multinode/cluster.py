@@ -130,7 +130,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def cluster(tmp: Path, s3: S3Server, **settings: str) -> Iterator[Cluster]:
+def cluster(tmp: Path, s3: S3Server, workers: tuple[int, int] = (1, 1), **settings: str
+            ) -> Iterator[Cluster]:
     nginx = nginx_binary()
     with ExitStack() as stack:
         database_url = stack.enter_context(_database("postgresql", tmp))
@@ -149,13 +150,15 @@ def cluster(tmp: Path, s3: S3Server, **settings: str) -> Iterator[Cluster]:
         made = Cluster(proxy=f"http://127.0.0.1:{proxy_port}", database_url=database_url,
                        env=env)
         made.cli("db", "upgrade")  # once, for every node
-        for name, host in (("a", "127.0.0.1"), ("b", "127.0.0.2")):
+        for (name, host), count in zip((("a", "127.0.0.1"), ("b", "127.0.0.2")), workers,
+                                       strict=True):
             port = free_port_on(host)
             log = tmp / f"node-{name}.log"
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [str(BIN / "bidbridge"), "serve", "--host", host, "--port", str(port),
-                     "--no-migrate", "--no-access-log", "--forwarded-allow-ips", "127.0.0.1"],
+                     "--no-migrate", "--no-access-log", "--forwarded-allow-ips", "127.0.0.1",
+                     "--workers", str(count)],
                     env=env, stdout=out, stderr=subprocess.STDOUT)
             stack.callback(_stop, process)
             made.nodes.append(Node(name, f"http://{host}:{port}", process, log))

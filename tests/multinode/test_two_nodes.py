@@ -133,7 +133,8 @@ def _rows(c: Cluster, sql: str, **params: Any) -> list[Any]:
 
 
 def test_two_nodes_behind_nginx_share_everything_and_survive_a_sigkill(tmp_path, s3) -> None:
-    with cluster(tmp_path, s3, rate_limit_token_requests=str(TOKEN_QUOTA),
+    # Node b runs two workers: its /metrics must add both up (prometheus-client multi-process).
+    with cluster(tmp_path, s3, workers=(1, 2), rate_limit_token_requests=str(TOKEN_QUOTA),
                  rate_limit_company_requests="0") as c:
         a, b = c.nodes
         demo = json.loads(c.cli("demo", "--json", "--new-api-key", "--base-url", c.proxy,
@@ -149,6 +150,15 @@ def test_two_nodes_behind_nginx_share_everything_and_survive_a_sigkill(tmp_path,
         metrics = httpx.get(a.url + "/metrics").text
         assert re.search(r'bidbridge_http_requests_total\{function="sendMessage",status="201"\} '
                          r'1\.0', metrics), metrics[:2000]
+        # Node b answered getMe twice, on whichever of its workers: every scrape says 2, and
+        # both workers write their samples to the shared directory.
+        port = b.url.rsplit(":", 1)[1]
+        pids = {f.stem.rsplit("_", 1)[1] for f in (tmp_path / "var" / f"metrics-{port}").glob("*.db")}
+        assert len(pids) == 2, pids
+        for _ in range(4):
+            scraped = httpx.get(b.url + "/metrics").text
+            assert re.search(r'bidbridge_http_requests_total\{function="getMe",status="200"\} '
+                             r'2\.0', scraped), scraped[:3000]
 
         recorder = Recorder()
         run = _run_with_a_kill(c, login, key, rfp_id, recorder)
