@@ -24,6 +24,9 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 class IssuedToken:
     token: str
     expires_at: datetime
+    # Whole seconds from the moment of issue to expires_at: the full lifetime for a new token,
+    # what is left for one handed back within its hour.
+    expires_in: int
     new: bool
     company_id: int
     contact_id: int
@@ -117,19 +120,22 @@ def issue_token(
         raise invalid_credentials()
     if module is None or not module.active:
         raise api_not_activated(company.kind)
-    now = ctx.now().replace(microsecond=0)
+    # Full precision: a token lives exactly ttl_seconds from the instant it is minted; the
+    # answer's expireDate and expiresIn round down, so they never promise more than that.
+    now = ctx.now()
     _touch_key(key, now)
     actor_ctx = ctx.acting_as(Actor("contact", contact.id, contact.name, contact.company_id))
     if not force_new:
         current = session.scalar(
             select(ApiToken)
             .where(ApiToken.api_key_id == key.id, ApiToken.expires_at > now,
-                   ApiToken.pepper_id == pepper_id)
+                   ApiToken.pepper_id == pepper_id, ApiToken.revoked_at.is_(None))
             .order_by(ApiToken.expires_at.desc()).limit(1)
         )
         if current is not None:
+            left = int((current.expires_at - now).total_seconds())
             return IssuedToken(credentials.derive_token(pepper, current.nonce), current.expires_at,
-                               False, contact.company_id, contact.id, contact.name)
+                               left, False, contact.company_id, contact.id, contact.name)
     nonce = credentials.new_nonce()
     token = credentials.derive_token(pepper, nonce)
     row = ApiToken(api_key_id=key.id, nonce=nonce, pepper_id=pepper_id,
@@ -141,12 +147,14 @@ def issue_token(
                  target_type="api_token", target_id=row.id,
                  data={"apiKey": credentials.display_prefix(key.key_id), "forceNew": force_new,
                        "expireDate": unix(row.expires_at)})
-    return IssuedToken(token, row.expires_at, True, contact.company_id, contact.id, contact.name)
+    return IssuedToken(token, row.expires_at, ttl_seconds, True, contact.company_id, contact.id,
+                       contact.name)
 
 
 # Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects.
 _AUTHENTICATE = (
-    select(ApiToken.id.label("token_id"), ApiToken.expires_at, ApiKey.id.label("key_id"),
+    select(ApiToken.id.label("token_id"), ApiToken.expires_at,
+           ApiToken.revoked_at.label("token_revoked_at"), ApiKey.id.label("key_id"),
            ApiKey.revoked_at, ApiKey.last_used_at, Contact.id.label("contact_id"),
            Contact.name.label("contact_name"), Contact.email, Contact.active,
            Company.id.label("company_id"), Company.name.label("company_name"), Company.kind,
@@ -187,6 +195,11 @@ def _check(now: datetime, row: Any, api: CompanyKind) -> Principal:
             "This token is no longer valid: the API key it was issued for was regenerated or "
             "revoked, or its user is no longer the API user. Request a new token with a current "
             "API key.", code="token_invalid")
+    if row.token_revoked_at is not None and row.module_active:
+        raise Unauthorized(
+            "This token was issued before the company's API module was switched off, and stays "
+            "invalid now that it is on again. Request a new token with your API key (getToken).",
+            code="token_invalid")
     if now >= row.expires_at:
         raise Unauthorized(
             f"The token expired at {row.expires_at.isoformat()} (unix "
