@@ -75,7 +75,7 @@ def test_get_rfp_is_three_selects_besides_the_token(factory, client, clock, back
     rfp = t.rfp_for(sub.setup)
     contractor_message(factory, rfp, "Welkom")
     add_proposal(factory, rfp.id)
-    sub.get("/me")
+    sub.get(f"/rfps/{rfp.id}")  # the first reading notes "opened" (below); this one only reads
     with statements(factory.runtime.engine) as seen:
         response = sub.get(f"/rfps/{rfp.id}")
     assert response.status_code == 200, response.text
@@ -98,3 +98,22 @@ def test_a_refused_call_is_one_short_transaction(factory, client, backend):
     assert "<BEGIN>" in short and short[-1] == "<COMMIT>", seen
     statements_of_the_row = [s for s in short if s.startswith(("SELECT", "INSERT", "DELETE"))]
     assert len(statements_of_the_row) == 1 and "API_REQUESTS" in statements_of_the_row[0], seen
+
+
+def test_the_first_reading_of_an_rfp_writes_with_the_row_and_commits_synchronously(
+        factory, client, backend):
+    sub = signed_in(factory, client)
+    t = tender(factory, [sub.setup], lines=1, document_count=0)
+    rfp = t.rfp_for(sub.setup)
+    sub.get("/me")
+    with statements(factory.runtime.engine) as seen:
+        response = sub.get(f"/rfps/{rfp.id}")
+    assert response.status_code == 200, response.text
+    update = next(i for i, s in enumerate(seen) if s.startswith("UPDATE RFPS SET OPENED_AT"))
+    event = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO AUDIT_EVENTS"))
+    row = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO API_REQUESTS"))
+    assert update < row and event < row
+    if backend == "sqlite":  # the write waits for the lock; the read before it did not
+        assert seen.index("BEGIN IMMEDIATE") < update and seen.index("BEGIN") < update
+    else:  # an audit event is never committed without its WAL flush
+        assert "SET LOCAL SYNCHRONOUS_COMMIT TO OFF" not in seen, seen

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,13 @@ class Call:
     # The call's request-log row: getToken names its user with log.identify(…), since no token
     # was sent.
     log: LogEntry | None = None
+    bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
+
+    def after_read(self, write: Callable[[Session], object]) -> None:
+        """A read-only function's bookkeeping write (e.g. "first opened"): made with the request
+        log row, in the transaction that takes the write lock (SQLite) and commits synchronously
+        (PostgreSQL), so the read itself stays lock-free and the write is never relaxed."""
+        self.bookkeeping.append(write)
 
     @property
     def principal(self) -> Principal:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,15 @@ class _Progress:
 
     limit_headers: dict[str, str] = field(default_factory=dict)
     claim: idempotency.Claim | None = None
+    bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
+
+
+def _bookkeeping(session: Session, progress: _Progress) -> None:
+    """The writes a read-only function asked for (Call.after_read), with the log row."""
+    for write in progress.bookkeeping:
+        write(session)
+    if progress.bookkeeping:
+        session.flush()
 
 
 def _run(
@@ -231,11 +241,13 @@ def _on_connection(
             response = _work(session, runtime, request, fn, entry, token, query, url_query,
                              progress)
             if not split:
+                _bookkeeping(session, progress)
                 request_log.add(session, request_log.row(runtime, request, entry,
                                                          response.status_code, None, started),
-                                entry, relaxed_commit=fn.read_only)
+                                entry, relaxed_commit=fn.read_only and not progress.bookkeeping)
         if split:  # SQLite: the read ran beside the writer; the row takes the lock briefly
             with session.begin():
+                _bookkeeping(session, progress)
                 request_log.add(session, request_log.row(runtime, request, entry,
                                                          response.status_code, None, started),
                                 entry)
@@ -296,7 +308,8 @@ def _work(
         progress.claim = pending  # the key is ours: its row commits with the change
     values = param_checks.validate(fn, dict(request.path_params), query, url_query)
     call = Call(function=fn, values=values, session=session, ctx=ctx, runtime=runtime,
-                headers=request.headers, principal_or_none=principal, log=entry)
+                headers=request.headers, principal_or_none=principal, log=entry,
+                bookkeeping=progress.bookkeeping)
     response = render(fn, fn.handler(call))
     if progress.claim is not None:
         idempotency.complete(session, progress.claim, response)

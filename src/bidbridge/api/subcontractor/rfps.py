@@ -109,7 +109,8 @@ def get_rfps(call: Call) -> RfpPageOut:
 )
 def get_rfp(call: Call) -> RfpOut:
     detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
-    rfp_board.mark_opened(call.session, call.ctx, detail.rfp)  # the contractor's "opened"
+    if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
+        call.after_read(lambda session: rfp_board.mark_opened(session, call.ctx, detail.rfp))
     return rfp_out(detail, unix(call.ctx.now()))
 
 
