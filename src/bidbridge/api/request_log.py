@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -37,7 +37,12 @@ from bidbridge.services.runtime import Runtime
 
 log = logging.getLogger("bidbridge.api")
 
-_INSERT = insert(ApiRequest.__table__)  # type: ignore[arg-type]  # Core, not the ORM's bulk path: one row, no unit of work
+_RELAXED = text("SET LOCAL synchronous_commit TO OFF")
+# Core statements, not the ORM bulk path: one row, no unit of work.
+_INSERT = insert(ApiRequest.__table__)  # type: ignore[arg-type]
+_KEYS = ApiKey.__table__
+_TOUCH_KEY = (update(_KEYS).where(_KEYS.c.id == bindparam("touched_key"))  # type: ignore[arg-type]
+              .values(last_used_at=bindparam("used_at")))
 
 MAX_LOGGED_VALUE = 500
 
@@ -105,13 +110,14 @@ def add(session: Session, values: dict[str, Any], entry: LogEntry, *,
     can then lose the rows of the last ~3 × wal_writer_delay (600 ms by default); a change and its
     audit event always commit synchronously.
     """
-    if relaxed_commit and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.execute(_INSERT, values)
+    conn = session.connection()  # Core statements: none of the ORM's execution machinery
+    if relaxed_commit and conn.dialect.name == "postgresql":
+        conn.execute(_RELAXED)
+    conn.execute(_INSERT, values)
     if entry.touch_key_id is not None:
         now: datetime = values["occurred_at"]
-        session.execute(update(ApiKey).where(ApiKey.id == entry.touch_key_id)
-                        .values(last_used_at=now.replace(microsecond=0)))
+        conn.execute(_TOUCH_KEY, {"touched_key": entry.touch_key_id,
+                                  "used_at": now.replace(microsecond=0)})
 
 
 def spool(runtime: Runtime, values: dict[str, Any]) -> None:
