@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bidbridge.api import idempotency, json_text, log_spool, request_log
+from bidbridge.api import budget, idempotency, json_text, log_spool, request_log
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Function, functions
@@ -32,12 +32,11 @@ from bidbridge.errors import (
     MethodNotAllowed,
     NotFound,
     ServiceUnavailable,
-    TooManyRequests,
     Unauthorized,
 )
 from bidbridge.models import CompanyKind
 from bidbridge.security.redaction import mask
-from bidbridge.services import rate_limit, tokens
+from bidbridge.services import tokens
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.tokens import Principal
@@ -295,7 +294,7 @@ def _work(
         entry.identify(principal.company_id, principal.contact_id, principal.contact_name)
         entry.touch_key_id = principal.api_key_id if principal.touch_key else None
         ctx = ctx.acting_as(principal.actor)
-        progress.limit_headers = _spend_budget(runtime, ctx, principal)
+        progress.limit_headers = budget.spend(runtime, ctx, principal)
     if idempotency_key is not None and principal is not None:
         pending = idempotency.Claim(
             company_id=principal.company_id, api=fn.api, function=fn.name,
@@ -328,7 +327,7 @@ def _authenticate(session: Session, runtime: Runtime, ctx: RequestContext, fn: F
                 code="token_missing")
         return tokens.authenticate(session, ctx.now(), token, CompanyKind(fn.api))
     except Unauthorized as exc:
-        progress.limit_headers = _spend_address_budget(runtime, ctx, exc)
+        progress.limit_headers = budget.spend_address(runtime, ctx, exc)
         raise
 
 
@@ -366,52 +365,6 @@ def _log_alone(runtime: Runtime, request: Request, entry: LogEntry, status: int,
     """The row of a call refused before it reached the database."""
     request_log.write_alone(runtime, request_log.row(runtime, request, entry, status, code,
                                                      started))
-
-
-def _spend_budget(runtime: Runtime, ctx: RequestContext, principal: Principal) -> dict[str, str]:
-    """Count the call against its token's and company's budgets; 429 once one is spent."""
-    limiter = runtime.rate_limiter
-    if limiter is None:
-        return {}
-    usages = limiter.hit(ctx.now(), {"token": str(principal.token_id),
-                                     "company": str(principal.company_id)})
-    headers = rate_limit.headers(usages)
-    spent = [u for u in usages if u.exceeded]
-    if spent:
-        wait = max(u.reset for u in spent)
-        names = " and ".join(f"the {u.policy.name} budget of {u.policy.quota} requests per "
-                             f"{u.policy.window} s" for u in spent)
-        error = TooManyRequests(f"Too many requests: {names} is used up. Retry after {wait} "
-                                "seconds (Retry-After); the RateLimit header shows what is left.",
-                                retry_after=wait, code="rate_limited")
-        error.headers.update(headers)
-        error.data["policies"] = [u.policy.name for u in spent]
-        raise error
-    return headers
-
-
-def _spend_address_budget(runtime: Runtime, ctx: RequestContext,
-                          refusal: Unauthorized) -> dict[str, str]:
-    """A call without a valid token spends its client address's budget: the 401 carries the
-    RateLimit headers, and a flood of bad tokens from one address ends in 429."""
-    limiter = runtime.rate_limiter
-    if limiter is None:
-        return {}
-    usages = limiter.hit(ctx.now(), {"address": ctx.client_ip or "unknown"})
-    headers = rate_limit.headers(usages)
-    spent = [u for u in usages if u.exceeded]
-    if spent:
-        wait = max(u.reset for u in spent)
-        error = TooManyRequests(
-            f"Too many calls without a valid token from this address: the address budget of "
-            f"{spent[0].policy.quota} requests per {spent[0].policy.window} s is used up. Retry "
-            f"after {wait} seconds (Retry-After) with a valid X-Auth-Token from getToken.",
-            retry_after=wait, code="rate_limited")
-        error.headers.update(headers)
-        error.data["policies"] = ["address"]
-        error.subject = refusal.subject
-        raise error from refusal
-    return headers
 
 
 def render(fn: Function, result: Any) -> Response:
