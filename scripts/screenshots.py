@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,35 @@ class Shot:
     name: str  # the PNG's file name, without .png
     login: str | None  # a demo e-mail; None: logged out
     path: Callable[[dict[str, Any]], str]
-    viewport: dict[str, int] = DESKTOP
+    viewport: dict[str, int] = field(default_factory=lambda: DESKTOP)
     prepare: Callable[[Page], None] | None = None  # run after the page loaded
+
+
+def demo_project(demo: dict[str, Any]) -> int:
+    return int(demo["projects"]["Nieuwbouw Kantoor Leidsche Rijn"])
+
+
+def open_workpackage(tab: str | None = None) -> Callable[[Page], None]:
+    """From the demo project's page to its "Installaties W" (which has demo bids), then a tab."""
+    def go(page: Page) -> None:
+        page.get_by_role("link", name="Installaties W", exact=True).click()
+        if tab:
+            page.get_by_role("link", name=tab, exact=True).click()
+        page.wait_for_load_state()
+    return go
+
+
+def search_trade(page: Page) -> None:
+    open_workpackage("Invitations")(page)
+    page.get_by_label("Trade").select_option("Werktuigbouwkundige installaties")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+
+
+def open_award(page: Page) -> None:
+    open_workpackage("Bid comparison")(page)
+    page.get_by_role("link", name="Award…").click()
+    page.wait_for_load_state()
 
 
 SHOTS: list[Shot] = [
@@ -59,6 +86,20 @@ SHOTS: list[Shot] = [
     Shot("pricing-phone", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/pricing", PHONE),
     Shot("proposals", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/proposals"),
     Shot("my-account", ESTIMATOR, lambda d: "/account"),
+    Shot("projects", CONTRACTOR, lambda d: "/projects"),
+    Shot("project", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}"),
+    Shot("project-form", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}/edit"),
+    Shot("workpackage", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage()),
+    Shot("workpackage-phone", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", PHONE,
+         prepare=open_workpackage()),
+    Shot("invitations", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=search_trade),
+    Shot("comparison", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage("Bid comparison")),
+    Shot("comparison-phone", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", PHONE,
+         prepare=open_workpackage("Bid comparison")),
+    Shot("award", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", prepare=open_award),
 ]
 
 
