@@ -15,9 +15,31 @@ from starlette.types import Receive, Scope, Send
 
 from bidbridge.errors import AppError
 from bidbridge.models import DocumentVersion
-from bidbridge.storage import Storage
+from bidbridge.services.documents import storage_outage
+from bidbridge.storage import Storage, StorageError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+# Types a browser will not run as a page or script. Anything else (text/html, image/svg+xml, a
+# type the uploader made up) is served as application/octet-stream, always as an attachment.
+SERVED_TYPES = frozenset({
+    "application/pdf",
+    "application/zip",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+})
+
+
+def served_type(stored: str | None) -> str:
+    media = (stored or "").split(";")[0].strip().lower()
+    return media if media in SERVED_TYPES else "application/octet-stream"
 
 
 class FileStream(StreamingResponse):
@@ -80,7 +102,13 @@ def download(storage: Storage, version: DocumentVersion, headers: Headers) -> Re
     base = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
     if etag_matches(headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=base)
-    if not storage.exists(version.storage_key):
+    try:
+        present = storage.exists(version.storage_key)
+    except StorageError as exc:
+        raise storage_outage(f"Document storage cannot be reached right now ({exc}); nothing is "
+                             "wrong with your request. Retry after the seconds in "
+                             "Retry-After.") from exc
+    if not present:
         raise AppError("The document's bytes are not available right now; nothing is wrong "
                        "with your request. Retry later, or tell support.",
                        code="storage_unavailable", status=503, headers={"Retry-After": "30"})
@@ -99,15 +127,19 @@ def download(storage: Storage, version: DocumentVersion, headers: Headers) -> Re
         if span is not None:
             start, end = span
             return FileStream(_chunks(storage, version.storage_key, start, end), status_code=206,
-                              media_type=version.content_type,
+                              media_type=served_type(version.content_type),
                               headers={**base, "Content-Range": f"bytes {start}-{end}/{size}",
                                        "Content-Length": str(end - start + 1)})
     return FileStream(_chunks(storage, version.storage_key, 0, size - 1), status_code=200,
-                      media_type=version.content_type,
+                      media_type=served_type(version.content_type),
                       headers={**base, "Content-Length": str(size)})
 
 
 def _chunks(storage: Storage, key: str, start: int, end: int) -> Iterator[bytes]:
     if end < start:
         return iter(())
-    return storage.iter_range(key, start, end)
+    try:
+        return storage.iter_range(key, start, end)
+    except (StorageError, FileNotFoundError) as exc:
+        raise storage_outage(f"Document storage cannot serve the bytes right now ({exc}). Retry "
+                             "after the seconds in Retry-After.") from exc

@@ -161,6 +161,8 @@ class PriceEntry(Base):
     unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     total_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     included: Mapped[bool] = mapped_column(default=True)
+    # The estimator's own remark on the line (the web pricing grid); not part of a proposal.
+    note: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()  # tombstone for removed extra rows

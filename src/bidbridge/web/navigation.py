@@ -25,6 +25,7 @@ NAV: list[NavItem] = [
     NavItem("Projects", "/projects", "projects", CompanyKind.CONTRACTOR.value),
     NavItem("Companies", "/support", "companies", "support"),
     NavItem("Audit log", "/support/audit", "audit", "support"),
+    NavItem("Security", "/support/security", "security", "support"),
 ]
 
 # Where a person lands after logging in (and on "/"), by audience.

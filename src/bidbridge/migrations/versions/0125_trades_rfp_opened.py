@@ -15,7 +15,7 @@ from alembic import op
 import bidbridge.db
 
 revision: str = "0125"
-down_revision: str | None = "0100"
+down_revision: str | None = "0120"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

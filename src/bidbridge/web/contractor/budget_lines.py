@@ -13,7 +13,7 @@ from bidbridge.services import budget_import, budget_setup
 from bidbridge.services.budget_import import ImportRefused
 from bidbridge.web.contractor.common import Contractor, done, page, workpackage_of
 from bidbridge.web.contractor.workpackages import workpackage_page
-from bidbridge.web.csrf import checked_form, checked_upload
+from bidbridge.web.csrf import checked_form, checked_upload_form
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -105,7 +105,7 @@ def _import_refused(request: Request, acting: Acting, wp: Workpackage, errors: l
 
 @router.post("/workpackages/{wp_id:int}/lines/import")
 def import_lines(request: Request, acting: Contractor, wp_id: int,
-                 form: FormData = Depends(checked_upload)) -> Response:
+                 form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
     file = form.get("spreadsheet")
     if not isinstance(file, UploadFile) or not file.filename:

@@ -13,7 +13,7 @@ from bidbridge.services import contractor_messages
 from bidbridge.web.contractor.common import Contractor, done, page, rfp_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, long_text
 from bidbridge.web.contractor.workpackages import upload_of
-from bidbridge.web.csrf import checked_upload
+from bidbridge.web.csrf import checked_upload_form
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -37,7 +37,7 @@ def thread(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
 
 @router.post("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/messages")
 def send(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
-         form: FormData = Depends(checked_upload)) -> Response:
+         form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
     rfp = rfp_of(acting, wp, rfp_id)
     problems = Problems()

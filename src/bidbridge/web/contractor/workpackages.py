@@ -17,7 +17,7 @@ from bidbridge.services import budget_setup, contractor_queries, documents, proj
 from bidbridge.services.tender_documents import add_tender_document
 from bidbridge.web.contractor.common import Contractor, done, page, project_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, html_date, long_text, moment, one_line
-from bidbridge.web.csrf import checked_form, checked_upload
+from bidbridge.web.csrf import checked_form, checked_upload_form
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -129,7 +129,7 @@ def upload_of(file: UploadFile) -> documents.Upload:
 
 @router.post("/workpackages/{wp_id:int}/documents")
 def upload_document(request: Request, acting: Contractor, wp_id: int,
-                    form: FormData = Depends(checked_upload)) -> Response:
+                    form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
     file = form.get("file")
     replaces = str(form.get("replaces") or "")
