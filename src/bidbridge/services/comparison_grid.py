@@ -30,8 +30,11 @@ def unit_text(value: Decimal | None) -> str | None:
     """A unit price as given (at least two decimals); one derived from a total carries four."""
     if value is None:
         return None
-    exponent = value.as_tuple().exponent
-    return format(value if isinstance(exponent, int) and exponent < -2 else money(value), "f")
+    text = format(value, "f")
+    dot = text.find(".")
+    if dot >= 0 and len(text) - dot - 1 >= 2:
+        return text  # two decimals as typed, or more (derived): shown as they are
+    return format(money(value), "f")
 
 
 @dataclass(frozen=True)
@@ -78,12 +81,15 @@ NOT_PRICED_CELL = GridCell(NOT_PRICED)
 
 
 def grid(result: Comparison) -> Grid:
+    # (rfp id, has a proposal) once per column: the loop below runs bidders × lines times.
+    columns = [(column.rfp.id, column.proposal is not None) for column in result.columns]
     rows = []
     for row in result.rows:
         cells = []
-        for column in result.columns:
-            cell = row.cells.get(column.rfp.id)
-            if column.proposal is None:
+        found = row.cells
+        for rfp_id, has_proposal in columns:
+            cell = found.get(rfp_id)
+            if not has_proposal:
                 cells.append(NO_PROPOSAL_CELL)
             elif cell is None or (cell.total is None and cell.unit_price is None):
                 cells.append(NOT_PRICED_CELL)
@@ -91,7 +97,7 @@ def grid(result: Comparison) -> Grid:
                 cells.append(_cell(EXCLUDED, cell.unit_price, cell.total))
             else:
                 cells.append(_cell(PRICED, cell.unit_price, cell.total,
-                                   column.rfp.id in row.lowest_rfp_ids))
+                                   rfp_id in row.lowest_rfp_ids))
         rows.append(GridRow(row.line, cells))
     extras = [(column, extra) for column in result.columns for extra in column.extra_rows]
     return Grid(result.columns, rows, extras, result.lowest_total_rfp_ids)
