@@ -30,11 +30,13 @@ GC_ADMIN = ("Anne de Vries", "admin@devries.test", "devries-admin-pass")
 
 @dataclass
 class DemoLogin:
-    role: str
-    company: str | None
+    role: str  # within the company: "administrator", "API user", …
+    company: str | None  # None for platform support
     name: str
     email: str
     password: str
+    company_kind: str | None = None  # "subcontractor" or "contractor"
+    api: bool = False  # whether the company's API module is active
 
 
 @dataclass
@@ -125,13 +127,14 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
                 pepper_id=runtime.settings.pepper_id)
 
         summary.companies = {SUB_NAME: sub.id, OTHER_SUB_NAME: other.id, GC_NAME: gc.id}
+    sub_kind, gc_kind = CompanyKind.SUBCONTRACTOR.value, CompanyKind.CONTRACTOR.value
     summary.logins = [
         DemoLogin("support", None, *SUPPORT),
-        DemoLogin("subcontractor administrator", SUB_NAME, *SUB_ADMIN),
-        DemoLogin("subcontractor API user", SUB_NAME, *SUB_API_USER),
-        DemoLogin("subcontractor estimator", SUB_NAME, *SUB_ESTIMATOR),
-        DemoLogin("subcontractor other contact (one RFP)", SUB_NAME, *SUB_OTHER),
-        DemoLogin("subcontractor administrator (no API)", OTHER_SUB_NAME, *OTHER_SUB_ADMIN),
-        DemoLogin("contractor administrator", GC_NAME, *GC_ADMIN),
+        DemoLogin("administrator", SUB_NAME, *SUB_ADMIN, sub_kind, True),
+        DemoLogin("API user", SUB_NAME, *SUB_API_USER, sub_kind, True),
+        DemoLogin("estimator", SUB_NAME, *SUB_ESTIMATOR, sub_kind, True),
+        DemoLogin("other contact (one RFP)", SUB_NAME, *SUB_OTHER, sub_kind, True),
+        DemoLogin("administrator", OTHER_SUB_NAME, *OTHER_SUB_ADMIN, sub_kind, False),
+        DemoLogin("administrator", GC_NAME, *GC_ADMIN, gc_kind, True),
     ]
     return summary

@@ -74,9 +74,17 @@ def _fresh_postgres_database() -> str:
 
 
 @pytest.fixture
-def live_server(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server_env() -> dict[str, str]:
+    """Extra environment of the server; a test module overrides it to set a setting."""
+    return {}
+
+
+@pytest.fixture
+def live_server(backend: str, tmp_path: Path, live_server_env: dict[str, str]
+                ) -> Iterator[LiveServer]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIDBRIDGE_")}
-    env.update(BIDBRIDGE_DATA_DIR=str(tmp_path / "var"), BIDBRIDGE_ENV="development")
+    env.update(BIDBRIDGE_DATA_DIR=str(tmp_path / "var"), BIDBRIDGE_ENV="development",
+               **live_server_env)
     database_url = f"sqlite:///{tmp_path / 'var' / 'bidbridge.sqlite3'}"
     if backend == "postgresql":
         database_url = env["BIDBRIDGE_DATABASE_URL"] = _fresh_postgres_database()

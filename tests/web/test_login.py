@@ -88,7 +88,7 @@ def test_failed_logins_are_throttled_per_email(client, factory, runtime):
 
 def test_failed_logins_are_throttled_per_ip_across_emails(client, factory, runtime):
     setup = factory.company(api=False)
-    for n in range(runtime.settings.login_failure_limit):
+    for n in range(runtime.settings.login_failure_address_limit):
         assert login(client, f"guess-{n}@test.example", "wrong password").status_code == 401
     assert login(client, setup.admin.email, PASSWORD).status_code == 429
 
@@ -215,7 +215,8 @@ def test_password_change_with_wrong_current_password_is_refused(client, factory,
 def test_support_user_logs_in_to_the_console(client, factory):
     support = factory.support_user()
     response = login(client, support.email)
-    assert response.headers["location"] == "/support"
+    assert response.headers["location"] == "/login/two-factor"  # support always has 2FA
+    logged_in(client, support.email)
     assert client.get("/support").status_code == 200
     with factory.runtime.sessions() as s:
         rows = s.scalars(select(AuditEvent).where(AuditEvent.event == "session.login",

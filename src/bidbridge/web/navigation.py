@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("Bid board", "/bids", "bids", CompanyKind.SUBCONTRACTOR.value),
     NavItem("Companies", "/support", "companies", "support"),
     NavItem("Audit log", "/support/audit", "audit", "support"),
+    NavItem("Security", "/support/security", "security", "support"),
 ]
 
 # Where a person lands after logging in (and on "/"), by audience.

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_
 
+from bidbridge.api import cursor_numbers
 from bidbridge.errors import InvalidParameters
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,7 +26,7 @@ def decode(cursor: str, name: str = "cursor") -> tuple[datetime, int]:
         kind, micros, row_id = text.split(":")
         if kind != "chg":
             raise ValueError(kind)
-        return EPOCH + int(micros) * MICROSECOND, int(row_id)
+        return cursor_numbers.moment(micros), cursor_numbers.row_id(row_id)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameters(
             f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "

@@ -76,7 +76,7 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
              Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
                    max_length=200, expected="text on one line, 1 to 200 characters"),
          ], response=InvitationOut,
-         errors=["not_found", "already_invited", "not_a_subcontractor"])(_invite)
+         errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
 
 
 class RfpListOut(ApiModel):
