@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = (1280, 860)
+PHONE = (390, 844)
 
 ESTIMATOR = "estimator@vandijk.test"
 CONTRACTOR = "admin@devries.test"
@@ -47,7 +47,7 @@ class Shot:
     name: str  # the PNG's file name, without .png
     login: str | None  # a demo e-mail; None: logged out
     path: Callable[[dict[str, Any]], str]
-    viewport: dict[str, int] = DESKTOP
+    viewport: tuple[int, int] = DESKTOP  # width, height
     prepare: Callable[[Page], None] | None = None  # run after the page loaded
 
 
@@ -127,6 +127,10 @@ def _password(demo: dict[str, Any], email: str) -> str:
     return str(next(login["password"] for login in demo["logins"] if login["email"] == email))
 
 
+def _size(viewport: tuple[int, int]) -> ViewportSize:
+    return {"width": viewport[0], "height": viewport[1]}
+
+
 def _log_in(page: Page, demo: dict[str, Any], email: str) -> None:
     page.goto("/login")
     page.get_by_label("E-mail address").fill(email)
@@ -145,13 +149,13 @@ def capture(shots: list[Shot], out: Path, port: int) -> list[Path]:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
                 for login, action in SETUP:
-                    context = browser.new_context(base_url=base, viewport=DESKTOP)
+                    context = browser.new_context(base_url=base, viewport=_size(DESKTOP))
                     page = context.new_page()
                     _log_in(page, demo, login)
                     action(page, demo)
                     context.close()
                 for shot in shots:
-                    context = browser.new_context(base_url=base, viewport=shot.viewport)
+                    context = browser.new_context(base_url=base, viewport=_size(shot.viewport))
                     page = context.new_page()
                     if shot.login is not None:
                         _log_in(page, demo, shot.login)
