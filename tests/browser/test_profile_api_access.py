@@ -26,7 +26,9 @@ def _log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/account$"))
+    # A subcontractor lands on the bid board; My Account is one menu choice away.
+    expect(page).to_have_url(re.compile(r"/bids$"))
+    page.goto("/account")
 
 
 def test_profile_explains_missing_api_access_and_contact_types(
