@@ -167,7 +167,7 @@ def test_contractor_people_have_no_bid_board(client, factory):
     gc = factory.company(CompanyKind.CONTRACTOR, api=False)
     logged_in(client, gc.admin.email)
     assert client.get("/bids").status_code == 404
-    assert client.get("/", follow_redirects=False).headers["location"] == "/account"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/projects"
 
 
 def test_crafted_board_filters_are_named_and_the_board_still_shows(client, world):
