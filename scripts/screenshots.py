@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = (1280, 860)
+PHONE = (390, 844)
 
 ESTIMATOR = "estimator@vandijk.test"
 CONTRACTOR = "admin@devries.test"
@@ -46,8 +47,64 @@ class Shot:
     name: str  # the PNG's file name, without .png
     login: str | None  # a demo e-mail; None: logged out
     path: Callable[[dict[str, Any]], str]
-    viewport: dict[str, int] = DESKTOP
+    viewport: tuple[int, int] = DESKTOP  # width, height
     prepare: Callable[[Page], None] | None = None  # run after the page loaded
+
+
+def _estimator_works(page: Page, demo: dict[str, Any]) -> None:
+    """Before the shots: the estimator answers, prices, writes and submits, so the pages show a
+    tender in progress (all through the pages themselves)."""
+    rfp = open_rfp(demo)
+    page.goto(f"/bids/{rfp}")
+    page.get_by_label("I'll calculate").check()
+    page.get_by_label("Note to the contractor").fill("Prijs volgt voor vrijdag.")
+    page.get_by_role("button", name="Send response").click()
+    page.goto(f"/bids/{rfp}/pricing")
+    prices = page.locator("input[data-price]")
+    for i, price in enumerate(("18450.00", "38.75", "24.10")):
+        prices.nth(i).fill(price)
+    page.locator("#desc-new").fill("Steigerwerk binnengevel")
+    page.locator("#qty-new").fill("1")
+    page.locator("#unit-new").fill("ps")
+    page.locator("#price-new").fill("2150.00")
+    page.get_by_role("button", name="Save draft").click()
+    page.goto(f"/bids/{rfp}/proposals")
+    page.get_by_label("Message to the contractor").fill("Prijs geldig 60 dagen, excl. btw.")
+    page.get_by_label(re.compile("I confirm")).check()
+    page.get_by_role("button", name="Submit proposal").click()
+    page.wait_for_url(re.compile(r"/proposals/\d+"))
+    demo["receipt_path"] = page.url.split("?", 1)[0].removeprefix(page.url.split("/bids", 1)[0])
+    page.goto(f"/bids/{rfp}#messages")
+    page.get_by_label(re.compile("Write to")).fill("Is het steigerwerk aan de binnengevel "
+                                                   "voor onze rekening?")
+    page.get_by_role("button", name="Send message").click()
+
+
+def demo_project(demo: dict[str, Any]) -> int:
+    return int(demo["projects"]["Nieuwbouw Kantoor Leidsche Rijn"])
+
+
+def open_workpackage(tab: str | None = None) -> Callable[[Page], None]:
+    """From the demo project's page to its "Installaties W" (which has demo bids), then a tab."""
+    def go(page: Page) -> None:
+        page.get_by_role("link", name="Installaties W", exact=True).click()
+        if tab:
+            page.get_by_role("link", name=tab, exact=True).click()
+        page.wait_for_load_state()
+    return go
+
+
+def search_trade(page: Page) -> None:
+    open_workpackage("Invitations")(page)
+    page.get_by_label("Trade").select_option("Werktuigbouwkundige installaties")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+
+
+def open_award(page: Page) -> None:
+    open_workpackage("Bid comparison")(page)
+    page.get_by_role("link", name="Award…").click()
+    page.wait_for_load_state()
 
 
 SHOTS: list[Shot] = [
@@ -58,7 +115,26 @@ SHOTS: list[Shot] = [
     Shot("pricing", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/pricing"),
     Shot("pricing-phone", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/pricing", PHONE),
     Shot("proposals", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/proposals"),
+    Shot("receipt", ESTIMATOR, lambda d: str(d["receipt_path"])),
     Shot("my-account", ESTIMATOR, lambda d: "/account"),
+    Shot("projects", CONTRACTOR, lambda d: "/projects"),
+    Shot("project", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}"),
+    Shot("project-form", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}/edit"),
+    Shot("workpackage", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage()),
+    Shot("workpackage-phone", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", PHONE,
+         prepare=open_workpackage()),
+    Shot("invitations", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=search_trade),
+    Shot("comparison", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage("Bid comparison")),
+    Shot("comparison-phone", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", PHONE,
+         prepare=open_workpackage("Bid comparison")),
+    Shot("award", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", prepare=open_award),
+]
+# Run once, before the shots, as (login, action).
+SETUP: list[tuple[str, Callable[[Page, dict[str, Any]], None]]] = [
+    (ESTIMATOR, _estimator_works),
 ]
 
 
@@ -92,6 +168,18 @@ def _password(demo: dict[str, Any], email: str) -> str:
     return str(next(login["password"] for login in demo["logins"] if login["email"] == email))
 
 
+def _size(viewport: tuple[int, int]) -> ViewportSize:
+    return {"width": viewport[0], "height": viewport[1]}
+
+
+def _log_in(page: Page, demo: dict[str, Any], email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(_password(demo, email))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
 def capture(shots: list[Shot], out: Path, port: int) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -101,15 +189,17 @@ def capture(shots: list[Shot], out: Path, port: int) -> list[Path]:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+                for login, action in SETUP:
+                    context = browser.new_context(base_url=base, viewport=_size(DESKTOP))
+                    page = context.new_page()
+                    _log_in(page, demo, login)
+                    action(page, demo)
+                    context.close()
                 for shot in shots:
-                    context = browser.new_context(base_url=base, viewport=shot.viewport)
+                    context = browser.new_context(base_url=base, viewport=_size(shot.viewport))
                     page = context.new_page()
                     if shot.login is not None:
-                        page.goto("/login")
-                        page.get_by_label("E-mail address").fill(shot.login)
-                        page.get_by_label("Password").fill(_password(demo, shot.login))
-                        page.get_by_role("button", name="Log in").click()
-                        page.wait_for_load_state()
+                        _log_in(page, demo, shot.login)
                     response = page.goto(shot.path(demo))
                     if response is None or response.status != 200:
                         status = response.status if response else "no response"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bidbridge.demo_bids import load_bids
 from bidbridge.demo_tendering import DemoRfp, load_tendering
 from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, Rfp, SupportUser
 from bidbridge.services import accounts, api_access, api_keys
@@ -117,6 +118,9 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
             if (rfp is not None and rfp.company_id == sub.id and rfp.invited_contact_id is None
                     and demo_rfp.workpackage == OTHER_CONTACT_WORKPACKAGE):
                 rfp.invited_contact_id = invited.id
+        summary.rfps += load_bids(session, ctx, runtime, gc,
+                                  ctx.acting_as(Actor("contact", gc_admin.id, gc_admin.name,
+                                                      gc.id)))
 
         if new_api_key:
             user_ctx = ctx.acting_as(Actor("contact", api_user.id, api_user.name, sub.id))

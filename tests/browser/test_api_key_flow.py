@@ -34,7 +34,8 @@ def test_api_user_generates_a_key_in_the_browser_and_calls_get_me(
             page.get_by_label("E-mail address").fill(API_USER_EMAIL)
             page.get_by_label("Password").fill(API_USER_PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            expect(page).to_have_url(re.compile(r"/account$"))
+            # The bid board is a subcontractor's landing page.
+            expect(page).to_have_url(re.compile(r"/bids$"))
 
             menu_button = page.get_by_role("button", name=API_USER_NAME)
             expect(page.get_by_role("menuitem", name="My Account")).to_be_hidden()

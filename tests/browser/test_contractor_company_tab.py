@@ -27,7 +27,9 @@ def test_contractor_admin_switches_the_api_module_and_generates_a_key(
             page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
             page.get_by_label("Password").fill(ADMIN_PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            expect(page).to_have_url(re.compile(r"/account$"))
+            # A contractor lands on its projects; My Account is one menu choice away.
+            expect(page).to_have_url(re.compile(r"/projects$"))
+            page.goto("/account")
 
             page.get_by_role("link", name="Company", exact=True).click()
             expect(page).to_have_url(re.compile(r"/account/company$"))

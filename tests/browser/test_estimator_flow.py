@@ -192,3 +192,36 @@ def test_other_contact_sees_only_the_rfp_they_were_invited_to(
             assert response is not None and response.status == 200
         finally:
             browser.close()
+
+
+def test_the_forms_work_without_javascript(live_server: LiveServer, chromium_path: Path) -> None:
+    ids = _rfp_ids(live_server)
+    rfp = ids[f"{demo.SUB_NAME}|Sanitair"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(base_url=live_server.base_url,
+                                       java_script_enabled=False).new_page()
+            _log_in(page, EMAIL, PASSWORD)
+            expect(page).to_have_url(re.compile(r"/bids$"))
+            page.get_by_label("Response").select_option("none")
+            page.get_by_role("button", name="Apply").click()
+            expect(page).to_have_url(re.compile(r"response=none"))
+            page.goto(f"/bids/{rfp}/pricing")
+            page.locator("input[data-price]").nth(0).fill("99.95")
+            page.locator("input[data-price]").nth(1).fill("9,5")
+            page.get_by_role("button", name="Save draft").click()
+            expect(page.locator(".cell-error:not(:empty)")).to_contain_text("a dot")
+            expect(page.locator("input[data-price]").nth(0)).to_have_value("99.95")
+            page.locator("input[data-price]").nth(1).fill("9.50")
+            page.get_by_role("button", name="Save draft").click()
+            expect(page.get_by_role("status").first).to_contain_text("Draft saved")
+            page.goto(f"/bids/{rfp}")
+            page.get_by_label("Write to Bouwbedrijf De Vries").fill("Zonder JavaScript verstuurd.")
+            page.get_by_role("button", name="Send message").click()
+            expect(page.locator("#messages .thread")).to_contain_text("Zonder JavaScript")
+            # Log out is reachable without the user menu's script.
+            page.get_by_role("button", name="Log out").click()
+            expect(page).to_have_url(re.compile(r"/login"))
+        finally:
+            browser.close()

@@ -26,7 +26,9 @@ def _log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/account$"))
+    # A subcontractor lands on the bid board; My Account is one menu choice away.
+    expect(page).to_have_url(re.compile(r"/bids$"))
+    page.goto("/account")
 
 
 def test_profile_explains_missing_api_access_and_contact_types(
@@ -42,7 +44,7 @@ def test_profile_explains_missing_api_access_and_contact_types(
             page = context.new_page()
             _log_in(page, demo.OTHER_SUB_ADMIN[1], demo.OTHER_SUB_ADMIN[2])
             tabs = page.get_by_role("navigation", name="My Account")
-            expect(tabs.get_by_role("link")).to_have_text(["Profile", "Audit log"])
+            expect(tabs.get_by_role("link")).to_have_text(["Profile", "Security", "Audit log"])
             notice = page.locator("#api-access")
             expect(notice.get_by_role("heading")).to_have_text("API access is not active")
             ask = notice.get_by_role("link", name="Ask platform support for API access")

@@ -173,6 +173,12 @@ def test_document_upload_and_new_version(client, factory, gc):
     assert second.status_code == 303
     page = client.get(path).text
     assert "version 3 of tekening" in page  # the next upload would be version 3
+    download = client.get(f"{path}/documents/{doc_id.group(1)}")
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 two"
+    assert "attachment" in download.headers["content-disposition"]
+    other = _workpackage(gc)
+    assert client.get(f"/workpackages/{other['id']}/documents/{doc_id.group(1)}").status_code \
+        == 404  # a document of another workpackage
     missing = _upload(client, path, path + "/documents", {}, {"replaces": ""})
     assert missing.status_code == 422 and "Choose a file to upload" in missing.text
 
@@ -231,7 +237,13 @@ def test_invite_board_comparison_export_award_and_message(client, factory, gc):
     sent = _upload(client, thread, thread, {"attachments": ("note.txt", b"hi", "text/plain")},
                    {"text": "Bedankt voor uw offerte."})
     assert sent.status_code == 303
-    assert "Bedankt voor uw offerte." in client.get(thread).text
+    shown = client.get(thread).text
+    assert "Bedankt voor uw offerte." in shown
+    attachment = re.search(r'href="([^"]+/attachments/\d+)"', shown)
+    assert attachment and client.get(attachment.group(1)).content == b"hi"
+    high_thread = f"{path}/rfps/{rfps[high.company.id]}/messages"
+    elsewhere = attachment.group(1).replace(thread.rsplit("/", 1)[0], high_thread.rsplit("/", 1)[0])
+    assert client.get(elsewhere).status_code == 404  # not an attachment of that thread
     events = _actor_events(factory, gc.company_id)
     assert ("rfp.invited", gc.setup.admin.name) in events
     assert [e for e, _ in events].count("rfp.status_changed") == 2

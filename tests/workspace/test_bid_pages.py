@@ -123,6 +123,17 @@ def test_submission_needs_the_confirmation_and_is_refused_after_the_deadline(
         ("contact", sub.admin.id, sub.admin.name)]
 
 
+def test_opening_the_rfp_page_marks_it_opened_for_the_contractor(client, runtime, world):
+    sub, _, t, rfp = world
+    assert client.get(f"/bids/{rfp.id}").status_code == 200
+    assert client.get(f"/bids/{rfp.id}").status_code == 200
+    with runtime.sessions() as s:
+        assert s.get(Rfp, rfp.id).opened_at == runtime.clock.now()
+        events = s.scalars(select(AuditEvent).where(
+            AuditEvent.company_id == t.contractor.company.id, AuditEvent.event == "rfp.opened")).all()
+    assert [(e.actor_kind, e.actor_id) for e in events] == [("contact", sub.admin.id)]
+
+
 def test_respond_then_forward_once(client, runtime, world):
     _, partner, _, rfp = world
     page = f"/bids/{rfp.id}"
@@ -167,7 +178,7 @@ def test_contractor_people_have_no_bid_board(client, factory):
     gc = factory.company(CompanyKind.CONTRACTOR, api=False)
     logged_in(client, gc.admin.email)
     assert client.get("/bids").status_code == 404
-    assert client.get("/", follow_redirects=False).headers["location"] == "/account"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/projects"
 
 
 def test_crafted_board_filters_are_named_and_the_board_still_shows(client, world):

@@ -180,13 +180,15 @@ def get_bid_board(session: Session, viewer: Viewer, q: BoardQuery, now: datetime
     if more and found:
         last = found[-1]
         next_cursor = encode_cursor(q.sort, last[-1], last[0].id)
-    matching = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    # Counted over the same joins and conditions, selecting nothing but the count.
+    matching = session.scalar(base.with_only_columns(func.count(Rfp.id)).order_by(None)) or 0
     return BoardPage(rows, next_cursor, matching, _projects(session, viewer))
 
 
 def _projects(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
-    rows = session.execute(
-        select(Project.id, Project.name).join(Rfp, Rfp.project_id == Project.id)
-        .where(Rfp.company_id == viewer.company_id, visible_rfps(viewer))
-        .group_by(Project.id, Project.name).order_by(Project.name, Project.id))
+    # The company's RFPs come from its index; only their few projects are then looked up.
+    ids = select(Rfp.project_id).where(Rfp.company_id == viewer.company_id,
+                                       visible_rfps(viewer)).distinct().scalar_subquery()
+    rows = session.execute(select(Project.id, Project.name).where(Project.id.in_(ids))
+                           .order_by(Project.name, Project.id))
     return [(pid, name) for pid, name in rows]

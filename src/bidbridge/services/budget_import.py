@@ -87,11 +87,15 @@ def _rows_of_csv(data: bytes) -> list[tuple[int, list[Any]]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = []
-    for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        rows.append((number, list(values)))
-        if number > MAX_ROWS + 1:
-            break
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+            rows.append((number, list(values)))
+            if number > MAX_ROWS + 1:
+                break
+    except csv.Error as exc:  # a field beyond the csv module's limit, a stray NUL, …
+        raise ImportRefused([RowError(len(rows) + 1, "", "row", "", f"cannot be read ({exc})",
+                                      "one line per row, fields of ordinary length")]) from exc
     return rows
 
 

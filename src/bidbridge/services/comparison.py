@@ -82,12 +82,14 @@ def _priced(item: dict[str, Any], quantity: Decimal | None) -> tuple[Decimal | N
     unit = _decimal(_pick(item, "unitPrice", "unit_price"))
     total = _decimal(_pick(item, "lineTotal", "line_total", "amount", "totalPrice",
                            "total_price"))
-    if total is None and unit is not None and quantity is not None:
-        total = money(unit * quantity)
-    if unit is None and total is not None and quantity:
+    if total is None:
+        if unit is not None and quantity is not None:
+            return unit, money(unit * quantity)
+        return unit, None
+    if unit is None and quantity:
         # Derived unit prices carry four decimals, as the proposal snapshot writes them.
         unit = (total / quantity).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_UP)
-    return unit, money(total) if total is not None else None
+    return unit, money(total)
 
 
 def latest_proposals(session: Session, rfp_ids: list[int]) -> dict[int, Proposal]:

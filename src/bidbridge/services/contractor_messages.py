@@ -7,11 +7,12 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bidbridge.errors import NotFound
 from bidbridge.models import Document, Message, MessageDirection, Rfp
 from bidbridge.services import documents
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import touch_rfp
+from bidbridge.services.scoping import MAX_ID, touch_rfp
 from bidbridge.storage import Storage
 
 
@@ -48,3 +49,14 @@ def thread(session: Session, rfp: Rfp) -> list[tuple[Message, list[Document]]]:
             assert doc.message_id is not None
             attached[doc.message_id].append(doc)
     return [(m, attached.get(m.id, [])) for m in messages]
+
+
+def attachment_of(session: Session, rfp: Rfp, document_id: int) -> Document:
+    """An attachment of a message in this (already scoped) RFP's thread, either direction."""
+    doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    message = (session.get(Message, doc.message_id)
+               if doc is not None and doc.message_id is not None else None)
+    if doc is None or doc.deleted_at is not None or message is None or message.rfp_id != rfp.id:
+        raise NotFound(f"There is no attachment {document_id} in the thread of RFP {rfp.id}.",
+                       code="not_found", data={"resource": "document", "id": document_id})
+    return doc

@@ -55,3 +55,12 @@ def add_tender_document(
         touch_rfps(session, now, project_id=project.id)
     session.flush()
     return doc
+
+
+def document_of_workpackage(session: Session, wp: Workpackage, document_id: int) -> Document:
+    """A live document of this (already scoped) workpackage; any other id is not found."""
+    doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    if doc is None or doc.workpackage_id != wp.id or doc.deleted_at is not None:
+        raise NotFound(f"There is no document {document_id} in workpackage {wp.id}.",
+                       code="not_found", data={"resource": "document", "id": document_id})
+    return doc

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
 from bidbridge.models import RfpResponse
-from bidbridge.services import forwarding, message_reads, messages, rfps
+from bidbridge.services import forwarding, message_reads, messages, rfp_board, rfps
 from bidbridge.services.rfp_access import rfp_for_person
 from bidbridge.services.rfp_documents import tender_documents
 from bidbridge.services.scoping import effective_deadline
@@ -58,6 +58,9 @@ def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
 @router.get("/bids/{rfp_id}")
 def show_rfp(request: Request, me: BidderDep, rfp_id: int) -> Response:
     find = (request.query_params.get("partner") or "").strip()[:100]
+    # Opening the RFP in the browser counts as getRfp does for the contractor's status board.
+    rfp_board.mark_opened(me.acting.db, me.acting.ctx, rfp_for_person(me.acting.db, me.viewer,
+                                                                      rfp_id))
     return rfp_page(request, me, rfp_id, partners_for=find)
 
 

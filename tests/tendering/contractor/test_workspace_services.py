@@ -153,6 +153,8 @@ def test_import_csv(content, expected):
     ("lines.csv", b"description,quantity,unit\n", "no lines under the header"),
     ("lines.csv", b"\xff\xfe\x00bad", "is not UTF-8 text"),
     ("old.xls", b"\xd0\xcf\x11\xe0", "old binary Excel file"),
+    ("huge.csv", b"description,quantity,unit\n" + b"x" * 200_000 + b",1,m\n", "cannot be read"),
+    ("lines.xlsx", _xlsx([["description", "quantity", "unit"]]), "no lines under the header"),
 ])
 def test_import_refuses_a_file_it_cannot_read(name, content, says):
     with pytest.raises(ImportRefused) as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -50,9 +51,15 @@ def quantity(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
+def when(value: datetime | None) -> str:
+    """A moment, short: 2026-12-01 08:27 UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("section", SECTION)
     context.setdefault("qty", quantity)
+    context.setdefault("when", when)
     return render(request, template, status=status, **context)
 
 

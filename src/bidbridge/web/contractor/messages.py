@@ -9,11 +9,12 @@ from starlette.responses import Response
 
 from bidbridge.errors import AppError
 from bidbridge.models import Rfp, Workpackage
-from bidbridge.services import contractor_messages
+from bidbridge.services import contractor_messages, documents
 from bidbridge.web.contractor.common import Contractor, done, page, rfp_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, long_text
 from bidbridge.web.contractor.workpackages import upload_of
 from bidbridge.web.csrf import checked_upload_form
+from bidbridge.web.rfp_files import file_response
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -58,3 +59,11 @@ def send(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
         return _thread(request, acting, wp, rfp, status=exc.status, typed=typed,
                        error=exc.detail)
     return done(f"/workpackages/{wp.id}/rfps/{rfp.id}/messages#latest", "sent")
+
+
+@router.get("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/attachments/{document_id:int}")
+def download_attachment(acting: Contractor, wp_id: int, rfp_id: int, document_id: int
+                        ) -> Response:
+    wp = workpackage_of(acting, wp_id)
+    doc = contractor_messages.attachment_of(acting.db, rfp_of(acting, wp, rfp_id), document_id)
+    return file_response(acting.runtime.storage, documents.current_version(acting.db, doc))

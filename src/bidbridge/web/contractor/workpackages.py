@@ -14,10 +14,11 @@ from starlette.responses import Response
 from bidbridge.errors import AppError
 from bidbridge.models import Project, Workpackage
 from bidbridge.services import budget_setup, contractor_queries, documents, projects
-from bidbridge.services.tender_documents import add_tender_document
+from bidbridge.services.tender_documents import add_tender_document, document_of_workpackage
 from bidbridge.web.contractor.common import Contractor, done, page, project_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, html_date, long_text, moment, one_line
 from bidbridge.web.csrf import checked_form, checked_upload_form
+from bidbridge.web.rfp_files import file_response
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -149,3 +150,11 @@ def upload_document(request: Request, acting: Contractor, wp_id: int,
         return workpackage_page(request, acting, wp, status=exc.status,
                                 document_error=exc.detail)
     return done(f"/workpackages/{wp.id}#documents", "document")
+
+
+@router.get("/workpackages/{wp_id:int}/documents/{document_id:int}")
+def download_document(acting: Contractor, wp_id: int, document_id: int) -> Response:
+    """The document's current version, as the subcontractors get it."""
+    wp = workpackage_of(acting, wp_id)
+    doc = document_of_workpackage(acting.db, wp, document_id)
+    return file_response(acting.runtime.storage, documents.current_version(acting.db, doc))
