@@ -56,16 +56,56 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    migrate: Annotated[bool, typer.Option(
+        help="Upgrade the schema first. With several nodes, run `bidbridge db upgrade` once and "
+             "start every node with --no-migrate: it then refuses to start on an old schema.")
+    ] = True,
+    access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="BIDBRIDGE_FORWARDED_ALLOW_IPS",
+        help="Proxies (comma-separated addresses) whose X-Forwarded-For and X-Forwarded-Proto "
+             "are trusted for the client's address; empty: none.")] = "",
 ) -> None:
-    """Upgrade the schema, then serve the web app and both APIs."""
+    """Upgrade the schema (unless --no-migrate), then serve the web app and both APIs."""
     import uvicorn
 
+    from bidbridge.migrate import pending
+    from bidbridge.observability.logs import uvicorn_log_config
+
     settings = _settings()
-    upgrade(settings.database_url)
+    if migrate:
+        upgrade(settings.database_url)
+    elif missing := pending(settings.database_url):
+        err.print(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
+                  "once (not per node), then start the nodes")
+        raise typer.Exit(2)
+    if workers > 1:
+        _metrics_directory(settings.data_dir / f"metrics-{port}")
+    level = os.environ.get("BIDBRIDGE_LOG_LEVEL", "info")
     console.print(f"bidbridge on http://{host}:{port}  (database: "
-                  f"{_safe_url(settings.database_url)})")
+                  f"{_safe_url(settings.database_url)}, storage: {_storage_name(settings)})")
     uvicorn.run("bidbridge.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=False, log_level=os.environ.get("BIDBRIDGE_LOG_LEVEL", "info"))
+                proxy_headers=bool(forwarded_allow_ips),
+                forwarded_allow_ips=forwarded_allow_ips or None, log_level=level,
+                access_log=access_log,
+                log_config=uvicorn_log_config(settings.log_json, level) or uvicorn.config.LOGGING_CONFIG)
+
+
+def _metrics_directory(path: Path) -> None:
+    """prometheus-client's multi-process mode: the workers write their samples here and
+    /metrics sums them. Emptied at start, as the library asks; an operator's own
+    PROMETHEUS_MULTIPROC_DIR wins."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def _storage_name(settings: Settings) -> str:
+    return settings.storage_url or str(settings.storage_dir)
 
 
 @app.command()

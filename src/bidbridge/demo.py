@@ -86,7 +86,8 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
 
         sub = _company(session, ctx, CompanyKind.SUBCONTRACTOR, SUB_NAME, coc_number="12345678",
                        address_1="Industrieweg 12", zip="3542 AD", city="Utrecht",
-                       country_code="NL")
+                       country_code="NL",
+                       trades="Elektrotechnische installaties,Werktuigbouwkundige installaties")
         _contact(session, ctx, runtime, sub, SUB_ADMIN, ContactRole.ADMINISTRATOR,
                  ContactType.VISIBLE)
         api_user = _contact(session, ctx, runtime, sub, SUB_API_USER, ContactRole.USER,
@@ -97,7 +98,8 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
             api_access.activate_api(session, support_ctx, sub, api_user)
 
         other = _company(session, ctx, CompanyKind.SUBCONTRACTOR, OTHER_SUB_NAME,
-                         coc_number="87654321", city="Zwolle", country_code="NL")
+                         coc_number="87654321", city="Zwolle", country_code="NL",
+                         trades="Dakwerk,Gevelbekleding")
         _contact(session, ctx, runtime, other, OTHER_SUB_ADMIN, ContactRole.ADMINISTRATOR,
                  ContactType.VISIBLE)
 

@@ -136,6 +136,8 @@ class Rfp(Timestamps, Base):
     # What the forwarding company wrote to its partner; the partner reads it on its own RFP.
     forward_message: Mapped[str | None] = mapped_column(Text)
     invited_at: Mapped[datetime] = mapped_column()
+    # When the subcontractor first read the RFP (contractor's status board); not part of its sync.
+    opened_at: Mapped[datetime | None] = mapped_column()
 
     workpackage: Mapped[Workpackage] = relationship()
     project: Mapped[Project] = relationship()

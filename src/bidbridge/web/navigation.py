@@ -22,6 +22,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bid board", "/bids", "bids", CompanyKind.SUBCONTRACTOR.value),
+    NavItem("Projects", "/projects", "projects", CompanyKind.CONTRACTOR.value),
     NavItem("Companies", "/support", "companies", "support"),
     NavItem("Audit log", "/support/audit", "audit", "support"),
     NavItem("Security", "/support/security", "security", "support"),
@@ -30,7 +31,7 @@ NAV: list[NavItem] = [
 # Where a person lands after logging in (and on "/"), by audience.
 START_PAGES: dict[str, str] = {
     CompanyKind.SUBCONTRACTOR.value: "/bids",
-    CompanyKind.CONTRACTOR.value: "/account",
+    CompanyKind.CONTRACTOR.value: "/projects",
     "support": "/support",
 }
 
