@@ -282,6 +282,8 @@ def sync(
     Only what changed since the last run is fetched (getRfps updatedSince), and a document is
     downloaded only when its SHA-256 differs from the copy on disk.
     """
+    import httpx
+
     from bidbridge.client import Client, ClientError
     from bidbridge.sync.mirror import Mirror
     from bidbridge.sync.progress import RichProgress
@@ -298,6 +300,11 @@ def sync(
                 report = Mirror(client, out, max_rate=max_rate).run()
     except ClientError as exc:
         err.print(f"error: {exc}")
+        raise typer.Exit(1) from exc
+    except httpx.TransportError as exc:
+        err.print(f"error: cannot reach bidbridge at {base_url} ({exc}). Is it running there? "
+                  "Give its address with --base-url or BIDBRIDGE_SYNC_BASE_URL.", soft_wrap=True,
+                  highlight=False)
         raise typer.Exit(1) from exc
     # One line whatever the width: without a terminal rich would wrap it at 80 columns.
     console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "

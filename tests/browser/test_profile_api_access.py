@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bidbridge import demo
+from tests.browser.a11y import check_accessibility
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_profile_explains_missing_api_access_and_contact_types(
             _log_in(page, demo.OTHER_SUB_ADMIN[1], demo.OTHER_SUB_ADMIN[2])
             tabs = page.get_by_role("navigation", name="My Account")
             expect(tabs.get_by_role("link")).to_have_text(["Profile", "Security", "Audit log"])
+            expect(tabs.get_by_role("link", name="API", exact=True)).to_have_count(0)
             notice = page.locator("#api-access")
             expect(notice.get_by_role("heading")).to_have_text("API access is not active")
             ask = notice.get_by_role("link", name="Ask platform support for API access")
@@ -60,6 +62,7 @@ def test_profile_explains_missing_api_access_and_contact_types(
                 "Contractors see you among your company's contacts")
             page.get_by_text("What the contact types mean").click()
             expect(page.locator("details.howto dt")).to_have_text(["Visible", "Hidden", "Other"])
+            check_accessibility(page, "profile without API access")
             page.screenshot(path=str(tmp_path / "profile-no-api.png"), full_page=True)
             context.close()
 
@@ -73,6 +76,7 @@ def test_profile_explains_missing_api_access_and_contact_types(
                    .get_by_role("link", name="API", exact=True)).to_be_visible()
             expect(page.locator("#contact-type-meaning")).to_contain_text(
                 "Full access to your company's tenders, but contractors do not see you")
+            check_accessibility(page, "profile of a hidden contact on a phone")
             page.screenshot(path=str(tmp_path / "profile-hidden-phone.png"), full_page=True)
         finally:
             browser.close()
