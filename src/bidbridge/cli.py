@@ -99,6 +99,8 @@ def demo(
     for login in summary.logins:
         table.add_row(login.role, login.company or "—", login.email, login.password)
     console.print(table)
+    console.print("The support login asks for two-factor set-up (an authenticator app) the first "
+                  "time; support accounts require it.")
     if summary.api_key:
         console.print(f"API key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]")
     if summary.contractor_api_key:
@@ -234,7 +236,9 @@ def create_support_user(
             ctx = RequestContext(actor=Actor.system("cli"), clock=runtime.clock, client_ip="cli")
             accounts.create_support_user(session, ctx, name=name, email=email,
                                          password_hash=runtime.passwords.hash(password))
-        console.print(f"support account {email} created")
+        console.print(f"support account {email} created; at its first login in the browser it "
+                      "sets up two-factor login (an authenticator app), which support accounts "
+                      "require")
     finally:
         runtime.close()
 
