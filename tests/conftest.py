@@ -27,12 +27,18 @@ from bidbridge.migrate import upgrade
 from bidbridge.security.passwords import Passwords
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.throttle import MemoryFailureCounter
+from bidbridge.storage import Storage
 from bidbridge.storage.local import LocalStorage
+from bidbridge.storage.s3 import S3Location, S3Storage
 from tests.factories import Factory
 from tests.openapi_check import ValidatingClient
+from tests.s3_server import S3Server, s3_server
 
 BACKENDS = [b.strip() for b in os.environ.get("BIDBRIDGE_TEST_DATABASES",
                                              "sqlite,postgresql").split(",") if b.strip()]
+# The storage backends of the storage tests (see the `any_storage` fixture).
+STORAGES = [s.strip() for s in os.environ.get("BIDBRIDGE_TEST_STORAGES", "local,s3").split(",")
+            if s.strip()]
 POSTGRES_URL = os.environ.get("BIDBRIDGE_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -107,12 +113,43 @@ def clock() -> FrozenClock:
 _PASSWORDS = Passwords(time_cost=1, memory_kib=1024)
 
 
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server, one per test worker, started on first use."""
+    with s3_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
+
+
+def make_s3_storage(s3: S3Server, **options: float) -> S3Storage:
+    conf = s3.settings(s3.new_bucket())
+    return S3Storage(S3Location.parse(conf["storage_url"]), endpoint_url=s3.endpoint,
+                     region=conf["storage_region"], access_key_id=conf["storage_access_key_id"],
+                     secret_access_key=conf["storage_secret_access_key"], **options)
+
+
+@pytest.fixture(params=STORAGES)
+def any_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    """Each storage backend in turn: a test module that wants both overrides `storage` with it,
+    as the database tests run on both databases."""
+    if request.param == "local":
+        return LocalStorage(tmp_path / "var" / "files")
+    if request.param == "s3":
+        return make_s3_storage(request.getfixturevalue("s3"))
+    raise ValueError(f"unknown test storage {request.param!r}")
+
+
 @pytest.fixture
-def runtime(settings: Settings, database: tuple[str, Engine], clock: FrozenClock) -> Runtime:
+def storage(settings: Settings) -> Storage:
+    return LocalStorage(settings.storage_dir)
+
+
+@pytest.fixture
+def runtime(settings: Settings, database: tuple[str, Engine], clock: FrozenClock,
+            storage: Storage) -> Runtime:
     engine = database[1]
     return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
                    clock=clock, passwords=_PASSWORDS, failures=MemoryFailureCounter(),
-                   storage=LocalStorage(settings.storage_dir))
+                   storage=storage)
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from bidbridge.clock import Clock
 from bidbridge.config import Settings
 from bidbridge.middleware.body_limits import BodyLimitMiddleware, BodyLimits
 from bidbridge.middleware.headers import SecurityHeadersMiddleware
+from bidbridge.observability.health import health_routes
+from bidbridge.observability.logs import install_json_logging, request_id_var
+from bidbridge.observability.metrics import MetricsMiddleware, metrics_routes
 from bidbridge.security.redaction import install_log_filter
 from bidbridge.services.runtime import Runtime
 
@@ -47,13 +50,17 @@ class RequestIdMiddleware:
         request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
+        reset = request_id_var.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(reset)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -64,6 +71,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.state.runtime = runtime
     # uvicorn logs every request line; a token pasted into a URL must not land in that log.
     install_log_filter("uvicorn.access", "uvicorn.error")
+    if settings.log_json:
+        install_json_logging("bidbridge")
+    app.router.routes.extend(health_routes())
+    app.router.routes.extend(metrics_routes())
     app.router.routes.extend(asset_routes())
     for api in ("subcontractor", "contractor"):
         # Documentation first: the API's catch-all route would answer its paths.
@@ -100,5 +111,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
         multipart=settings.max_multipart_body_bytes))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(MetricsMiddleware, engine=runtime.engine)
     app.add_middleware(RequestIdMiddleware)
     return app

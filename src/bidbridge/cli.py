@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -57,16 +56,56 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    migrate: Annotated[bool, typer.Option(
+        help="Upgrade the schema first. With several nodes, run `bidbridge db upgrade` once and "
+             "start every node with --no-migrate: it then refuses to start on an old schema.")
+    ] = True,
+    access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="BIDBRIDGE_FORWARDED_ALLOW_IPS",
+        help="Proxies (comma-separated addresses) whose X-Forwarded-For and X-Forwarded-Proto "
+             "are trusted for the client's address; empty: none.")] = "",
 ) -> None:
-    """Upgrade the schema, then serve the web app and both APIs."""
+    """Upgrade the schema (unless --no-migrate), then serve the web app and both APIs."""
     import uvicorn
 
+    from bidbridge.migrate import pending
+    from bidbridge.observability.logs import uvicorn_log_config
+
     settings = _settings()
-    upgrade(settings.database_url)
+    if migrate:
+        upgrade(settings.database_url)
+    elif missing := pending(settings.database_url):
+        err.print(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
+                  "once (not per node), then start the nodes")
+        raise typer.Exit(2)
+    if workers > 1:
+        _metrics_directory(settings.data_dir / f"metrics-{port}")
+    level = os.environ.get("BIDBRIDGE_LOG_LEVEL", "info")
     console.print(f"bidbridge on http://{host}:{port}  (database: "
-                  f"{_safe_url(settings.database_url)})")
+                  f"{_safe_url(settings.database_url)}, storage: {_storage_name(settings)})")
     uvicorn.run("bidbridge.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=False, log_level=os.environ.get("BIDBRIDGE_LOG_LEVEL", "info"))
+                proxy_headers=bool(forwarded_allow_ips),
+                forwarded_allow_ips=forwarded_allow_ips or None, log_level=level,
+                access_log=access_log,
+                log_config=uvicorn_log_config(settings.log_json, level) or uvicorn.config.LOGGING_CONFIG)
+
+
+def _metrics_directory(path: Path) -> None:
+    """prometheus-client's multi-process mode: the workers write their samples here and
+    /metrics sums them. Emptied at start, as the library asks; an operator's own
+    PROMETHEUS_MULTIPROC_DIR wins."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def _storage_name(settings: Settings) -> str:
+    return settings.storage_url or str(settings.storage_dir)
 
 
 @app.command()
@@ -91,30 +130,9 @@ def demo(
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
         return
-    table = Table(title=f"bidbridge demo logins — {base_url}/login")
-    for column in ("role", "company"):
-        table.add_column(column)
-    for column in ("e-mail", "password"):
-        table.add_column(column, no_wrap=True)
-    for login in summary.logins:
-        table.add_row(login.role, login.company or "—", login.email, login.password)
-    console.print(table)
-    console.print("The support login asks for two-factor set-up (an authenticator app) the first "
-                  "time; support accounts require it.")
-    if summary.api_key:
-        console.print(f"API key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]")
-    if summary.contractor_api_key:
-        console.print(f"Contractor API key for {summary.contractor_api_user} (shown once): "
-                      f"[bold]{summary.contractor_api_key}[/]")
-    tenders = Table(title="demo tendering: RFPs of " + ", ".join(summary.projects))
-    for column in ("RFP id", "project", "workpackage", "subcontractor", "deadline"):
-        tenders.add_column(column)
-    for rfp in summary.rfps:
-        when = datetime.fromtimestamp(rfp.deadline, UTC).strftime("%Y-%m-%d") if rfp.deadline \
-            else "—"
-        tenders.add_row(str(rfp.id), rfp.project, rfp.workpackage, rfp.subcontractor,
-                        when + (" (passed)" if rfp.deadline_passed else ""))
-    console.print(tenders)
+    from bidbridge.demo_banner import print_demo
+
+    print_demo(console, summary)
 
 
 def _support_ctx(runtime: Runtime, session: object, as_email: str | None) -> RequestContext:
@@ -260,7 +278,8 @@ def sync(
         help="Download at most this many bytes per second.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar per download.")] = True,
 ) -> None:
-    """Mirror your RFPs, their documents and messages into a folder; safe to interrupt and re-run.
+    """Mirror your RFPs with their documents, messages, budget lines and proposal receipts into
+    a folder, one sub-folder per RFP (see its README.txt); safe to interrupt and re-run.
 
     Only what changed since the last run is fetched (getRfps updatedSince), and a document is
     downloaded only when its SHA-256 differs from the copy on disk.
@@ -282,9 +301,10 @@ def sync(
     except ClientError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from exc
+    # One line whatever the width: without a terminal rich would wrap it at 80 columns.
     console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "
                   f"downloaded {len(report.downloaded)} document(s), {report.bytes} bytes, "
-                  f"removed {report.removed}")
+                  f"removed {report.removed}, into {out}", soft_wrap=True, highlight=False)
 
 
 AdminOption = Annotated[str, typer.Option("--as", help="E-mail of the company administrator "

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Where a company asks platform support for API access (a mailto link on the Profile tab).
+    support_email: str = Field(default="support@bidbridge.example",
+                               pattern=r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
     # Whole request bodies, counted while they stream in and before authentication.
     max_json_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_form_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -59,12 +62,26 @@ class Settings(BaseSettings):
     rate_limit_company_requests: int = Field(default=1200, ge=0)
     rate_limit_window_seconds: int = Field(default=60, ge=1)
     rate_limit_redis_prefix: str = "bidbridge:rl:"
+    # Document storage: empty = the local directory <data dir>/files; s3://bucket/prefix = an
+    # S3-compatible bucket (endpoint empty = AWS; credentials empty = boto3's own chain).
+    storage_url: str = ""
+    storage_endpoint_url: str = ""
+    storage_region: str = ""
+    storage_access_key_id: str = ""
+    storage_secret_access_key: str = ""
+    storage_multipart_threshold_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    storage_timeout_seconds: float = Field(default=10.0, gt=0)
+    # One JSON object per log line (with the request id), for a log collector.
+    log_json: bool = False
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'bidbridge.sqlite3'}"
+        if self.storage_url and not self.storage_url.startswith("s3://"):
+            raise ValueError(f"BIDBRIDGE_STORAGE_URL must be empty (the local directory) or "
+                             f"s3://bucket/prefix, not {self.storage_url!r}")
         if self.env == "production":
             missing = [n for n in ("secret_key", "pepper") if len(getattr(self, n)) < 32]
             if missing:

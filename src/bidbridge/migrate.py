@@ -25,3 +25,23 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def pending(url: str) -> list[str]:
+    """Revisions the database still lacks, oldest last (empty when its schema is current)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    if current == set(script.get_heads()):
+        return []
+    lower = tuple(current) if current else "base"
+    return [rev.revision for rev in script.iterate_revisions("heads", lower)
+            if rev.revision not in current]

@@ -165,3 +165,58 @@ def test_retries_are_bounded():
         api.get_company()
     assert caught.value.status == 503 and len(sleeps) == 2
     assert all(0 < s <= api.max_retry_wait for s in sleeps)
+
+
+class Dropping:
+    """A transport whose first answers are a dropped connection or a proxy's 502."""
+
+    def __init__(self, failures: list[Exception | int]) -> None:
+        self.failures = failures
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.path.endswith("/tokens"):
+            return httpx.Response(200, json={"token": "t" * 128, "expireDate": "1",
+                                             "expiresIn": 3600})
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return httpx.Response(failure, text="<html>502 Bad Gateway</html>")
+        return httpx.Response(200, json={"ok": True})
+
+
+def _dropping(failures: list[Exception | int]) -> tuple[Client, Dropping, list[float]]:
+    script = Dropping(failures)
+    sleeps: list[float] = []
+    api = Client("http://x", "a@b.c", "k", http=httpx.Client(transport=httpx.MockTransport(script)),
+                 sleep=sleeps.append)
+    return api, script, sleeps
+
+
+def test_a_write_with_an_idempotency_key_fails_over_on_a_dropped_connection_and_502():
+    api, script, sleeps = _dropping([httpx.ReadError("connection reset"), 502, 504])
+    assert api.call("submit", "/things", "POST", {"n": 1}, idempotent=True) == {"ok": True}
+    sent = [r for r in script.requests if r.url.path.endswith("/things")]
+    assert len(sent) == 4 and len(sleeps) == 3
+    assert len({r.headers["Idempotency-Key"] for r in sent}) == 1
+
+
+def test_a_write_without_a_key_is_not_repeated_after_it_may_have_run():
+    api, script, _ = _dropping([502])
+    with pytest.raises(ApiError) as caught:
+        api.call("write", "/things", "POST", {"n": 1})
+    assert caught.value.status == 502 and len(script.requests) == 2  # the token, the call
+    api, _, _ = _dropping([httpx.ReadError("connection reset")])
+    with pytest.raises(httpx.ReadError):
+        api.call("write", "/things", "POST", {"n": 1})
+    # Never connected: nothing was sent, so even such a write goes again.
+    api, _, _ = _dropping([httpx.ConnectError("refused")])
+    assert api.call("write", "/things", "POST", {"n": 1}) == {"ok": True}
+
+
+def test_reads_fail_over_too():
+    api, _, sleeps = _dropping([httpx.RemoteProtocolError("closed"), 502])
+    assert api.call("read", "/things", "GET", {}) == {"ok": True}
+    assert len(sleeps) == 2

@@ -22,17 +22,18 @@ def test_login_page_explains_bidbridge_and_home_sends_anonymous_there(client):
     assert 'name="csrf_token"' in page.text
 
 
-def test_contact_logs_in_and_lands_on_my_account(client, factory, runtime):
+def test_contact_logs_in_and_lands_on_the_bid_board(client, factory, runtime):
     setup = factory.company(api=False)
     response = login(client, setup.admin.email)
     assert response.status_code == 303
-    assert response.headers["location"] == "/account"
+    # "/" sends each person on to their start page: a subcontractor's is the bid board.
+    assert response.headers["location"] == "/"
     page = client.get("/account")
     assert page.status_code == 200
     assert setup.admin.name in page.text
     assert setup.company.name in page.text
     assert "My Account" in page.text and "Log out" in page.text
-    assert client.get("/", follow_redirects=False).headers["location"] == "/account"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/bids"
     events = factory.events(setup.company.id, "session.login")
     assert [(e.actor_kind, e.actor_id, e.actor_name) for e in events] == [
         ("contact", setup.admin.id, setup.admin.name)]
@@ -167,7 +168,7 @@ def test_next_parameter_returns_only_to_local_paths(client, factory, target):
     response = client.post("/login", data={"email": setup.admin.email, "password": PASSWORD,
                                            "next": target, "csrf_token": csrf_from(page.text)},
                            follow_redirects=False)
-    assert response.headers["location"] == "/account"
+    assert response.headers["location"] == "/"
 
 
 def test_login_returns_to_the_page_asked_for(client, factory):

@@ -104,6 +104,7 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
                                        error.code, started)
         return response
     entry.function = fn.name
+    request.state.api_function = fn.name  # read by the metrics (observability/metrics.py)
     try:
         query, url_query = await _read_parameters(request, fn, runtime)
         entry.query = _loggable(fn, query)

@@ -15,7 +15,8 @@ from starlette.types import Receive, Scope, Send
 
 from bidbridge.errors import AppError
 from bidbridge.models import DocumentVersion
-from bidbridge.storage import Storage
+from bidbridge.services.documents import storage_outage
+from bidbridge.storage import Storage, StorageError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -101,7 +102,13 @@ def download(storage: Storage, version: DocumentVersion, headers: Headers) -> Re
     base = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
     if etag_matches(headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=base)
-    if not storage.exists(version.storage_key):
+    try:
+        present = storage.exists(version.storage_key)
+    except StorageError as exc:
+        raise storage_outage(f"Document storage cannot be reached right now ({exc}); nothing is "
+                             "wrong with your request. Retry after the seconds in "
+                             "Retry-After.") from exc
+    if not present:
         raise AppError("The document's bytes are not available right now; nothing is wrong "
                        "with your request. Retry later, or tell support.",
                        code="storage_unavailable", status=503, headers={"Retry-After": "30"})
@@ -131,4 +138,8 @@ def download(storage: Storage, version: DocumentVersion, headers: Headers) -> Re
 def _chunks(storage: Storage, key: str, start: int, end: int) -> Iterator[bytes]:
     if end < start:
         return iter(())
-    return storage.iter_range(key, start, end)
+    try:
+        return storage.iter_range(key, start, end)
+    except (StorageError, FileNotFoundError) as exc:
+        raise storage_outage(f"Document storage cannot serve the bytes right now ({exc}). Retry "
+                             "after the seconds in Retry-After.") from exc

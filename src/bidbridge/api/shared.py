@@ -26,7 +26,9 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 class TokenOut(ApiModel):
     token: str = Field(description="128 lowercase hex characters; send it as X-Auth-Token.")
     expire_date: str = Field(description="When the token expires, in unix seconds (a string).")
-    expires_in: int = Field(description="Seconds the token has left.")
+    expires_in: int = Field(description=(
+        "Whole seconds the token has left: 3600 for a new token, fewer for a still-valid token "
+        "handed back (the seconds until expireDate)."))
 
 
 def _get_token(call: Call) -> TokenOut:
@@ -53,9 +55,8 @@ def _get_token(call: Call) -> TokenOut:
     call.log_company_id = issued.company_id
     call.log_contact_id = issued.contact_id
     call.log_contact_name = issued.contact_name
-    now = call.ctx.now()
     return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
-                    expires_in=max(0, int((issued.expires_at - now).total_seconds())))
+                    expires_in=issued.expires_in)
 
 
 def register_token_function(api: Api) -> None:
@@ -63,10 +64,11 @@ def register_token_function(api: Api) -> None:
         api=api, name="getToken", path="/tokens", authenticated=False, tag="Authentication",
         summary="Exchange the API user's login and API key for a one-hour token.",
         description=(
-            "A token is valid for exactly one hour from its issue. Asking again within that hour "
-            "gives back the same token with its original expiry; forceNew=1 issues a new one (the "
-            "older one stays valid until it expires). Failed attempts are throttled per login and "
-            "per client address."),
+            "A token is valid for exactly one hour from its issue (expireDate = issue + 3600 s). "
+            "Asking again within that hour gives back the same token with its original expiry, "
+            "and expiresIn then says how many whole seconds it has left (3600 for a new token); "
+            "forceNew=1 issues a new one (the older one stays valid until it expires). Failed "
+            "attempts are throttled per login and per client address."),
         params=[
             Param("login", "query", "The e-mail address of the company's API user.",
                   pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,

@@ -1,5 +1,6 @@
 """The client's engine: tokens renewed before expiry and once on token_expired, retries on 429/503
-honouring Retry-After, idempotency keys, parameter encoding, typed answers, streamed downloads."""
+honouring Retry-After, failover retries (502/504, a dropped connection) for calls that are safe to
+repeat, idempotency keys, parameter encoding, typed answers, streamed downloads."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ Api = Literal["subcontractor", "contractor"]
 FileInput = str | os.PathLike[str] | bytes | tuple[str, bytes | IO[bytes], str]
 PREFIX = {"subcontractor": "/rest/subcontractor/v1", "contractor": "/rest/contractor/v1"}
 RETRY_STATUSES = (429, 503)
+# A proxy's answers when the node behind it died or hung: the call may or may not have run, so
+# only a call that is safe to repeat (a read, or a write with an Idempotency-Key) is sent again.
+FAILOVER_STATUSES = (502, 504)
 
 
 @dataclass(frozen=True)
@@ -115,16 +119,31 @@ class BaseClient:
         authenticated: bool = True,
         stream: bool = False,
     ) -> httpx.Response:
-        """One logical call: retried on 429/503, token renewed once on token_expired."""
+        """One logical call: retried on 429/503, token renewed once on token_expired; a call
+        that is safe to repeat is also retried on 502/504 and on a dropped connection, so it
+        fails over to another node behind the load balancer."""
         renewed = False
         attempt = 0
+        repeatable = method in ("GET", "HEAD") or function == "getToken" or any(
+            k.lower() == "idempotency-key" for k in (headers or {}))
         while True:
             sent_headers = dict(headers or {})
             if authenticated:
                 sent_headers["X-Auth-Token"] = self.token()
             request = self.http.build_request(method, self.url(path), data=data or None,
                                               files=files or None, headers=sent_headers)
-            response = self.http.send(request, stream=stream)
+            try:
+                response = self.http.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                # Never connected: nothing was sent, any call may go again. Cut off later: only
+                # a repeatable one.
+                if (isinstance(exc, httpx.ConnectError) or repeatable) \
+                        and attempt < self.max_retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    _rewind(files)
+                    continue
+                raise
             if response.is_success or response.status_code == 304:
                 return response
             if stream:
@@ -136,7 +155,9 @@ class BaseClient:
                 renewed = True
                 self._renew(force=True)
                 continue
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+            failover = response.status_code in FAILOVER_STATUSES and repeatable
+            if (response.status_code in RETRY_STATUSES or failover) \
+                    and attempt < self.max_retries:
                 wait = self._retry_wait(response, attempt)
                 if wait is not None:
                     attempt += 1
@@ -151,6 +172,9 @@ class BaseClient:
         if header is not None and header.strip().isdigit():
             wait = float(header)
             return wait if wait <= self.max_retry_wait else None
+        return self._backoff(attempt)
+
+    def _backoff(self, attempt: int) -> float:
         backoff = min(self.max_retry_wait, 0.5 * 2 ** attempt)
         return backoff * (0.5 + random.random() / 2)  # jitter: clients do not retry in step
 

@@ -22,6 +22,7 @@ from bidbridge.models.proposals import (
     Proposal,
     ProposalState,
 )
+from bidbridge.models.reads import MessageRead
 from bidbridge.models.tendering import (
     BudgetLine,
     PriceEntry,
@@ -52,6 +53,7 @@ __all__ = [
     "IdempotencyKey",
     "Message",
     "MessageDirection",
+    "MessageRead",
     "PriceEntry",
     "Project",
     "Proposal",

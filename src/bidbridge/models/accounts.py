@@ -49,6 +49,8 @@ class Company(Timestamps, Base):
     website: Mapped[str | None] = mapped_column(String(200))
     # An administrator can require a second factor of every contact of the company.
     two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A subcontractor's trades, a comma list from reference.TRADES: contractors find it by them.
+    trades: Mapped[str | None] = mapped_column(String(300))
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="company", order_by="Contact.id", foreign_keys="Contact.company_id"

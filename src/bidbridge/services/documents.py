@@ -11,7 +11,7 @@ from bidbridge.errors import AppError
 from bidbridge.models import Document, DocumentVersion
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.storage import Storage, StorageError, TooLarge
+from bidbridge.storage import Storage, StorageError, StorageUnavailable, TooLarge
 
 # What a subcontractor may attach to a proposal or message; contractors' tender documents may be
 # anything (drawings come in many formats).
@@ -58,14 +58,29 @@ def attachment_type(upload: Upload, parameter: str) -> str:
     return media
 
 
+OUTAGE_RETRY_SECONDS = 5
+
+
+def storage_outage(detail: str) -> AppError:
+    """503 storage_unavailable with Retry-After: the document store cannot be reached."""
+    return AppError(detail, code="storage_unavailable", status=503,
+                    headers={"Retry-After": str(OUTAGE_RETRY_SECONDS)},
+                    data={"retryAfter": OUTAGE_RETRY_SECONDS})
+
+
 def store(storage: Storage, upload: Upload, *, max_bytes: int, parameter: str) -> tuple[int, str, str]:
-    """Write the bytes; (size, sha256, storage key). Raises 413 or 507 as problems."""
+    """Write the bytes; (size, sha256, storage key). Raises 413, 503 (the store is unreachable)
+    or 507 (it refused the bytes, e.g. a full disk) as problems; the caller's transaction then
+    rolls back, so no row points at bytes that were not stored."""
     try:
         stored = storage.save(upload.stream, max_bytes=max_bytes)
     except TooLarge as exc:
         raise AppError(f"'{parameter}': {upload.filename!r} is larger than the limit of "
                        f"{max_bytes // (1024 * 1024)} MB.", code="file_too_large", status=413,
                        data={"parameter": parameter, "limit": max_bytes}) from exc
+    except StorageUnavailable as exc:
+        raise storage_outage(f"The document could not be stored ({exc}); nothing was saved. "
+                             f"Retry after {OUTAGE_RETRY_SECONDS} seconds (Retry-After).") from exc
     except StorageError as exc:
         raise AppError(f"The document could not be stored ({exc}); nothing was saved. Retry "
                        "later.", code="storage_unavailable", status=507) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,3 +114,16 @@ def _partner_rfp(session: Session, rfp: Rfp, partner: Company, now: datetime) ->
     except IntegrityError:
         return None
     return partner_rfp
+
+
+def find_partners(session: Session, company_id: int, text: str, limit: int = 10
+                  ) -> list[Company]:
+    """Subcontractor companies other than ours whose name or city contains ``text``."""
+    needle = text.strip().lower()
+    if len(needle) < 2:
+        return []
+    return list(session.scalars(
+        select(Company).where(Company.kind == CompanyKind.SUBCONTRACTOR, Company.id != company_id,
+                              or_(func.lower(Company.name).contains(needle, autoescape=True),
+                                  func.lower(Company.city).contains(needle, autoescape=True)))
+        .order_by(Company.name, Company.id).limit(limit)))

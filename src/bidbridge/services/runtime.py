@@ -15,7 +15,7 @@ from bidbridge.services.auth_throttle import AuthThrottle, Limits
 from bidbridge.services.rate_limit import RateLimiter, make_rate_limiter
 from bidbridge.services.throttle import FailureCounter, make_failure_counter
 from bidbridge.storage import Storage
-from bidbridge.storage.local import LocalStorage
+from bidbridge.storage.choose import storage_from_settings
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Runtime:
             clock=clock,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             failures=make_failure_counter(settings.redis_url),
-            storage=LocalStorage(settings.storage_dir),
+            storage=storage_from_settings(settings),
         )
 
     @property

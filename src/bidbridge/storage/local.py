@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from bidbridge.storage import StorageError, StoredFile, TooLarge
+from bidbridge.storage import StorageError, StoredFile, TooLarge, check_key
 
 CHUNK = 1024 * 1024
 
@@ -22,8 +22,7 @@ class LocalStorage:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-            raise ValueError(f"not a storage key: {key!r}")
+        check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def save(self, source: BinaryIO, *, max_bytes: int | None = None) -> StoredFile:
@@ -58,6 +57,17 @@ class LocalStorage:
         finally:
             if tmp.exists():
                 tmp.unlink()
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, prefix=".ready-"):
+                pass
+        except OSError as exc:
+            raise StorageError(f"cannot write to {self.root}: {exc.strerror}") from exc
+
+    def describe(self) -> str:
+        return f"local directory {self.root}"
 
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")

@@ -46,7 +46,9 @@ class Account:
 
 
 def home_for(kind: str) -> str:
-    return "/support" if kind == "support" else "/account"
+    # "/" sends a contact on to their start page (web/navigation.py): the bid board for a
+    # subcontractor, a contractor's own start page.
+    return "/support" if kind == "support" else "/"
 
 
 def client_address(request: Request) -> str:

@@ -1,6 +1,9 @@
+"""Document listing and downloads, on both databases and on both storage backends."""
+
 import hashlib
 import os
 
+import pytest
 from sqlalchemy import select
 
 from bidbridge.clock import unix
@@ -14,6 +17,11 @@ from tests.tendering.sub.support import (
 from tests.tendering_factory import pdf_bytes, tender
 
 MB = 1024 * 1024
+
+
+@pytest.fixture
+def storage(any_storage):  # type: ignore[no-untyped-def]
+    return any_storage
 
 
 def test_manifest_lists_project_and_workpackage_documents_with_tombstones(factory, client, clock):

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import and_, or_
 
 from bidbridge.api import cursor_numbers
 from bidbridge.errors import InvalidParameters
@@ -33,9 +30,3 @@ def decode(cursor: str, name: str = "cursor") -> tuple[datetime, int]:
             "previous page unchanged, or leave it out to start at the beginning.",
             data={"errors": [{"parameter": name, "in": "query", "problem": "invalid",
                               "message": "not a cursor from a previous page"}]}) from exc
-
-
-def after(updated_col: Any, id_col: Any, cursor: str) -> Any:
-    """The WHERE clause for rows after ``cursor`` in (updatedAt, id) order."""
-    at, row_id = decode(cursor)
-    return or_(updated_col > at, and_(updated_col == at, id_col > row_id))

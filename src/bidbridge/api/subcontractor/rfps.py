@@ -17,7 +17,7 @@ from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import RfpResponse, RfpStatus
 from bidbridge.reference import alternation
-from bidbridge.services import forwarding, rfps
+from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
@@ -100,6 +100,7 @@ def get_rfps(call: Call) -> RfpPageOut:
 )
 def get_rfp(call: Call) -> RfpOut:
     detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
+    rfp_board.mark_opened(call.session, call.ctx, detail.rfp)  # the contractor's "opened"
     return rfp_out(detail, unix(call.ctx.now()))
 
 

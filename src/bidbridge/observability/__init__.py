@@ -1,0 +1,1 @@
+"""Operating several nodes: health and readiness, Prometheus metrics, structured logs."""
