@@ -77,7 +77,9 @@ def _row(m: Measurement, floor: Measurement | None) -> list[str]:
     if m.missing:
         return [m.backend, m.scenario, "—", "—", "—", "—", "—", "—", m.missing]
     ratio = "—"  # no floor measured at this connection count
-    if floor and floor.rps:
+    if m.floor_ratio is not None and m is not floor:
+        ratio = f"{m.floor_ratio:.3f} (alt.)"
+    elif floor and floor.rps:
         ratio = f"{m.rps / floor.rps:.2f}"
     notes = []
     if m.scenario.startswith("getDocument"):
@@ -143,7 +145,9 @@ def markdown(report: Report) -> str:
         "",
         "## Throughput and latency",
         "",
-        "`× floor` divides a scenario's requests/s by the floor's at the same connection count. "
+        "`× floor` divides a scenario's requests/s by the floor's at the same connection count; "
+        "`(alt.)` marks the median of paired ratios, each run preceded by a floor run of the same "
+        "shape in the same minute. "
         "Peak RSS is the largest VmHWM of any worker during the scenario (reset before it). "
         "RSS is in MiB; the targets' MB are read as MiB.",
         "",

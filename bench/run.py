@@ -56,6 +56,7 @@ class Options:
     keep_workdir: bool
     append: bool
     pg_settings: dict[str, str]
+    alternate_floor: bool = True
 
 
 def _sizes(text: str) -> list[int]:
@@ -107,6 +108,8 @@ def parse(argv: list[str] | None) -> Options:
                    help="where to write the results (default bench/RESULTS.md)")
     p.add_argument("--append", action="store_true",
                    help="add this run below the runs already in the results file")
+    p.add_argument("--no-alternate-floor", action="store_true",
+                   help="measure the floor once at the start instead of before every run")
     p.add_argument("--keep-workdir", action="store_true", help="keep logs, profiles and data")
     a = p.parse_args(argv)
     quick = a.quick
@@ -130,11 +133,17 @@ def parse(argv: list[str] | None) -> Options:
         loadgen=a.loadgen or ("wrk" if loadgen.have_wrk() else "python"),
         profile=not a.no_profile, postgres_url=a.postgres_url,
         postgres_database=a.postgres_database, results=a.results, keep_workdir=a.keep_workdir,
-        append=a.append,
+        append=a.append, alternate_floor=not a.no_alternate_floor,
         pg_settings=dict(item.split("=", 1) for item in a.postgres_setting))
 
 
-def run_floor(opts: Options, workdir: Path, out: report.Report, console: Console) -> None:
+def floor_load(server: Server, connections: int, opts: Options) -> Load:
+    return Load(url=server.base_url + "/floor", connections=connections,
+                duration_s=opts.duration_s)
+
+
+def run_floor(opts: Options, server: Server, workdir: Path, out: report.Report,
+              console: Console) -> None:
     counts = {opts.connections}
     if "token" in opts.scenarios:
         counts.add(opts.token_clients)
@@ -142,19 +151,16 @@ def run_floor(opts: Options, workdir: Path, out: report.Report, console: Console
         counts.add(tendering.PROPOSAL_CONNECTIONS)
     if "document" in opts.scenarios:
         counts.add(tendering.DOCUMENT_CONNECTIONS)
-    with Server("bench.floor_app:app", opts.workers, {}, workdir / "floor.log") as server:
-        server.start()
-        for connections in sorted(counts):
-            console.print(f"[bold]floor[/] c={connections}")
-            load = Load(url=server.base_url + "/floor", connections=connections,
-                        duration_s=opts.duration_s)
-            out.floor[connections] = measure(server, "floor", "floor", load, repeats=opts.repeats,
-                                             warmup_s=opts.warmup_s, workdir=workdir,
-                                             tool=opts.loadgen)
+    for connections in sorted(counts):
+        console.print(f"[bold]floor[/] c={connections}")
+        load = floor_load(server, connections, opts)
+        out.floor[connections] = measure(server, "floor", "floor", load, repeats=opts.repeats,
+                                         warmup_s=opts.warmup_s, workdir=workdir,
+                                         tool=opts.loadgen)
 
 
 def run_backend(name: str, opts: Options, workdir: Path, out: report.Report,
-                console: Console) -> None:
+                console: Console, floor: Server) -> None:
     console.rule(f"[bold]{name}")
     backend = create_backend(name, workdir, admin_url=opts.postgres_url,
                              database=opts.postgres_database, pg_settings=opts.pg_settings)
@@ -180,7 +186,9 @@ def run_backend(name: str, opts: Options, workdir: Path, out: report.Report,
             console.print(f"[bold]{scenario.name}[/] c={scenario.load.connections}")
             m = measure(server, scenario.name, name, scenario.load, repeats=opts.repeats,
                         warmup_s=0 if scenario.no_warmup else opts.warmup_s, workdir=workdir,
-                        tool=opts.loadgen)
+                        tool=opts.loadgen,
+                        floor=(floor, floor_load(floor, scenario.load.connections, opts))
+                        if opts.alternate_floor and scenario.name.startswith("get") else None)
             results.append(m)
             loads[scenario.name] = scenario.load
             console.print(f"  {m.rps:,.0f} req/s  p50 {m.p50_ms:.2f} ms  p99 {m.p99_ms:.2f} ms"
@@ -226,14 +234,16 @@ def execute(opts: Options, command: str, console: Console) -> report.Report:
                         duration_s=opts.duration_s, repeats=opts.repeats)
     workdir = Path(tempfile.mkdtemp(prefix="bidbridge-bench-"))
     try:
-        run_floor(opts, workdir, out, console)
-        for name in opts.backends:
-            try:
-                run_backend(name, opts, workdir, out, console)
-            except Exception as exc:  # one backend failing must not lose the other's numbers
-                console.print_exception()
-                out.notes.append(f"the {name} run failed: {exc.__class__.__name__}: {exc}")
-                out.failed = True
+        with Server("bench.floor_app:app", opts.workers, {}, workdir / "floor.log") as floor:
+            floor.start()
+            run_floor(opts, floor, workdir, out, console)
+            for name in opts.backends:
+                try:
+                    run_backend(name, opts, workdir, out, console, floor)
+                except Exception as exc:  # one backend failing must not lose the other's numbers
+                    console.print_exception()
+                    out.notes.append(f"the {name} run failed: {exc.__class__.__name__}: {exc}")
+                    out.failed = True
         report.print_table(out, console)
         report.write(out, opts.results, append=opts.append)
         console.print(f"results written to {opts.results}")

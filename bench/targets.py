@@ -32,9 +32,39 @@ def _silent(m: Measurement) -> bool:
     return m.requests == 0
 
 
+# Issue #10: (scenario prefix, PostgreSQL share of the floor, SQLite share), ratios alternated with
+# the floor in the same run.
+ISSUE10_SHARES = (("getMe", 0.10, 0.15), ("getRfp", 0.05, 0.10), ("getRfps page of 50", 0.03, 0.03))
+
+
+def issue10(backend: str, results: list[Measurement], floor: Measurement | None) -> list[Check]:
+    """The shares of the floor, SQLite's p99 ≤ 50 ms and getToken forceNew=0 p99 ≤ 50 ms."""
+    checks: list[Check] = []
+    for prefix, pg, lite in ISSUE10_SHARES:
+        share = pg if backend == "postgresql" else lite
+        m = next((r for r in results if r.backend == backend and r.runs
+                  and (r.scenario == prefix or r.scenario.startswith(prefix + ","))), None)
+        if m is None:
+            continue
+        ratio = m.floor_ratio
+        if ratio is None and floor is not None and floor.rps:
+            ratio = m.rps / floor.rps
+        checks.append(Check(backend, f"{m.scenario} ≥ {share:.0%} of the floor",
+                            "no floor" if ratio is None else f"{ratio:.1%}",
+                            None if ratio is None else ratio >= share, m.scenario))
+        if backend == "sqlite":
+            checks.append(Check(backend, f"{m.scenario} p99 ≤ 50 ms at {m.connections} conns",
+                                f"{m.p99_ms:.1f} ms", m.p99_ms <= 50, m.scenario))
+    token = _find(results, backend, "getToken forceNew=0")
+    if token:
+        checks.append(Check(backend, f"getToken forceNew=0 p99 ≤ 50 ms at {token.connections} conns",
+                            f"{token.p99_ms:.1f} ms", token.p99_ms <= 50, token.scenario))
+    return checks
+
+
 def evaluate(backend: str, results: list[Measurement], floor: Measurement | None,
              token: TokenCost | None, soak: Soak | None, rfps_sizes: list[str]) -> list[Check]:
-    checks: list[Check] = []
+    checks: list[Check] = issue10(backend, results, floor)
 
     rfp = _find(results, backend, "getRfp")
     if rfp and floor:

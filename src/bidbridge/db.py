@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,29 +36,44 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, *, pool: bool = True) -> Engine:
+# Connections are recycled rather than pinged on every checkout (a ping is a round trip per
+# call); one dropped by a database restart fails its call with OperationalError, which the API
+# answers 503 with Retry-After, and SQLAlchemy then discards every older pooled connection.
+POOL_RECYCLE_S = 300
+# A small pool kept apart for request-log rows of calls that found the main pool exhausted.
+RESERVED = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 30}
+READ_ONLY = "bidbridge_read_only"  # Connection.info flag: the next BEGIN on SQLite is deferred
+
+
+def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
+                sizes: dict[str, float] | None = None) -> Engine:
+    """The engine of ``url``; ``reserved`` for the request log's own pool, ``sizes`` to override
+    pool_size / max_overflow / pool_timeout (tests of pool exhaustion)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 30,
+                          "factory": QueuedWriterConnection},
             poolclass=None if pool else NullPool,
+            **(RESERVED if reserved and pool else {}), **(sizes or {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    chosen = {**(RESERVED if reserved else {"pool_size": 10, "max_overflow": 10,
+                                             "pool_timeout": 5}), **(sizes or {})}
     return create_engine(
         url,
-        pool_size=10,
-        max_overflow=10,
-        pool_pre_ping=True,
-        pool_timeout=5,
+        pool_recycle=POOL_RECYCLE_S,
+        pool_pre_ping=reserved,  # the reserved pool is rarely used: its connections may be stale
         connect_args={"connect_timeout": 5},
+        **chosen,
     )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin_immediate).
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,10 +83,71 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN: a read-then-write transaction can then never fail with
-    # "database is locked" half-way, it waits its turn instead (SQLite has one writer).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that may write takes the write lock at BEGIN: a read-then-write transaction
+    # can then never fail with "database is locked" half-way, it waits its turn instead (SQLite
+    # has one writer). One flagged read-only (READ_ONLY in Connection.info, consumed here) begins
+    # deferred and, in WAL mode, runs beside the writer without waiting for it.
+    read_only = conn.info.pop(READ_ONLY, False)
+    if not read_only:
+        dbapi = conn.connection.dbapi_connection
+        if isinstance(dbapi, QueuedWriterConnection):
+            dbapi.take_write_turn()
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection that queues for the write lock instead of polling for it.
+
+    SQLite's busy handler sleeps and retries (1, 2, 5 … 100 ms): under load a waiting writer
+    oversleeps the lock by tens of milliseconds, which is where SQLite's p99 of seconds came
+    from. Every writer of this database (server workers, CLI, migrations: all come through
+    make_engine) first takes an exclusive flock on ``<database>-writer.lock``, which the kernel
+    hands to the next waiter the moment COMMIT or ROLLBACK releases it; the busy handler is left
+    for writers from elsewhere. A process that dies releases its flock with it.
+    """
+
+    _lock_fd: int | None = None
+    _lock_path: str | None = None
+    _held = False
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        name = str(database)
+        if name and name != ":memory:" and not name.startswith("file::memory:"):
+            self._lock_path = name + "-writer.lock"
+
+    def take_write_turn(self) -> None:
+        if self._lock_path is None or self._held:
+            return
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._held = True
+
+    def _release(self) -> None:
+        if self._held and self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._held = False
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        self._release()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        super().close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -1,5 +1,6 @@
 """PostgreSQL restarted under load (a private cluster, never the shared one): calls fail fast
-with 503 and Retry-After instead of hanging, and the platform recovers without a restart."""
+with 503 and Retry-After instead of hanging, the platform recovers without a restart, and every
+answered call — the 503s included — has exactly one request-log row afterwards."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bidbridge.app import create_app
 from bidbridge.clock import FrozenClock
 from bidbridge.config import Settings
 from bidbridge.migrate import upgrade
+from bidbridge.models import ApiRequest
 from bidbridge.services.runtime import Runtime
 from tests.factories import Factory, auth
 from tests.live import serve_in_thread
@@ -43,6 +46,7 @@ def test_postgres_restart_under_load(tmp_path: Path) -> None:
         runtime = Runtime.create(settings, FrozenClock())  # the production engine settings
         setup = Factory(runtime).company()
         outcomes: list[tuple[str, int, str | None]] = []
+        request_ids: list[str] = []
         lock = threading.Lock()
         phase = {"name": "before"}
         stop = threading.Event()
@@ -60,10 +64,13 @@ def test_postgres_restart_under_load(tmp_path: Path) -> None:
                         try:
                             r = http.get("/rest/subcontractor/v1/me", headers=auth(token))
                             entry = (current, r.status_code, r.headers.get("retry-after"))
+                            rid = r.headers["x-request-id"]
                         except httpx.TimeoutException:
-                            entry = (current, -1, None)
+                            entry, rid = (current, -1, None), None
                         with lock:
                             outcomes.append(entry)
+                            if rid is not None:
+                                request_ids.append(rid)
                         time.sleep(0.01)
 
             def count(name: str, status: int) -> int:
@@ -84,7 +91,14 @@ def test_postgres_restart_under_load(tmp_path: Path) -> None:
             stop.set()
             for t in threads:
                 t.join(timeout=60)
+            # The rows of the 503s waited in the spool; the next committed call moves them.
+            assert httpx.get(base + "/rest/subcontractor/v1/me", headers=auth(token)).status_code == 200
+        with runtime.sessions() as s:
+            logged = Counter(s.scalars(select(ApiRequest.request_id)
+                                       .where(ApiRequest.request_id.in_(request_ids))))
         runtime.close()
+    missing = [rid for rid in request_ids if logged[rid] != 1]
+    assert not missing, f"{len(missing)} of {len(request_ids)} answered calls not logged once"
     by_phase = {p: Counter(s for ph, s, _ in outcomes if ph == p)
                 for p in ("before", "down", "restarting", "after")}
     statuses = Counter(s for _, s, _ in outcomes)

@@ -130,3 +130,23 @@ def test_redis_down_fails_open_to_local_counters_with_a_warning(runtime, factory
     warnings = [r for r in caplog.records if r.name == "bidbridge.rate_limit"]
     assert len(warnings) == 1  # once per pause, not once per call
     assert "using this process's own counters" in warnings[0].getMessage()
+
+
+def test_a_401_spends_the_address_budget_and_carries_its_headers(runtime, factory):
+    limited = _runtime(runtime, rate_limit_token_requests=3, rate_limit_company_requests=100)
+    with _client(limited) as c:
+        setup = factory.company()
+        good = auth(get_token(c, setup))
+        answers = [c.get(ME), c.get(ME, headers=auth("0" * 128)), c.get(ME, headers=auth("1" * 128))]
+        assert [a.status_code for a in answers] == [401, 401, 401]
+        assert [a.json()["code"] for a in answers] == ["token_missing", "token_invalid",
+                                                       "token_invalid"]
+        for a in answers:
+            assert a.headers["RateLimit-Policy"] == '"address";q=3;w=60'
+        assert [_remaining(a)["address"][0] for a in answers] == [2, 1, 0]
+        flood = c.get(ME, headers=auth("2" * 128))
+        assert flood.status_code == 429 and flood.json()["policies"] == ["address"]
+        assert int(flood.headers["Retry-After"]) >= 1
+        # A valid token is never held back by the address's failures.
+        ok = c.get(ME, headers=good)
+        assert ok.status_code == 200 and "address" not in _remaining(ok)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field, TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, ApiModel, function
@@ -61,15 +61,21 @@ def contact_out(contact: Contact, api_user_id: int | None) -> ContactOut:
 
 
 def _company_and_module(call: Call) -> tuple[Company, ApiModule | None]:
-    company = call.session.get(Company, call.principal.company_id)
-    assert company is not None
-    return company, call.session.get(ApiModule, company.id)
+    row = call.session.execute(
+        select(Company, ApiModule).outerjoin(ApiModule, ApiModule.company_id == Company.id)
+        .where(Company.id == call.principal.company_id)).one()
+    return row[0], row[1]
+
+
+_ME = (select(Contact, Company, ApiModule).join(Company, Company.id == Contact.company_id)
+       .outerjoin(ApiModule, ApiModule.company_id == Company.id)
+       .where(Contact.id == bindparam("contact_id")))
 
 
 def _get_me(call: Call) -> MeOut:
-    company, module = _company_and_module(call)
-    contact = call.session.get(Contact, call.principal.contact_id)
-    assert contact is not None
+    """One statement besides the token's: the API user, the company and its module."""
+    contact, company, module = call.session.execute(
+        _ME, {"contact_id": call.principal.contact_id}).one()
     api_user_id = module.api_user_id if module else None
     return MeOut(contact=contact_out(contact, api_user_id), company=company_out(company, module),
                  token_expire_date=str(unix(call.principal.token_expires_at)))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from bidbridge.api.declare import Function
+from bidbridge.api.request_log import LogEntry
 from bidbridge.services.context import RequestContext
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.tokens import Principal
@@ -23,10 +25,16 @@ class Call:
     runtime: Runtime
     headers: Headers
     principal_or_none: Principal | None = None
-    # Filled by getToken so that the request log names the user even though no token was sent.
-    log_company_id: int | None = None
-    log_contact_id: int | None = None
-    log_contact_name: str | None = None
+    # The call's request-log row: getToken names its user with log.identify(…), since no token
+    # was sent.
+    log: LogEntry | None = None
+    bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
+
+    def after_read(self, write: Callable[[Session], object]) -> None:
+        """A read-only function's bookkeeping write (e.g. "first opened"): made with the request
+        log row, in the transaction that takes the write lock (SQLite) and commits synchronously
+        (PostgreSQL), so the read itself stays lock-free and the write is never relaxed."""
+        self.bookkeeping.append(write)
 
     @property
     def principal(self) -> Principal:

@@ -87,10 +87,18 @@ class Function:
     # "json" or the media type of a streamed body (getDocument).
     produces: str = "application/json"
     idempotent_writes: bool = False  # honours Idempotency-Key
+    # Changes nothing: its transaction writes only the request-log row. GET functions are; a POST
+    # function says so (getRfps, getAuditLog). On SQLite a read-only call reads without the write
+    # lock; on PostgreSQL its commit does not wait for the WAL flush (see api/request_log.py).
+    read_only: bool = False
     param_index: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "param_index", {p.name: p for p in self.params})
+        if self.method == "GET":
+            object.__setattr__(self, "read_only", True)
+        if self.read_only and self.idempotent_writes:
+            raise ValueError(f"{self.name}: a read-only function has no writes to make idempotent")
         template_names = set(re.findall(r"{(\w+)}", self.path))
         declared = {p.name for p in self.params if p.kind == "template"}
         if template_names != declared:
@@ -134,6 +142,7 @@ def function(
     status: int = 200,
     produces: str = "application/json",
     idempotent_writes: bool = False,
+    read_only: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register ``handler`` as API function ``name``; the only place a function is described."""
 
@@ -141,7 +150,8 @@ def function(
         fn = Function(name=name, api=api, path=path, summary=summary, params=tuple(params),
                       handler=handler, response=response, errors=tuple(errors),
                       description=description, authenticated=authenticated, tag=tag,
-                      status=status, produces=produces, idempotent_writes=idempotent_writes)
+                      status=status, produces=produces, idempotent_writes=idempotent_writes,
+                      read_only=read_only)
         table = REGISTRY[api]
         if name in table and table[name].handler is not handler:
             raise ValueError(f"API function {api}/{name} is declared twice")

@@ -6,35 +6,37 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.datastructures import UploadFile
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bidbridge.api import idempotency, json_text
+from bidbridge.api import budget, idempotency, json_text, log_spool, request_log
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.problem import dumps, problem_response
+from bidbridge.api.request_log import LogEntry
+from bidbridge.db import READ_ONLY
 from bidbridge.errors import (
     AppError,
     MethodNotAllowed,
     NotFound,
     ServiceUnavailable,
-    TooManyRequests,
     Unauthorized,
 )
-from bidbridge.models import ApiRequest, CompanyKind
+from bidbridge.models import CompanyKind
 from bidbridge.security.redaction import mask
-from bidbridge.services import rate_limit, tokens
+from bidbridge.services import tokens
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
 from bidbridge.services.tokens import Principal
@@ -45,7 +47,6 @@ API_PREFIX: dict[Api, str] = {
     "subcontractor": "/rest/subcontractor/v1",
     "contractor": "/rest/contractor/v1",
 }
-MAX_LOGGED_VALUE = 500
 
 
 def build_routes(api: Api) -> list[BaseRoute]:
@@ -89,10 +90,10 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
     request_id: str = request.state.request_id
     method = "GET" if request.method == "HEAD" else request.method
     fn = by_method.get(method)
-    entry = _LogEntry(api=api, function=None, method=request.method,
-                      path=mask(request.url.path))
-    entry.template = {k: mask(v) if isinstance(v, str) else v
-                      for k, v in request.path_params.items()}
+    entry = LogEntry(api=api, function=None, method=request.method,
+                     path=mask(request.url.path),
+                     template={k: mask(v) if isinstance(v, str) else v
+                               for k, v in request.path_params.items()})
     if fn is None:
         names = " or ".join(f"{f.method} (function {f.name})" for f in by_method.values())
         error: AppError = MethodNotAllowed(
@@ -100,17 +101,17 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
             data={"allowedMethods": sorted(by_method)},
             headers={"Allow": ", ".join(sorted(by_method))})
         response = problem_response(error, request_id)
-        await anyio.to_thread.run_sync(_write_log, runtime, request, entry, response.status_code,
+        await anyio.to_thread.run_sync(_log_alone, runtime, request, entry, response.status_code,
                                        error.code, started)
         return response
     entry.function = fn.name
     request.state.api_function = fn.name  # read by the metrics (observability/metrics.py)
     try:
         query, url_query = await _read_parameters(request, fn, runtime)
-        entry.query = _loggable(fn, query)
+        entry.query = request_log.loggable(fn, query)
     except AppError as exc:
         response = problem_response(exc, request_id)
-        await anyio.to_thread.run_sync(_write_log, runtime, request, entry, exc.status, exc.code,
+        await anyio.to_thread.run_sync(_log_alone, runtime, request, entry, exc.status, exc.code,
                                        started)
         return response
     token = request.headers.get("x-auth-token")
@@ -166,153 +167,204 @@ async def _read_parameters(
                    "application/json.", code="unsupported_media_type", status=415)
 
 
-class _LogEntry:
-    def __init__(self, api: Api, function: str | None, method: str, path: str) -> None:
-        self.api = api
-        self.function = function
-        self.method = method
-        self.path = path
-        self.template: dict[str, Any] = {}
-        self.query: dict[str, Any] = {}
-        self.company_id: int | None = None
-        self.contact_id: int | None = None
-        self.contact_name: str | None = None
+@dataclass
+class _Progress:
+    """What a call gathered before it ended, for its answer and its log row."""
+
+    limit_headers: dict[str, str] = field(default_factory=dict)
+    claim: idempotency.Claim | None = None
+    bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
 
 
-def _loggable(fn: Function, query: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in query.items():
-        param = fn.param_index.get(key)
-        if param is not None and param.secret:
-            out[key] = "[redacted]"
-        elif isinstance(value, UploadFile):
-            out[key] = {"filename": value.filename, "size": value.size}
-        elif isinstance(value, list) and value and isinstance(value[0], UploadFile):
-            out[key] = [{"filename": f.filename, "size": f.size} for f in value]
-        else:
-            text = mask(value if isinstance(value, str) else dumps(value).decode())
-            out[key] = text if len(text) <= MAX_LOGGED_VALUE else text[:MAX_LOGGED_VALUE] + "…"
-    return out
+def _bookkeeping(session: Session, progress: _Progress) -> None:
+    """The writes a read-only function asked for (Call.after_read), with the log row."""
+    for write in progress.bookkeeping:
+        write(session)
+    if progress.bookkeeping:
+        session.flush()
 
 
 def _run(
     runtime: Runtime,
     request: Request,
     fn: Function,
-    entry: _LogEntry,
+    entry: LogEntry,
     token: str | None,
     query: dict[str, Any],
     url_query: dict[str, Any],
     started: float,
 ) -> Response:
+    """The call on one connection: its work and its log row in one transaction (SQLite reads:
+    a deferred read, then the row), a refusal's row in one short transaction after the rollback."""
     request_id: str = request.state.request_id
-    client_ip = request.client.host if request.client else None
-    ctx = RequestContext(actor=Actor.system("anonymous"), clock=runtime.clock,
-                         request_id=request_id, client_ip=client_ip,
-                         user_agent=request.headers.get("user-agent"))
-    call: Call | None = None
-    claim: idempotency.Claim | None = None
-    limit_headers: dict[str, str] = {}
     try:
-        idempotency_key = idempotency.read_key(fn, request.headers)
-        with runtime.sessions() as session, session.begin():
-            principal = None
-            if fn.authenticated:
-                if not token:
-                    raise Unauthorized(
-                        "This function needs the header X-Auth-Token. Get a token with getToken "
-                        f"(POST {API_PREFIX[fn.api]}/tokens) and send it on every call.",
-                        code="token_missing")
-                principal = tokens.authenticate(session, ctx.now(), token, CompanyKind(fn.api))
-                entry.company_id = principal.company_id
-                entry.contact_id = principal.contact_id
-                entry.contact_name = principal.contact_name
-                ctx = ctx.acting_as(principal.actor)
-                limit_headers = _spend_budget(runtime, ctx, principal)
-            replay: Response | None = None
-            if idempotency_key is not None and principal is not None:
-                pending = idempotency.Claim(
-                    company_id=principal.company_id, api=fn.api, function=fn.name,
-                    key=idempotency_key, request_id=request_id, now=ctx.now(),
-                    request_hash=idempotency.request_hash(fn, dict(request.path_params), query,
-                                                          url_query))
-                replay = idempotency.claim(session, pending)
-                if replay is None:  # the key is ours: its row commits with the change
-                    claim = pending
-            if replay is not None:
-                response = replay
-            else:
-                values = param_checks.validate(fn, dict(request.path_params), query, url_query)
-                call = Call(function=fn, values=values, session=session, ctx=ctx,
-                            runtime=runtime, headers=request.headers,
-                            principal_or_none=principal)
-                result = fn.handler(call)
-                response = render(fn, result)
-                if claim is not None:
-                    idempotency.complete(session, claim, response)
-        status, code = response.status_code, None
-    except AppError as exc:
-        response = problem_response(exc, request_id)
-        status, code = exc.status, exc.code
-        if exc.subject is not None:
-            entry.company_id, entry.contact_id, entry.contact_name = exc.subject
-        if claim is not None:
-            idempotency.store_refusal(runtime, claim, response)
-    except OperationalError as exc:
-        log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
-        error: AppError = ServiceUnavailable("The database is briefly unavailable. Retry after the "
-                                   "number of seconds in Retry-After.",
-                                   headers={"Retry-After": "2"}, data={"retryAfter": 2})
-        response = problem_response(error, request_id)
-        status, code = error.status, error.code
+        with runtime.engine.connect() as conn:
+            split = fn.read_only and conn.dialect.name == "sqlite"
+            if split:
+                conn.info[READ_ONLY] = True
+            with runtime.sessions(bind=conn) as session:
+                return _on_connection(session, runtime, request, fn, entry, token, query,
+                                      url_query, started, split=split)
     except PoolTimeout:
         # Every database connection of this process stayed busy for the pool timeout: answer
         # at once rather than queue without bound; the change (if any) was rolled back.
         log.warning("no database connection free for %s (request %s)", fn.name, request_id)
-        error = ServiceUnavailable("The platform is busy right now; nothing was changed. Retry "
-                                   "after the number of seconds in Retry-After.",
-                                   headers={"Retry-After": "1"}, data={"retryAfter": 1})
-        response = problem_response(error, request_id)
-        status, code = error.status, error.code
+        error: AppError = ServiceUnavailable(
+            "The platform is busy right now; nothing was changed. Retry after the number of "
+            "seconds in Retry-After.", headers={"Retry-After": "1"}, data={"retryAfter": 1})
+        values = request_log.row(runtime, request, entry, error.status, error.code, started)
+        request_log.write_alone(runtime, values, reserved=True)  # the database is up, only busy
+    except OperationalError as exc:  # the connection could not be made or was dropped
+        log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
+        error = _database_unavailable()
+        # Not another attempt on a database that just failed: the answer must not wait for it.
+        request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
+                                                   error.code, started))
+    return problem_response(error, request_id)
+
+
+def _database_unavailable() -> AppError:
+    return ServiceUnavailable("The database is briefly unavailable. Retry after the number of "
+                              "seconds in Retry-After.", headers={"Retry-After": "2"},
+                              data={"retryAfter": 2})
+
+
+def _on_connection(
+    session: Session, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
+    split: bool,
+) -> Response:
+    progress = _Progress()
+    try:
+        with session.begin():
+            response = _work(session, runtime, request, fn, entry, token, query, url_query,
+                             progress)
+            if not split:
+                _bookkeeping(session, progress)
+                request_log.add(session, request_log.row(runtime, request, entry,
+                                                         response.status_code, None, started),
+                                entry, relaxed_commit=fn.read_only and not progress.bookkeeping)
+        if split:  # SQLite: the read ran beside the writer; the row takes the lock briefly
+            with session.begin():
+                _bookkeeping(session, progress)
+                request_log.add(session, request_log.row(runtime, request, entry,
+                                                         response.status_code, None, started),
+                                entry)
+    except AppError as exc:
+        response = problem_response(exc, request.state.request_id)
+        if exc.subject is not None:
+            entry.identify(*exc.subject)
+        _log_refusal(session, runtime, request, entry, response, exc.code, started,
+                     progress.claim)
+    except OperationalError as exc:
+        log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
+        error = _database_unavailable()
+        response = problem_response(error, request.state.request_id)
+        request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
+                                                   error.code, started))
     except Exception:
+        request_id = request.state.request_id
         log.exception("unexpected error in %s (request %s)", fn.name, request_id)
         error = AppError("An unexpected error happened on our side; nothing was changed. Quote "
                          f"request id {request_id} to support.", code="internal_error",
                          status=500)
         error.title = "Internal server error"
         response = problem_response(error, request_id)
-        status, code = error.status, error.code
-    response.headers.update(limit_headers)
-    if claim is not None:
-        idempotency.purge_expired(runtime)
-    if call is not None and call.log_contact_id is not None:
-        entry.company_id = call.log_company_id
-        entry.contact_id = call.log_contact_id
-        entry.contact_name = call.log_contact_name
-    _write_log(runtime, request, entry, status, code, started)
+        _log_refusal(session, runtime, request, entry, response, error.code, started, None)
+    else:
+        _after_commit(session, runtime, progress)
+    response.headers.update(progress.limit_headers)
     return response
 
 
-def _spend_budget(runtime: Runtime, ctx: RequestContext, principal: Principal) -> dict[str, str]:
-    """Count the call against its token's and company's budgets; 429 once one is spent."""
-    limiter = runtime.rate_limiter
-    if limiter is None:
-        return {}
-    usages = limiter.hit(ctx.now(), {"token": str(principal.token_id),
-                                     "company": str(principal.company_id)})
-    headers = rate_limit.headers(usages)
-    spent = [u for u in usages if u.exceeded]
-    if spent:
-        wait = max(u.reset for u in spent)
-        names = " and ".join(f"the {u.policy.name} budget of {u.policy.quota} requests per "
-                             f"{u.policy.window} s" for u in spent)
-        error = TooManyRequests(f"Too many requests: {names} is used up. Retry after {wait} "
-                                "seconds (Retry-After); the RateLimit header shows what is left.",
-                                retry_after=wait, code="rate_limited")
-        error.headers.update(headers)
-        error.data["policies"] = [u.policy.name for u in spent]
-        raise error
-    return headers
+def _work(
+    session: Session, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    token: str | None, query: dict[str, Any], url_query: dict[str, Any], progress: _Progress,
+) -> Response:
+    """Authentication, the budget, the idempotency key and the handler, in the open transaction."""
+    request_id: str = request.state.request_id
+    ctx = RequestContext(actor=Actor.system("anonymous"), clock=runtime.clock,
+                         request_id=request_id,
+                         client_ip=request.client.host if request.client else None,
+                         user_agent=request.headers.get("user-agent"))
+    idempotency_key = idempotency.read_key(fn, request.headers)
+    principal = None
+    if fn.authenticated:
+        principal = _authenticate(session, runtime, ctx, fn, token, progress)
+        entry.identify(principal.company_id, principal.contact_id, principal.contact_name)
+        entry.touch_key_id = principal.api_key_id if principal.touch_key else None
+        ctx = ctx.acting_as(principal.actor)
+        progress.limit_headers = budget.spend(runtime, ctx, principal)
+    if idempotency_key is not None and principal is not None:
+        pending = idempotency.Claim(
+            company_id=principal.company_id, api=fn.api, function=fn.name,
+            key=idempotency_key, request_id=request_id, now=ctx.now(),
+            request_hash=idempotency.request_hash(fn, dict(request.path_params), query,
+                                                  url_query))
+        replay = idempotency.claim(session, pending)
+        if replay is not None:
+            return replay
+        progress.claim = pending  # the key is ours: its row commits with the change
+    values = param_checks.validate(fn, dict(request.path_params), query, url_query)
+    call = Call(function=fn, values=values, session=session, ctx=ctx, runtime=runtime,
+                headers=request.headers, principal_or_none=principal, log=entry,
+                bookkeeping=progress.bookkeeping)
+    response = render(fn, fn.handler(call))
+    if progress.claim is not None:
+        idempotency.complete(session, progress.claim, response)
+    return response
+
+
+def _authenticate(session: Session, runtime: Runtime, ctx: RequestContext, fn: Function,
+                  token: str | None, progress: _Progress) -> Principal:
+    """The token's principal; a 401 counts against the caller address's budget and carries its
+    RateLimit headers (429 once that budget is spent)."""
+    try:
+        if not token:
+            raise Unauthorized(
+                "This function needs the header X-Auth-Token. Get a token with getToken "
+                f"(POST {API_PREFIX[fn.api]}/tokens) and send it on every call.",
+                code="token_missing")
+        return tokens.authenticate(session, ctx.now(), token, CompanyKind(fn.api))
+    except Unauthorized as exc:
+        progress.limit_headers = budget.spend_address(runtime, ctx, exc)
+        raise
+
+
+def _log_refusal(session: Session, runtime: Runtime, request: Request, entry: LogEntry,
+                 response: Response, code: str | None, started: float,
+                 claim: idempotency.Claim | None) -> None:
+    """The refused call's row (and a stored refusal for its idempotency key) in one short
+    transaction on the call's connection; into the spool if that fails."""
+    values = request_log.row(runtime, request, entry, response.status_code, code, started)
+    try:
+        with session.begin():
+            if claim is not None:
+                idempotency.store_refusal(session, claim, response)
+            request_log.add(session, values, entry, relaxed_commit=claim is None)
+    except SQLAlchemyError as exc:
+        log.warning("could not log refused call %s on its connection (%s)",
+                    values["request_id"], exc.__class__.__name__)
+        request_log.spool(runtime, values)
+
+
+def _after_commit(session: Session, runtime: Runtime, progress: _Progress) -> None:
+    """Housekeeping on the call's connection once its answer is safe: expired idempotency keys,
+    and request-log rows spooled while the database was unreachable."""
+    try:
+        if progress.claim is not None:
+            idempotency.purge_expired(runtime, session)
+        log_spool.drain(session, runtime.settings.data_dir)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("housekeeping after a call failed (%s); it runs again later",
+                    exc.__class__.__name__)
+
+
+def _log_alone(runtime: Runtime, request: Request, entry: LogEntry, status: int,
+               code: str | None, started: float) -> None:
+    """The row of a call refused before it reached the database."""
+    request_log.write_alone(runtime, request_log.row(runtime, request, entry, status, code,
+                                                     started))
 
 
 def render(fn: Function, result: Any) -> Response:
@@ -325,30 +377,3 @@ def render(fn: Function, result: Any) -> Response:
     else:
         body = dumps(result)
     return Response(body, status_code=fn.status, media_type="application/json")
-
-
-def _write_log(
-    runtime: Runtime, request: Request, entry: _LogEntry, status: int, code: str | None,
-    started: float,
-) -> None:
-    """One row per call, in its own short transaction: a refused call is logged too."""
-    row = ApiRequest(
-        occurred_at=runtime.clock.now(), request_id=request.state.request_id, api=entry.api,
-        function=entry.function, method=entry.method, path=entry.path[:500],
-        company_id=entry.company_id, contact_id=entry.contact_id,
-        contact_name=entry.contact_name, template_params=entry.template,
-        query_params=entry.query, status=status, error_code=code,
-        duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        client_ip=request.client.host if request.client else None,
-        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
-    )
-    try:
-        with runtime.sessions() as session, session.begin():
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                # A log row need not wait for its own disk flush: after a crash at most the last
-                # few hundred milliseconds of log rows (wal_writer_delay × 3) can be missing, while
-                # every domain change and its audit event still commit synchronously.
-                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            session.add(row)
-    except SQLAlchemyError:  # the log row is best effort; the caller still gets its answer
-        log.exception("could not write the request log row for %s", entry.path)

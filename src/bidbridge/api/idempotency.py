@@ -198,12 +198,13 @@ def complete(session: Session, claim_: Claim, response: Response) -> None:
     session.flush()
 
 
-def store_refusal(runtime: Runtime, claim_: Claim, response: Response) -> None:
-    """Keep a deterministic 4xx answer (its transaction rolled back) for the key's lifetime."""
+def store_refusal(session: Session, claim_: Claim, response: Response) -> None:
+    """Keep a deterministic 4xx answer (its own transaction rolled back) for the key's lifetime,
+    in a savepoint of the refusal's short transaction (the one holding its log row)."""
     if not storable(response) or response.status_code < 400:
         return
     try:
-        with runtime.sessions() as session, session.begin():
+        with session.begin_nested():
             session.add(IdempotencyKey(
                 company_id=claim_.company_id, api=claim_.api, function=claim_.function,
                 key=claim_.key, request_hash=claim_.request_hash, request_id=claim_.request_id,
@@ -212,19 +213,18 @@ def store_refusal(runtime: Runtime, claim_: Claim, response: Response) -> None:
                 response_headers=_headers_to_store(response), response_body=bytes(response.body)))
     except IntegrityError:
         pass  # a concurrent call with this key stored its answer first; that one stands
-    except SQLAlchemyError:
-        log.warning("could not store the refusal for an idempotency key; a retry runs again")
 
 
-def purge_expired(runtime: Runtime) -> None:
-    """Delete expired keys, at most every PURGE_INTERVAL_SECONDS per process, in its own transaction."""
+def purge_expired(runtime: Runtime, session: Session) -> None:
+    """Delete expired keys, at most every PURGE_INTERVAL_SECONDS per process, in a transaction
+    of its own on the call's connection."""
     last = runtime.extras.get("idempotency_purged_at")
     now_mono = time.monotonic()
     if isinstance(last, float) and now_mono - last < PURGE_INTERVAL_SECONDS:
         return
     runtime.extras["idempotency_purged_at"] = now_mono
     try:
-        with runtime.sessions() as session, session.begin():
+        with session.begin():
             session.execute(delete(IdempotencyKey).where(
                 IdempotencyKey.expires_at <= runtime.clock.now()))
     except SQLAlchemyError:

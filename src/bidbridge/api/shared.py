@@ -7,16 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
 
 from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters, TooManyRequests
-from bidbridge.models import ApiRequest, AuditEvent, CompanyKind
+from bidbridge.models import CompanyKind
 from bidbridge.security.credentials import KEY_PATTERN
-from bidbridge.services import tokens
+from bidbridge.services import audit_queries, tokens
 
 UNIX_PATTERN = r"^[0-9]{1,10}$"
 LIMIT_PATTERN = r"^([1-9][0-9]?|1[0-9]{2}|200)$"
@@ -52,9 +51,8 @@ def _get_token(call: Call) -> TokenOut:
         throttle.failed(login, ip)
         raise
     throttle.succeeded(login, ip)
-    call.log_company_id = issued.company_id
-    call.log_contact_id = issued.contact_id
-    call.log_contact_name = issued.contact_name
+    if call.log is not None:
+        call.log.identify(issued.company_id, issued.contact_id, issued.contact_name)
     return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
                     expires_in=issued.expires_in)
 
@@ -145,21 +143,16 @@ def decode_cursor(cursor: str, name: str = "cursor") -> int:
 
 
 def _get_audit_log(call: Call) -> AuditLogOut:
-    company_id = call.principal.company_id
     source = call["source"] or "events"
-    limit = call["limit"] or 50
-    model: Any = AuditEvent if source == "events" else ApiRequest
-    query = select(model).where(model.company_id == company_id)
-    if call["since"] is not None:
-        query = query.where(model.occurred_at >= datetime.fromtimestamp(call["since"], UTC))
-    if call["until"] is not None:
-        query = query.where(model.occurred_at < datetime.fromtimestamp(call["until"], UTC))
-    if call["cursor"]:
-        query = query.where(model.id > decode_cursor(call["cursor"]))
-    rows = list(call.session.scalars(query.order_by(model.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].id) if more else None
+    since, until = call["since"], call["until"]
+    page = audit_queries.api_audit_page(
+        call.session, call.principal.company_id, requests=source == "requests",
+        since=datetime.fromtimestamp(since, UTC) if since is not None else None,
+        until=datetime.fromtimestamp(until, UTC) if until is not None else None,
+        after_id=decode_cursor(call["cursor"]) if call["cursor"] else None,
+        limit=call["limit"] or 50)
+    rows = page.rows
+    next_cursor = encode_cursor(rows[-1].id) if page.more else None
     if source == "events":
         return AuditLogOut(source=source, next_cursor=next_cursor,
                            events=[AuditEventOut.model_validate(_row_dict(r)) for r in rows])
@@ -196,5 +189,5 @@ def register_audit_function(api: Api) -> None:
                   pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
                   example=50),
         ],
-        response=AuditLogOut,
+        response=AuditLogOut, read_only=True,
     )(_get_audit_log)

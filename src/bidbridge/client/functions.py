@@ -115,6 +115,11 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
         return parse(response_type("subcontractor", "getRfpStatuses"), body)
 
+    def get_rfp_summary(self) -> _api_subcontractor_rfp_models.RfpSummaryOut:
+        """Your RFPs at a glance: how many per status and per response, and the next deadline. (GET /rfps/summary)"""
+        body = self.call("getRfpSummary", "/rfps/summary", "GET", {})
+        return parse(response_type("subcontractor", "getRfpSummary"), body)
+
     def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_subcontractor_rfp_models.RfpPageOut:
         """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
         body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "cursor": cursor, "limit": limit})

@@ -160,3 +160,25 @@ EVENT_COLUMNS = ["id", "occurred_at", "event", "company_id", "actor_kind", "acto
 REQUEST_COLUMNS = ["id", "occurred_at", "request_id", "api", "function", "method", "path",
                    "company_id", "contact_id", "contact_name", "template_params", "query_params",
                    "status", "error_code", "duration_ms", "client_ip", "user_agent"]
+
+
+@dataclass(frozen=True)
+class ApiAuditPage:
+    rows: list[Any]  # AuditEvent or ApiRequest rows, oldest first
+    more: bool  # another page follows the last row
+
+
+def api_audit_page(session: Session, company_id: int, *, requests: bool, since: datetime | None,
+                   until: datetime | None, after_id: int | None, limit: int) -> ApiAuditPage:
+    """getAuditLog's page: one company's events (or API calls), oldest first, ``limit`` rows
+    after ``after_id``, within [since, until)."""
+    model: Any = ApiRequest if requests else AuditEvent
+    query = select(model).where(model.company_id == company_id)
+    if since is not None:
+        query = query.where(model.occurred_at >= since)
+    if until is not None:
+        query = query.where(model.occurred_at < until)
+    if after_id is not None:
+        query = query.where(model.id > after_id)
+    rows = list(session.scalars(query.order_by(model.id).limit(limit + 1)))
+    return ApiAuditPage(rows=rows[:limit], more=len(rows) > limit)

@@ -132,7 +132,9 @@ def headers(usages: list[Usage]) -> dict[str, str]:
 
 def make_rate_limiter(*, token_quota: int, company_quota: int, window: int, redis_url: str,
                       redis_prefix: str) -> RateLimiter:
-    policies = [Policy("token", token_quota, window), Policy("company", company_quota, window)]
+    # "address": calls without a valid token (401), per client address, with the token's quota.
+    policies = [Policy("token", token_quota, window), Policy("company", company_quota, window),
+                Policy("address", token_quota, window)]
     store: CounterStore = (RedisCounterStore(redis_url, redis_prefix) if redis_url
                            else MemoryCounterStore())
     return RateLimiter(policies, store)

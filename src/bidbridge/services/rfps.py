@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from bidbridge.errors import Conflict
+from bidbridge.errors import Conflict, NotFound
 from bidbridge.models import (
     BudgetLine,
     Company,
@@ -15,15 +16,17 @@ from bidbridge.models import (
     ContactType,
     Document,
     Message,
+    Project,
     Proposal,
     ProposalState,
     Rfp,
     RfpResponse,
     RfpStatus,
+    Workpackage,
 )
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import MAX_ID, rfp_for_subcontractor, touch_rfp
 from bidbridge.services.tender_rules import ensure_open
 
 RESPONSE_STATUS = {
@@ -113,6 +116,10 @@ def record_status_change(session: Session, ctx: RequestContext, rfp: Rfp, before
 @dataclass(frozen=True)
 class RfpDetail:
     rfp: Rfp
+    # Held here so the session's (weak) identity map keeps them: rfp.project and
+    # rfp.workpackage then resolve without a query.
+    project: Project
+    workpackage: Workpackage
     contractor: Company
     contacts: list[Contact]
     document_count: int
@@ -124,27 +131,65 @@ class RfpDetail:
     forwarded_from_company: Company | None
 
 
+def raise_not_found(rfp_id: int) -> NoReturn:
+    raise NotFound(f"There is no RFP {rfp_id} for your company. List yours with getRfps.",
+                   code="not_found", data={"resource": "rfp", "id": rfp_id})
+
+
+def _detail_statement() -> Select[Any]:
+    """The RFP with its project, workpackage, contractor, forwarding partners and counts; built
+    once (aliases and correlations are costly to build per call)."""
+    forwarded_to = aliased(Company)
+    source = aliased(Rfp)
+    source_company = aliased(Company)
+    documents = (select(func.count()).select_from(Document)
+                 .where(or_(Document.workpackage_id == Rfp.workpackage_id,
+                            and_(Document.project_id == Rfp.project_id,
+                                 Document.workpackage_id.is_(None))),
+                        Document.deleted_at.is_(None)).scalar_subquery())
+    lines = (select(func.count()).select_from(BudgetLine)
+             .where(BudgetLine.workpackage_id == Rfp.workpackage_id,
+                    BudgetLine.deleted_at.is_(None)).scalar_subquery())
+    messages = (select(func.count()).select_from(Message).where(Message.rfp_id == Rfp.id)
+                .scalar_subquery())
+    return (select(Rfp, Project, Workpackage, Company, forwarded_to, source, source_company,
+                   documents, lines, messages)
+            .join(Project, Project.id == Rfp.project_id)
+            .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
+            .join(Company, Company.id == Rfp.contractor_company_id)
+            .outerjoin(forwarded_to, forwarded_to.id == Rfp.forwarded_to_company_id)
+            .outerjoin(source, source.id == Rfp.forwarded_from_rfp_id)
+            .outerjoin(source_company, source_company.id == source.company_id)
+            .where(Rfp.id == bindparam("rfp_id"), Rfp.company_id == bindparam("company_id")))
+
+
+_DETAIL = _detail_statement()
+_VISIBLE_CONTACTS = (select(Contact).where(Contact.company_id == bindparam("company_id"),
+                                           Contact.contact_type == ContactType.VISIBLE,
+                                           Contact.active.is_(True)).order_by(Contact.id))
+_CURRENT_PROPOSAL = (select(Proposal).where(Proposal.rfp_id == bindparam("rfp_id"),
+                                            Proposal.state == ProposalState.SUBMITTED,
+                                            Proposal.superseded_at.is_(None))
+                     .order_by(Proposal.version.desc()).limit(1))
+
+
 def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
-    contractor = rfp.contractor
-    contacts = list(session.scalars(
-        select(Contact).where(Contact.company_id == contractor.id,
-                              Contact.contact_type == ContactType.VISIBLE,
-                              Contact.active.is_(True)).order_by(Contact.id)))
-    documents = session.scalar(select(func.count()).select_from(Document).where(
-        tender_documents_of(rfp), Document.deleted_at.is_(None))) or 0
-    lines = session.scalar(select(func.count()).select_from(BudgetLine).where(
-        BudgetLine.workpackage_id == rfp.workpackage_id, BudgetLine.deleted_at.is_(None))) or 0
-    messages = session.scalar(select(func.count()).select_from(Message).where(
-        Message.rfp_id == rfp.id)) or 0
-    forwarded_to = (session.get(Company, rfp.forwarded_to_company_id)
-                    if rfp.forwarded_to_company_id else None)
-    source = session.get(Rfp, rfp.forwarded_from_rfp_id) if rfp.forwarded_from_rfp_id else None
-    return RfpDetail(rfp=rfp, contractor=contractor, contacts=contacts, document_count=documents,
-                     budget_line_count=lines, message_count=messages,
-                     proposal=current_proposal(session, rfp.id), forwarded_to=forwarded_to,
-                     forwarded_from=source,
-                     forwarded_from_company=source.company if source is not None else None)
+    """Three statements: the RFP with everything it refers to and its counts, the contractor's
+    visible contacts, the current proposal. Nothing loads lazily afterwards (the many-to-one
+    relations the answer reads are in the session's identity map)."""
+    if rfp_id > MAX_ID:
+        raise_not_found(rfp_id)
+    row = session.execute(_DETAIL, {"rfp_id": rfp_id, "company_id": company_id}).first()
+    if row is None:
+        raise_not_found(rfp_id)
+    rfp, project, workpackage, contractor, to, src, src_company, n_documents, n_lines, \
+        n_messages = row
+    contacts = list(session.scalars(_VISIBLE_CONTACTS, {"company_id": contractor.id}))
+    return RfpDetail(rfp=rfp, project=project, workpackage=workpackage, contractor=contractor,
+                     contacts=contacts, document_count=n_documents or 0,
+                     budget_line_count=n_lines or 0, message_count=n_messages or 0,
+                     proposal=session.scalar(_CURRENT_PROPOSAL, {"rfp_id": rfp.id}),
+                     forwarded_to=to, forwarded_from=src, forwarded_from_company=src_company)
 
 
 def tender_documents_of(rfp: Rfp) -> ColumnElement[bool]:

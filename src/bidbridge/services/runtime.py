@@ -55,6 +55,15 @@ class Runtime:
             storage=storage_from_settings(settings),
         )
 
+    def log_engine(self) -> Engine:
+        """The reserved pool for request-log rows of calls that got no connection (made on
+        first use)."""
+        engine = self.extras.get("log_engine")
+        if not isinstance(engine, Engine):
+            engine = make_engine(self.settings.database_url, reserved=True)
+            self.extras["log_engine"] = engine
+        return engine
+
     @property
     def token_throttle(self) -> AuthThrottle:
         """getToken's failures, keyed by login and client address."""
@@ -73,3 +82,6 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+        engine = self.extras.pop("log_engine", None)
+        if isinstance(engine, Engine):
+            engine.dispose()

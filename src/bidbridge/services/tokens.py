@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
@@ -45,9 +46,7 @@ class Principal:
     api_key_id: int
     token_id: int
     token_expires_at: datetime
-    # The rows authentication loaded, held so that the session's identity map keeps them for
-    # the rest of the call: session.get(Company, id) then costs no second query.
-    loaded: tuple[object, ...] = field(default=(), compare=False, repr=False)
+    touch_key: bool = False  # the key's last_used_at is due for an update (once a minute)
 
     @property
     def actor(self) -> Actor:
@@ -152,57 +151,70 @@ def issue_token(
                        contact.name)
 
 
+# Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects.
+_AUTHENTICATE = (
+    select(ApiToken.id.label("token_id"), ApiToken.expires_at,
+           ApiToken.revoked_at.label("token_revoked_at"), ApiKey.id.label("key_id"),
+           ApiKey.revoked_at, ApiKey.last_used_at, Contact.id.label("contact_id"),
+           Contact.name.label("contact_name"), Contact.email, Contact.active,
+           Company.id.label("company_id"), Company.name.label("company_name"), Company.kind,
+           ApiModule.active.label("module_active"), ApiModule.api_user_id,
+           ApiModule.company_id.label("module_company_id"))
+    .join(ApiKey, ApiKey.id == ApiToken.api_key_id)
+    .join(Contact, Contact.id == ApiKey.contact_id)
+    .join(Company, Company.id == Contact.company_id)
+    .outerjoin(ApiModule, ApiModule.company_id == Company.id)
+    .where(ApiToken.token_digest == bindparam("digest"))
+)
+
+
 def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKind) -> Principal:
-    """Resolve X-Auth-Token to its API user in one query, or raise the precise refusal."""
+    """Resolve X-Auth-Token to its API user in one query, or raise the precise refusal.
+
+    Writes nothing: a due update of the key's last_used_at is left to the caller
+    (``Principal.touch_key``), which makes it with the request-log row.
+    """
     digest = credentials.token_lookup_digest(raw_token)
-    row = session.execute(
-        select(ApiToken, ApiKey, Contact, Company, ApiModule)
-        .join(ApiKey, ApiKey.id == ApiToken.api_key_id)
-        .join(Contact, Contact.id == ApiKey.contact_id)
-        .join(Company, Company.id == Contact.company_id)
-        .outerjoin(ApiModule, ApiModule.company_id == Company.id)
-        .where(ApiToken.token_digest == digest)
-    ).first()
+    # Through the connection: a Core statement needs none of the ORM's execution machinery.
+    row = session.connection().execute(_AUTHENTICATE, {"digest": digest}).first()
     if row is None:
         raise Unauthorized(
             "The X-Auth-Token is not a valid token. Request a new token with your API key "
             "(getToken).", code="token_invalid")
-    token, key, contact, company, module = row
     try:
-        return _check(session, now, token, key, contact, company, module, api)
+        return _check(now, row, api)
     except AppError as exc:
         # The request log still names whose token was refused, so the company sees it.
-        exc.subject = (company.id, contact.id, contact.name)
+        exc.subject = (row.company_id, row.contact_id, row.contact_name)
         raise
 
 
-def _check(session: Session, now: datetime, token: ApiToken, key: ApiKey, contact: Contact,
-           company: Company, module: ApiModule | None, api: CompanyKind) -> Principal:
-    if (key.revoked_at is not None or not contact.active or module is None
-            or module.api_user_id != contact.id or company.kind != api):
+def _check(now: datetime, row: Any, api: CompanyKind) -> Principal:
+    if (row.revoked_at is not None or not row.active or row.module_company_id is None
+            or row.api_user_id != row.contact_id or row.kind != api):
         raise Unauthorized(
             "This token is no longer valid: the API key it was issued for was regenerated or "
             "revoked, or its user is no longer the API user. Request a new token with a current "
             "API key.", code="token_invalid")
-    if token.revoked_at is not None and module is not None and module.active:
+    if row.token_revoked_at is not None and row.module_active:
         raise Unauthorized(
             "This token was issued before the company's API module was switched off, and stays "
             "invalid now that it is on again. Request a new token with your API key (getToken).",
             code="token_invalid")
-    if now >= token.expires_at:
+    if now >= row.expires_at:
         raise Unauthorized(
-            f"The token expired at {token.expires_at.isoformat()} (unix "
-            f"{unix(token.expires_at)}). Request a new token with your API key (getToken).",
-            code="token_expired", data={"expiredAt": unix(token.expires_at)})
-    if not module.active:
-        raise api_not_activated(company.kind)
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        # Throttled: at most one write a minute per key, not one per call.
-        session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Principal(contact_id=contact.id, contact_name=contact.name, contact_email=contact.email,
-                     company_id=company.id, company_name=company.name, company_kind=company.kind,
-                     api_key_id=key.id, token_id=token.id, token_expires_at=token.expires_at,
-                     loaded=(token, key, contact, company, module))
+            f"The token expired at {row.expires_at.isoformat()} (unix "
+            f"{unix(row.expires_at)}). Request a new token with your API key (getToken).",
+            code="token_expired", data={"expiredAt": unix(row.expires_at)})
+    if not row.module_active:
+        raise api_not_activated(row.kind)
+    # Throttled: at most one write a minute per key, not one per call.
+    touch = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    return Principal(contact_id=row.contact_id, contact_name=row.contact_name,
+                     contact_email=row.email, company_id=row.company_id,
+                     company_name=row.company_name, company_kind=row.kind,
+                     api_key_id=row.key_id, token_id=row.token_id,
+                     token_expires_at=row.expires_at, touch_key=touch)
 
 
 def _touch_key(key: ApiKey, now: datetime) -> None:

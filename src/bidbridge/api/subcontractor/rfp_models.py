@@ -10,6 +10,7 @@ from bidbridge.api.declare import ApiModel
 from bidbridge.clock import unix
 from bidbridge.models import Contact, Project, Rfp
 from bidbridge.services.rfp_listing import RfpRow
+from bidbridge.services.rfp_summary import RfpSummary as RfpSummaryCounts
 from bidbridge.services.rfps import RfpDetail
 from bidbridge.services.scoping import effective_deadline
 
@@ -236,3 +237,28 @@ def rfp_out(d: RfpDetail, now_unix: int) -> RfpOut:
             forwarded_from_message=source.forward_message if source else None,
             forwarded_from_at=_ts(source.forwarded_at) if source else None),
         invited_at=unix(rfp.invited_at), updated_at=unix(rfp.updated_at))
+
+
+class NextDeadlineOut(ApiModel):
+    rfp_id: int
+    deadline: int = Field(description="The RFP's effective proposal deadline, unix seconds.")
+
+
+class RfpSummaryOut(ApiModel):
+    total: int = Field(description="Every RFP of your company, forwarded ones included.")
+    by_status: dict[str, int] = Field(description="RFPs per contractor status, every status "
+                                                  "listed; not_shared counts those whose status "
+                                                  "the contractor keeps internal.")
+    by_response: dict[str, int] = Field(description="RFPs per response of ours: calculate, "
+                                                    "pending, decline, none.")
+    next_deadline: NextDeadlineOut | None = Field(
+        description="The open RFP (not forwarded) whose deadline comes next; null when none is "
+                    "ahead.")
+
+
+def rfp_summary_out(s: RfpSummaryCounts) -> RfpSummaryOut:
+    upcoming = s.next_deadline
+    return RfpSummaryOut(total=s.total, by_status=s.by_status, by_response=s.by_response,
+                         next_deadline=NextDeadlineOut(rfp_id=upcoming.rfp_id,
+                                                       deadline=unix(upcoming.deadline))
+                         if upcoming else None)

@@ -12,13 +12,21 @@ from bidbridge.api.call import Call
 from bidbridge.api.declare import ApiModel, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
-from bidbridge.api.subcontractor.rfp_models import RfpOut, RfpPageOut, rfp_out, summary
+from bidbridge.api.subcontractor.rfp_models import (
+    RfpOut,
+    RfpPageOut,
+    RfpSummaryOut,
+    rfp_out,
+    rfp_summary_out,
+    summary,
+)
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import RfpResponse, RfpStatus
 from bidbridge.reference import alternation
 from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
+from bidbridge.services.rfp_summary import rfp_summary
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
 RESPONSE_PATTERN = r"^(calculate|pending|decline)$"
@@ -77,6 +85,7 @@ def decode_cursor(cursor: str) -> Position:
     ],
     response=RfpPageOut,
     errors=["not_found"],
+    read_only=True,
 )
 def get_rfps(call: Call) -> RfpPageOut:
     since = call["updatedSince"]
@@ -100,8 +109,19 @@ def get_rfps(call: Call) -> RfpPageOut:
 )
 def get_rfp(call: Call) -> RfpOut:
     detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
-    rfp_board.mark_opened(call.session, call.ctx, detail.rfp)  # the contractor's "opened"
+    if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
+        call.after_read(lambda session: rfp_board.mark_opened(session, call.ctx, detail.rfp))
     return rfp_out(detail, unix(call.ctx.now()))
+
+
+@function(
+    api="subcontractor", name="getRfpSummary", path="/rfps/summary", tag="RFPs",
+    summary="Your RFPs at a glance: how many per status and per response, and the next "
+            "deadline.",
+    response=RfpSummaryOut,
+)
+def get_rfp_summary(call: Call) -> RfpSummaryOut:
+    return rfp_summary_out(rfp_summary(call.session, call.principal.company_id, call.ctx.now()))
 
 
 class ResponseResult(ApiModel):

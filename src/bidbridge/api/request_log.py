@@ -1,0 +1,139 @@
+"""The request log: one row per API call, refused ones included, written by one sink.
+
+Who a row names comes from one place, :meth:`LogEntry.identify`: the principal of a valid token,
+the owner of a refused one, or the user getToken just checked. Where the row goes:
+
+- with the call's own work, in its transaction, on its connection (:func:`add`): the row commits
+  exactly when the work does;
+- for a refused or failed call, in one short transaction of its own after the rollback (the
+  dispatcher calls :func:`add` again on the same connection);
+- when no connection of the call's pool is free (the 503 "busy" answer), through a small
+  reserved pool kept for log rows alone (:func:`write_alone`);
+- when the database cannot be reached at all, into a local spool file, fsync'd, which the next
+  successful write in any process of this data directory drains into the table
+  (:mod:`bidbridge.api.log_spool`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from bidbridge.api import log_spool
+from bidbridge.api.declare import Api, Function
+from bidbridge.api.problem import dumps
+from bidbridge.models import ApiKey, ApiRequest
+from bidbridge.security.redaction import mask
+from bidbridge.services.runtime import Runtime
+
+log = logging.getLogger("bidbridge.api")
+
+_RELAXED = text("SET LOCAL synchronous_commit TO OFF")
+# Core statements, not the ORM bulk path: one row, no unit of work.
+_INSERT = insert(ApiRequest.__table__)  # type: ignore[arg-type]
+_KEYS = ApiKey.__table__
+_TOUCH_KEY = (update(_KEYS).where(_KEYS.c.id == bindparam("touched_key"))  # type: ignore[arg-type]
+              .values(last_used_at=bindparam("used_at")))
+
+MAX_LOGGED_VALUE = 500
+
+
+@dataclass
+class LogEntry:
+    """What the row of one call will say; filled as the call proceeds."""
+
+    api: Api
+    function: str | None
+    method: str
+    path: str
+    template: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    company_id: int | None = None
+    contact_id: int | None = None
+    contact_name: str | None = None
+    # The API key whose last_used_at is due (at most one write a minute per key), written with
+    # the row so that a read-only call's own transaction never writes.
+    touch_key_id: int | None = None
+
+    def identify(self, company_id: int, contact_id: int, contact_name: str) -> None:
+        """The one place the row's identity is set."""
+        self.company_id, self.contact_id, self.contact_name = company_id, contact_id, contact_name
+
+
+def loggable(fn: Function, query: dict[str, Any]) -> dict[str, Any]:
+    """The query parameters as they may be kept: secrets redacted, files described, long
+    values cut."""
+    out: dict[str, Any] = {}
+    for key, value in query.items():
+        param = fn.param_index.get(key)
+        if param is not None and param.secret:
+            out[key] = "[redacted]"
+        elif isinstance(value, UploadFile):
+            out[key] = {"filename": value.filename, "size": value.size}
+        elif isinstance(value, list) and value and isinstance(value[0], UploadFile):
+            out[key] = [{"filename": f.filename, "size": f.size} for f in value]
+        else:
+            raw = mask(value if isinstance(value, str) else dumps(value).decode())
+            out[key] = raw if len(raw) <= MAX_LOGGED_VALUE else raw[:MAX_LOGGED_VALUE] + "…"
+    return out
+
+
+def row(runtime: Runtime, request: Request, entry: LogEntry, status: int, code: str | None,
+        started: float) -> dict[str, Any]:
+    return {
+        "occurred_at": runtime.clock.now(), "request_id": request.state.request_id,
+        "api": entry.api, "function": entry.function, "method": entry.method,
+        "path": entry.path[:500], "company_id": entry.company_id,
+        "contact_id": entry.contact_id, "contact_name": entry.contact_name,
+        "template_params": entry.template, "query_params": entry.query, "status": status,
+        "error_code": code, "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "client_ip": request.client.host if request.client else None,
+        "user_agent": (request.headers.get("user-agent") or "")[:500] or None,
+    }
+
+
+def add(session: Session, values: dict[str, Any], entry: LogEntry, *,
+        relaxed_commit: bool = False) -> None:
+    """Insert the row (a Core insert: no unit of work) in the session's open transaction.
+
+    ``relaxed_commit`` (PostgreSQL, a transaction that changed nothing else): the commit does not
+    wait for its WAL flush. A crash of the database server itself — not a restart, which flushes —
+    can then lose the rows of the last ~3 × wal_writer_delay (600 ms by default); a change and its
+    audit event always commit synchronously.
+    """
+    conn = session.connection()  # Core statements: none of the ORM's execution machinery
+    if relaxed_commit and conn.dialect.name == "postgresql":
+        conn.execute(_RELAXED)
+    conn.execute(_INSERT, values)
+    if entry.touch_key_id is not None:
+        now: datetime = values["occurred_at"]
+        conn.execute(_TOUCH_KEY, {"touched_key": entry.touch_key_id,
+                                  "used_at": now.replace(microsecond=0)})
+
+
+def spool(runtime: Runtime, values: dict[str, Any]) -> None:
+    """The row of a call that failed because the database did: straight to local disk."""
+    log_spool.spool(runtime.settings.data_dir, values)
+
+
+def write_alone(runtime: Runtime, values: dict[str, Any], *, reserved: bool = False) -> None:
+    """The row of a call that has no transaction of its own, in one short transaction — through
+    the reserved pool when the call found the main pool exhausted or its connection broken —
+    else into the spool. Never raises."""
+    engine = runtime.log_engine() if reserved else runtime.engine
+    try:
+        with Session(bind=engine) as session, session.begin():
+            session.execute(_INSERT, values)
+    except SQLAlchemyError as exc:
+        log.warning("request log unreachable (%s); row %s spooled", exc.__class__.__name__,
+                    values["request_id"])
+        log_spool.spool(runtime.settings.data_dir, values)
