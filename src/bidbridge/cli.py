@@ -254,7 +254,9 @@ def create_support_user(
             ctx = RequestContext(actor=Actor.system("cli"), clock=runtime.clock, client_ip="cli")
             accounts.create_support_user(session, ctx, name=name, email=email,
                                          password_hash=runtime.passwords.hash(password))
-        console.print(f"support account {email} created")
+        console.print(f"support account {email} created; at its first login in the browser it "
+                      "sets up two-factor login (an authenticator app), which support accounts "
+                      "require")
     finally:
         runtime.close()
 

@@ -45,6 +45,9 @@ def print_demo(console: Console, summary: DemoSummary) -> None:
         console.print()
         console.print(_heading(logins[0]), soft_wrap=True)
         console.print(_logins_table(logins))
+    # Two short lines: the banner is read at 80 columns.
+    console.print("\nSupport accounts need two-factor login: the first support login sets it up")
+    console.print("with an authenticator app.")
     if summary.api_key:
         console.print(f"\nAPI key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]",
                       soft_wrap=True)

@@ -37,8 +37,9 @@ def test_deactivated_module_refuses_unexpired_token(client, factory, runtime):
     with runtime.sessions() as s, s.begin():
         api_access.activate_api(s, factory.ctx(Actor("support", None, "S")),
                                 s.get(Company, setup.company.id))
-    # Reactivation does not revive a token minted before the deactivation; the key still works.
-    assert client.get(ME, headers=auth(token)).status_code == 401
+    # A token minted before the deactivation stays dead (issue 11); the key gets a new one.
+    revived = client.get(ME, headers=auth(token))
+    assert revived.status_code == 401 and revived.json()["code"] == "token_invalid"
     assert client.get(ME, headers=auth(get_token(client, setup))).status_code == 200
 
 

@@ -215,3 +215,38 @@ def test_company_tab_activation_with_a_crafted_contact_id(client, factory, value
     response = post_form(client, "/account/company", "/account/company/activate",
                          {"api_user_id": value})
     assert response.status_code == 422, response.text
+
+
+# Found by the crafted-input fuzzing (tests/fuzz/test_fuzz_crafted.py) on PostgreSQL.
+
+@pytest.mark.parametrize("q", ["2147483648", "²", "a\x00b"])
+def test_support_search_with_crafted_text(client, factory, q):
+    support = factory.support_user()
+    logged_in(client, support.email)
+    assert client.get("/support", params={"q": q}).status_code == 200
+
+
+def test_an_audit_filter_with_a_nul_is_named(client, factory):
+    _admin_browser(client, factory)
+    response = client.get("/account/audit", params={"name": "a\x00"})
+    assert response.status_code == 422 and "NUL" in response.text
+
+
+def test_a_login_e_mail_with_a_nul_is_just_wrong(client):
+    from tests.web.helpers import login
+
+    assert login(client, "a\x00@b.test", "whatever").status_code == 401
+
+
+def test_an_attachment_name_longer_than_an_audit_label_is_stored(client, factory):
+    from tests.tendering_factory import tender
+
+    setup = factory.company()
+    t = tender(factory, [setup], lines=0, document_count=0)
+    token = get_token(client, setup)
+    name = "z" * 240 + ".pdf"
+    response = client.post(f"/rest/subcontractor/v1/rfps/{t.rfp_for(setup).id}/messages",
+                           headers=auth(token), data={"text": "long name"},
+                           files=[("attachments", (name, b"%PDF-1.4 z", "application/pdf"))])
+    assert response.status_code == 201, response.text
+    assert response.json()["attachments"][0]["name"] == name

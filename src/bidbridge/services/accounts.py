@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +22,9 @@ from bidbridge.security.passwords import Passwords
 from bidbridge.services import browser_sessions
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
+from bidbridge.services.scoping import MAX_ID
+
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def normalize_email(email: str) -> str:
@@ -40,7 +45,7 @@ def create_company(
 
 def email_taken(session: Session, email: str) -> bool:
     """Whether any account (contact or support) holds ``email``, in any case."""
-    wanted = normalize_email(email)
+    wanted = normalize_email(email).replace("\x00", "")
     return session.scalar(select(AccountEmail.email).where(AccountEmail.email == wanted)) is not None
 
 
@@ -157,17 +162,20 @@ def find_company(session: Session, ref: str) -> Company:
 
 def search_companies(session: Session, text: str, limit: int = 50) -> list[Company]:
     query = select(Company).order_by(Company.name).limit(limit)
-    text = text.strip()
+    text = text.replace("\x00", "").strip()  # PostgreSQL refuses NUL in any text
     if text:
         like = f"%{text.lower()}%"
         conditions = [func.lower(Company.name).like(like), func.lower(Company.city).like(like),
                       Company.coc_number == text]
-        if text.isdigit():
+        # Only ASCII digits within the id column ("²".isdigit() is true; 2**31 overflows).
+        if _DIGITS.fullmatch(text) and int(text) <= MAX_ID:
             conditions.append(Company.id == int(text))
         query = query.where(or_(*conditions))
     return list(session.scalars(query))
 
 
 def get_contact_by_email(session: Session, email: str) -> Contact | None:
+    if "\x00" in email:  # no address holds one, and PostgreSQL refuses to compare it
+        return None
     return session.scalar(select(Contact).where(Contact.email == normalize_email(email)))
 

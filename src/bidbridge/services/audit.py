@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from bidbridge.models import AuditEvent
 from bidbridge.services.context import RequestContext
 
+LABEL_LENGTH = 200  # audit_events.target_label
+
 
 def record_event(
     session: Session,
@@ -31,7 +33,8 @@ def record_event(
         actor_name=ctx.actor.name,
         target_type=target_type,
         target_id=target_id,
-        target_label=target_label,
+        # A label is a snapshot for reading (a file name may have 255 characters): cut to fit.
+        target_label=target_label[:LABEL_LENGTH] if target_label else target_label,
         request_id=ctx.request_id,
         client_ip=ctx.client_ip,
         data=data or {},

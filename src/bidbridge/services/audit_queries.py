@@ -67,6 +67,8 @@ def parse_filter(name: str, date_from: str, date_to: str, status: str) -> AuditF
             return None
 
     start, end = day("from", date_from), day("to", date_to)
+    if "\x00" in name:
+        problems.append({"name": "name", "expected": "text without a NUL character"})
     status = status.strip().lower()
     if status and not _STATUS.match(status):
         problems.append({"name": "status", "expected": "an HTTP status like 401 or a class like 4xx"})

@@ -159,6 +159,8 @@ def find_account(db: Session, email: str) -> Account | None:
     contact = get_contact_by_email(db, email)
     if contact is not None:
         return Account("contact", contact)
+    if "\x00" in email:
+        return None
     support = db.scalar(select(SupportUser).where(SupportUser.email == email))
     return Account("support", support) if support is not None else None
 

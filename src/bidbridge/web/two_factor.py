@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from bidbridge.errors import AppError
 from bidbridge.models import BrowserSession
 from bidbridge.services import browser_sessions, two_factor
+from bidbridge.services.context import RequestContext
 from bidbridge.services.runtime import Runtime
 from bidbridge.web.csrf import checked_form, text
 from bidbridge.web.identity import request_context, runtime_of, safe_next
@@ -46,6 +48,13 @@ def _current(request: Request, *stages: str) -> tuple[WebSession, Account] | Non
             return None
         db.expunge_all()
     return session, account
+
+
+def _finish(db: Session, ctx: RequestContext, account: Account) -> None:
+    """The last factor given: the login counts, on the account as this transaction sees it."""
+    fresh = load_account(db, account.kind, account.row.id)
+    assert fresh is not None
+    finish_login(db, ctx, fresh)
 
 
 def _to_login() -> Response:
@@ -88,7 +97,7 @@ def check_code(request: Request, form: FormData = Depends(checked_form)) -> Resp
             record = db.get(BrowserSession, session.record_id)
             assert record is not None
             key = browser_sessions.promote(db, record)
-            finish_login(db, ctx, load_account(db, account.kind, account.row.id))  # type: ignore[arg-type]
+            _finish(db, ctx, account)
     except AppError as exc:
         throttle.failed(email, ip)
         with runtime.sessions() as db, db.begin():
@@ -153,7 +162,7 @@ def confirm_enrolment(request: Request, form: FormData = Depends(checked_form)) 
                 record = db.get(BrowserSession, session.record_id)
                 assert record is not None
                 key = browser_sessions.promote(db, record)
-                finish_login(db, ctx, load_account(db, account.kind, acting.id))  # type: ignore[arg-type]
+                _finish(db, ctx, account)
     except AppError as exc:
         throttle.failed(email, ip)
         return _enrol_page(request, account, next_path=next_path, status=exc.status,
