@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -20,12 +21,15 @@ from bidbridge.models import (
     ContactType,
     SupportUser,
 )
-from bidbridge.services import accounts, api_access, api_keys
+from bidbridge.services import accounts, api_access, api_keys, two_factor
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+# e-mail → (TOTP secret, unused recovery codes) of accounts the factory enrolled in 2FA; the web
+# helpers log such accounts in with a recovery code, so no test depends on the time step.
+TWO_FACTOR: dict[str, tuple[str, list[str]]] = {}
 
 
 def unique(prefix: str) -> str:
@@ -53,11 +57,27 @@ class Factory:
     def ctx(self, actor: Actor | None = None) -> RequestContext:
         return RequestContext(actor=actor or Actor.system("tests"), clock=self.runtime.clock)
 
-    def support_user(self) -> SupportUser:
+    def support_user(self, *, enrolled: bool = True) -> SupportUser:
+        """A support account; ``enrolled`` (the default) with its required second factor."""
         with self.runtime.sessions() as s, s.begin():
-            return accounts.create_support_user(
+            user = accounts.create_support_user(
                 s, self.ctx(), name=unique("Support"), email=f"{unique('support')}@test.example",
                 password_hash=self.password_hash)
+        if enrolled:
+            self.enrol("support", user.id, user.email)
+        return user
+
+    def enrol(self, kind: str, account_id: int, email: str) -> str:
+        """Set up TOTP for an account through the service; returns the secret."""
+        keys = two_factor.Keys(self.runtime.settings.secret_key, self.runtime.settings.pepper)
+        ctx = self.ctx()
+        with self.runtime.sessions() as s, s.begin():
+            secret = two_factor.pending_secret(s, ctx, keys, kind, account_id)
+            code = pyotp.TOTP(secret).at(ctx.now())
+            codes = two_factor.confirm(s, ctx, keys, kind, account_id, code, company_id=None,
+                                       label=email)
+        TWO_FACTOR[email] = (secret, codes)
+        return secret
 
     def company(self, kind: CompanyKind = CompanyKind.SUBCONTRACTOR, *, api: bool = True,
                 with_key: bool = True, name: str | None = None) -> CompanySetup:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -20,6 +21,8 @@ from bidbridge.api.docs import asset_routes, docs_routes
 from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
+from bidbridge.middleware.body_limits import BodyLimitMiddleware, BodyLimits
+from bidbridge.middleware.headers import SecurityHeadersMiddleware
 from bidbridge.observability.health import health_routes
 from bidbridge.observability.logs import install_json_logging, request_id_var
 from bidbridge.observability.metrics import MetricsMiddleware, metrics_routes
@@ -96,6 +99,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return Response(dumps(body), status_code=exc.status_code,
                         media_type="application/problem+json")
 
+    # Added innermost first: RequestId wraps everything, so even a 413 carries X-Request-Id.
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["X-Auth-Token", "Content-Type", "Idempotency-Key",
+                                          "X-Request-Id"],
+                           expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy",
+                                           "Retry-After"])
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(
+        json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
+        multipart=settings.max_multipart_body_bytes))
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(MetricsMiddleware, engine=runtime.engine)
     app.add_middleware(RequestIdMiddleware)
     return app

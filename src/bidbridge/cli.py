@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -143,28 +142,9 @@ def demo(
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
         return
-    table = Table(title=f"bidbridge demo logins — {base_url}/login")
-    for column in ("role", "company"):
-        table.add_column(column)
-    for column in ("e-mail", "password"):
-        table.add_column(column, no_wrap=True)
-    for login in summary.logins:
-        table.add_row(login.role, login.company or "—", login.email, login.password)
-    console.print(table)
-    if summary.api_key:
-        console.print(f"API key for {summary.api_user} (shown once): [bold]{summary.api_key}[/]")
-    if summary.contractor_api_key:
-        console.print(f"Contractor API key for {summary.contractor_api_user} (shown once): "
-                      f"[bold]{summary.contractor_api_key}[/]")
-    tenders = Table(title="demo tendering: RFPs of " + ", ".join(summary.projects))
-    for column in ("RFP id", "project", "workpackage", "subcontractor", "deadline"):
-        tenders.add_column(column)
-    for rfp in summary.rfps:
-        when = datetime.fromtimestamp(rfp.deadline, UTC).strftime("%Y-%m-%d") if rfp.deadline \
-            else "—"
-        tenders.add_row(str(rfp.id), rfp.project, rfp.workpackage, rfp.subcontractor,
-                        when + (" (passed)" if rfp.deadline_passed else ""))
-    console.print(tenders)
+    from bidbridge.demo_banner import print_demo
+
+    print_demo(console, summary)
 
 
 def _support_ctx(runtime: Runtime, session: object, as_email: str | None) -> RequestContext:
@@ -308,7 +288,8 @@ def sync(
         help="Download at most this many bytes per second.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar per download.")] = True,
 ) -> None:
-    """Mirror your RFPs, their documents and messages into a folder; safe to interrupt and re-run.
+    """Mirror your RFPs with their documents, messages, budget lines and proposal receipts into
+    a folder, one sub-folder per RFP (see its README.txt); safe to interrupt and re-run.
 
     Only what changed since the last run is fetched (getRfps updatedSince), and a document is
     downloaded only when its SHA-256 differs from the copy on disk.
@@ -330,9 +311,10 @@ def sync(
     except ClientError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from exc
+    # One line whatever the width: without a terminal rich would wrap it at 80 columns.
     console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "
                   f"downloaded {len(report.downloaded)} document(s), {report.bytes} bytes, "
-                  f"removed {report.removed}")
+                  f"removed {report.removed}, into {out}", soft_wrap=True, highlight=False)
 
 
 AdminOption = Annotated[str, typer.Option("--as", help="E-mail of the company administrator "

@@ -32,16 +32,30 @@ class Settings(BaseSettings):
     # tests can move time forward without sleeping.
     clock_offset_file: Path | None = None
     token_ttl_seconds: int = 3600
-    # Failed getToken / login attempts allowed per window, per login and per client IP.
-    auth_failure_limit: int = 10
-    auth_failure_window_seconds: int = 300
-    login_failure_limit: int = 5
+    # Failed getToken / web login attempts allowed per window: per (login, client address), per
+    # address across logins, and per login across all addresses (a much higher ceiling).
+    auth_failure_limit: int = Field(default=10, ge=1)
+    auth_failure_address_limit: int = Field(default=40, ge=1)
+    auth_failure_login_limit: int = Field(default=200, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
+    login_failure_limit: int = Field(default=5, ge=1)
+    login_failure_address_limit: int = Field(default=20, ge=1)
+    login_failure_login_limit: int = Field(default=100, ge=1)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Where a company asks platform support for API access (a mailto link on the Profile tab).
+    support_email: str = Field(default="support@bidbridge.example",
+                               pattern=r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+    # Whole request bodies, counted while they stream in and before authentication.
+    max_json_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_form_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_multipart_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
+    # Origins allowed to call the API from a browser (comma-separated); empty = no CORS at all.
+    cors_allow_origins: str = ""
     # Requests per window for each token and for each company (0 switches a budget off).
     # Counters are shared through Redis when BIDBRIDGE_REDIS_URL is set.
     rate_limit_token_requests: int = Field(default=600, ge=0)
@@ -80,6 +94,10 @@ class Settings(BaseSettings):
             self.secret_key = self.secret_key or stored["secret_key"]
             self.pepper = self.pepper or stored["pepper"]
         return self
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidbridge.demo_tendering import DemoRfp, load_tendering
-from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, SupportUser
+from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, Rfp, SupportUser
 from bidbridge.services import accounts, api_access, api_keys
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
@@ -19,6 +19,9 @@ SUB_NAME = "Van Dijk Installatietechniek B.V."
 SUB_ADMIN = ("Eva van Dijk", "admin@vandijk.test", "vandijk-admin-pass")
 SUB_API_USER = ("Ravi Integratie", "api@vandijk.test", "vandijk-api-pass")
 SUB_ESTIMATOR = ("Mila Calculatie", "estimator@vandijk.test", "vandijk-estimator-pass")
+# An "other contact": created for one invitation, sees only the RFP they were invited to.
+SUB_OTHER = ("Olaf Sanitair", "other@vandijk.test", "vandijk-other-pass")
+OTHER_CONTACT_WORKPACKAGE = "Sanitair"
 OTHER_SUB_NAME = "Bakker Dakwerken"
 OTHER_SUB_ADMIN = ("Joost Bakker", "admin@bakker.test", "bakker-admin-pass")
 GC_NAME = "Bouwbedrijf De Vries"
@@ -27,11 +30,13 @@ GC_ADMIN = ("Anne de Vries", "admin@devries.test", "devries-admin-pass")
 
 @dataclass
 class DemoLogin:
-    role: str
-    company: str | None
+    role: str  # within the company: "administrator", "API user", …
+    company: str | None  # None for platform support
     name: str
     email: str
     password: str
+    company_kind: str | None = None  # "subcontractor" or "contractor"
+    api: bool = False  # whether the company's API module is active
 
 
 @dataclass
@@ -81,7 +86,8 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
 
         sub = _company(session, ctx, CompanyKind.SUBCONTRACTOR, SUB_NAME, coc_number="12345678",
                        address_1="Industrieweg 12", zip="3542 AD", city="Utrecht",
-                       country_code="NL")
+                       country_code="NL",
+                       trades="Elektrotechnische installaties,Werktuigbouwkundige installaties")
         _contact(session, ctx, runtime, sub, SUB_ADMIN, ContactRole.ADMINISTRATOR,
                  ContactType.VISIBLE)
         api_user = _contact(session, ctx, runtime, sub, SUB_API_USER, ContactRole.USER,
@@ -92,7 +98,8 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
             api_access.activate_api(session, support_ctx, sub, api_user)
 
         other = _company(session, ctx, CompanyKind.SUBCONTRACTOR, OTHER_SUB_NAME,
-                         coc_number="87654321", city="Zwolle", country_code="NL")
+                         coc_number="87654321", city="Zwolle", country_code="NL",
+                         trades="Dakwerk,Gevelbekleding")
         _contact(session, ctx, runtime, other, OTHER_SUB_ADMIN, ContactRole.ADMINISTRATOR,
                  ContactType.VISIBLE)
 
@@ -103,6 +110,13 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
                             ContactType.VISIBLE)
         summary.projects, summary.rfps = load_tendering(
             session, ctx, runtime, gc, gc_admin, {"sub": sub, "other": other})
+        invited = _contact(session, ctx, runtime, sub, SUB_OTHER, ContactRole.USER,
+                           ContactType.OTHER)
+        for demo_rfp in summary.rfps:
+            rfp = session.get(Rfp, demo_rfp.id)
+            if (rfp is not None and rfp.company_id == sub.id and rfp.invited_contact_id is None
+                    and demo_rfp.workpackage == OTHER_CONTACT_WORKPACKAGE):
+                rfp.invited_contact_id = invited.id
 
         if new_api_key:
             user_ctx = ctx.acting_as(Actor("contact", api_user.id, api_user.name, sub.id))
@@ -115,12 +129,14 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
                 pepper_id=runtime.settings.pepper_id)
 
         summary.companies = {SUB_NAME: sub.id, OTHER_SUB_NAME: other.id, GC_NAME: gc.id}
+    sub_kind, gc_kind = CompanyKind.SUBCONTRACTOR.value, CompanyKind.CONTRACTOR.value
     summary.logins = [
         DemoLogin("support", None, *SUPPORT),
-        DemoLogin("subcontractor administrator", SUB_NAME, *SUB_ADMIN),
-        DemoLogin("subcontractor API user", SUB_NAME, *SUB_API_USER),
-        DemoLogin("subcontractor estimator", SUB_NAME, *SUB_ESTIMATOR),
-        DemoLogin("subcontractor administrator (no API)", OTHER_SUB_NAME, *OTHER_SUB_ADMIN),
-        DemoLogin("contractor administrator", GC_NAME, *GC_ADMIN),
+        DemoLogin("administrator", SUB_NAME, *SUB_ADMIN, sub_kind, True),
+        DemoLogin("API user", SUB_NAME, *SUB_API_USER, sub_kind, True),
+        DemoLogin("estimator", SUB_NAME, *SUB_ESTIMATOR, sub_kind, True),
+        DemoLogin("other contact (one RFP)", SUB_NAME, *SUB_OTHER, sub_kind, True),
+        DemoLogin("administrator", OTHER_SUB_NAME, *OTHER_SUB_ADMIN, sub_kind, False),
+        DemoLogin("administrator", GC_NAME, *GC_ADMIN, gc_kind, True),
     ]
     return summary

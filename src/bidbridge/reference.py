@@ -39,6 +39,27 @@ BUILDING_SECTORS: tuple[str, ...] = (
 
 CLASSIFICATION_SYSTEMS: tuple[str, ...] = ("STABU", "NL-SfB", "RAW")
 
+# The trades a subcontractor works in (companies.trades), as contractors search for them.
+TRADES: tuple[str, ...] = (
+    "Grondwerk",
+    "Betonwerk",
+    "Metselwerk",
+    "Staalbouw",
+    "Timmerwerk",
+    "Dakwerk",
+    "Gevelbekleding",
+    "Kozijnen en glas",
+    "Stukadoorswerk",
+    "Tegelwerk",
+    "Vloeren",
+    "Schilderwerk",
+    "Elektrotechnische installaties",
+    "Werktuigbouwkundige installaties",
+    "Sanitair",
+    "Liften",
+    "Terreininrichting",
+)
+
 # In the order of an RFP's life, as the contractor's status column shows them.
 RFP_STATUS_LABELS: dict[RfpStatus, str] = {
     RfpStatus.UNKNOWN: "Unknown",

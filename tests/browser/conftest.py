@@ -29,6 +29,16 @@ BIN = Path(sys.executable).parent
 class LiveServer:
     base_url: str
     log_path: Path
+    database_url: str = ""  # the server's database, for tests that check what a flow left
+
+    def rows(self, sql: str, **params: object) -> list[dict[str, object]]:
+        engine = create_engine(self.database_url.replace("postgresql://",
+                                                         "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as conn:
+                return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+        finally:
+            engine.dispose()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -64,11 +74,20 @@ def _fresh_postgres_database() -> str:
 
 
 @pytest.fixture
-def live_server(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server_env() -> dict[str, str]:
+    """Extra environment of the server; a test module overrides it to set a setting."""
+    return {}
+
+
+@pytest.fixture
+def live_server(backend: str, tmp_path: Path, live_server_env: dict[str, str]
+                ) -> Iterator[LiveServer]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIDBRIDGE_")}
-    env.update(BIDBRIDGE_DATA_DIR=str(tmp_path / "var"), BIDBRIDGE_ENV="development")
+    env.update(BIDBRIDGE_DATA_DIR=str(tmp_path / "var"), BIDBRIDGE_ENV="development",
+               **live_server_env)
+    database_url = f"sqlite:///{tmp_path / 'var' / 'bidbridge.sqlite3'}"
     if backend == "postgresql":
-        env["BIDBRIDGE_DATABASE_URL"] = _fresh_postgres_database()
+        database_url = env["BIDBRIDGE_DATABASE_URL"] = _fresh_postgres_database()
     demo = subprocess.run([str(BIN / "bidbridge"), "demo", "--json"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, f"bidbridge demo failed:\n{demo.stdout}\n{demo.stderr}"
@@ -92,7 +111,7 @@ def live_server(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer within 60 s:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield LiveServer(base_url, log_path)
+        yield LiveServer(base_url, log_path, database_url)
     finally:
         process.terminate()
         try:

@@ -130,7 +130,7 @@ def test_failures_are_throttled_per_login_with_retry_after(client, factory, runt
 
 def test_failures_are_throttled_per_client_address(client, factory, runtime):
     target = factory.company()
-    limit = runtime.settings.auth_failure_limit
+    limit = runtime.settings.auth_failure_address_limit
     for i in range(limit):
         token_call(client, f"guess{i}@test.example", target.api_key)
     throttled = token_call(client, target.login, target.api_key)
@@ -153,3 +153,25 @@ def test_only_digests_are_stored(client, factory, runtime):
     with runtime.sessions() as s:
         rows = s.scalars(select(ApiToken)).all()
         assert all(token not in (r.nonce, r.token_digest) for r in rows)
+
+
+def test_expires_in_is_the_full_hour_even_between_seconds(client, factory, clock):
+    # The system clock is rarely on a whole second: a token minted at .7 s still reports 3600.
+    setup = factory.company()
+    clock.set(clock.now().replace(microsecond=700_000))
+    first = token_call(client, setup.login, setup.api_key).json()
+    assert first["expiresIn"] == 3600
+    assert int(first["expireDate"]) == int(clock.now().timestamp()) + 3600
+    # Handed back later: the seconds actually left until expireDate, same token, same expiry.
+    clock.advance(1000.5)
+    again = token_call(client, setup.login, setup.api_key).json()
+    assert again["token"] == first["token"] and again["expireDate"] == first["expireDate"]
+    assert again["expiresIn"] == int(first["expireDate"]) - int(clock.now().timestamp())
+    assert again["expiresIn"] == 2599
+    fresh = token_call(client, setup.login, setup.api_key, forceNew="1").json()
+    assert fresh["expiresIn"] == 3600 and fresh["token"] != first["token"]
+    # Valid for exactly one hour from the instant it was minted, not from the whole second.
+    clock.advance(3600 - 1000.5 - 0.001)
+    assert client.get(ME, headers=auth(first["token"])).status_code == 200
+    clock.advance(0.001)
+    assert client.get(ME, headers=auth(first["token"])).json()["code"] == "token_expired"

@@ -43,6 +43,17 @@ def test_swagger_ui_and_reference_work_offline(tmp_path):
             assert page.locator("section.function").count() == len(REGISTRY["subcontractor"])
             href = page.get_attribute("a[download]", "href")
             assert href == "/rest/subcontractor/v1/postman.json"
+            # The words come first; the expression beside them is smaller and greyer.
+            cell = page.locator("#getToken td.pattern").first
+            assert cell.inner_text().splitlines()[0] == "the API user's e-mail address"
+            words, regex = (cell.locator(sel).evaluate(
+                "e => { const s = getComputedStyle(e); return [parseFloat(s.fontSize), s.color]; }")
+                for sel in (".expected", ".regex"))
+            assert regex[0] < words[0] and regex[1] != words[1]
+            page.locator("#getRfps").scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "reference-getRfps.png"))
+            favicon = page.request.get(server.url + "/favicon.ico")
+            assert favicon.status == 200 and favicon.headers["content-type"] == "image/x-icon"
             assert outside == [] and errors == []
         finally:
             browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 
@@ -25,28 +26,44 @@ def _credentials(server: LiveServer, api: str) -> dict[str, str]:
 
 
 def _run_newman(newman, server: LiveServer, api: str, tmp_path) -> dict:
-    collection = tmp_path / f"{api}.postman_collection.json"
+    """As the docs tell a newcomer: download the collection from the reference page, set
+    baseUrl, login and apiKey, run it. Nothing else: no files beside it, no working directory."""
+    here = tmp_path / f"{api}-fresh"
+    here.mkdir()
+    collection = here / f"bidbridge-{api}.postman_collection.json"
     response = httpx.get(f"{server.url}/rest/{api}/v1/postman.json", timeout=30)
     assert response.status_code == 200
     collection.write_text(response.text)
-    files = tmp_path / "files"
-    files.mkdir(exist_ok=True)
-    (files / "example.pdf").write_bytes(example_pdf())
     credentials = _credentials(server, api)
     report = tmp_path / f"{api}-report.json"
     done = subprocess.run(
-        [str(newman), "run", str(collection), "--env-var", f"baseUrl={server.url}",
+        [str(newman), "run", collection.name, "--env-var", f"baseUrl={server.url}",
          "--env-var", f"login={credentials['login']}", "--env-var", f"apiKey={credentials['apiKey']}",
-         "--working-dir", str(files), "--reporters", "cli,json", "--reporter-json-export",
-         str(report), "--color", "off", "--timeout-request", "30000"],
-        capture_output=True, text=True, timeout=300)
+         "--reporters", "cli,json", "--reporter-json-export", str(report), "--color", "off",
+         "--timeout-request", "30000"],
+        cwd=here, capture_output=True, text=True, timeout=300)
+    assert "file load error" not in done.stdout, done.stdout[-3000:]
+    assert sorted(p.name for p in here.iterdir()) == [collection.name]
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     return dict(json.loads(report.read_text()))
+
+
+SAMPLE_SHA256 = hashlib.sha256(example_pdf()).hexdigest()
+
+
+def _answer(run: dict, item: str) -> dict:
+    """The JSON answer newman received for ``item`` (its report keeps the bytes)."""
+    found = [e for e in run["run"]["executions"] if e["item"]["name"] == item]
+    return dict(json.loads(bytes(found[-1]["response"]["stream"]["data"])))
 
 
 @pytest.mark.live
 def test_collections_pass_under_newman(newman, backend, tmp_path):
     # A 61-second token makes the collection's pre-request script renew it before most requests.
+    # The functions whose example run uploads a file: the sample embedded in the collection.
+    uploads = {api: [s.function.name for s in steps(api) if s.files] for api in ("subcontractor",
+                                                                                "contractor")}
+    assert uploads["contractor"] == ["addDocument"]
     with live_server(backend, tmp_path, token_ttl_seconds="61") as server:
         for api in ("subcontractor", "contractor"):
             run = _run_newman(newman, server, api, tmp_path)
@@ -58,5 +75,8 @@ def test_collections_pass_under_newman(newman, backend, tmp_path):
             executed = list(dict.fromkeys(e["item"]["name"] for e in run["run"]["executions"]))
             assert executed == [s.function.name for s in steps(api)]
             assert set(executed) == set(REGISTRY[api])
+            for name in uploads[api]:
+                sent = _answer(run, name)
+                assert (sent["name"], sent["sha256"]) == ("example.pdf", SAMPLE_SHA256), name
         # getToken: the collections' own requests, plus renewals by the pre-request script.
         assert len(server.requests_of("getToken")) > 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -104,3 +105,47 @@ def test_interactive_docs_load_only_local_assets(client):
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert 'data-spec-url="/rest/subcontractor/v1/openapi.json"' in page.text
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_pattern_cells_say_in_words_first_and_give_the_expression_beside(client, api):
+    page = client.get(f"/rest/{api}/v1").text
+    sections = dict(re.findall(r'<section class="function" id="(\w+)">(.*?)</section>', page,
+                               re.S))
+    pairs = [(cell, param) for name, fn in REGISTRY[api].items() for cell, param in zip(
+        re.findall(r'<td class="pattern">(.*?)</td>', sections[name]), fn.params, strict=True)]
+    assert len(pairs) == sum(len(fn.params) for fn in REGISTRY[api].values()) > 0
+    for cell, param in pairs:
+        words = re.match(r'<span class="expected">(.*?)</span>', cell)
+        assert words, f"{param.name}: the cell does not start with the words: {cell[:80]}"
+        assert html.unescape(words.group(1)) == param.expected
+        if param.pattern:
+            regex = re.search(r'<code class="regex"[^>]*>(.*?)</code>', cell)
+            assert regex and html.unescape(regex.group(1)) == param.pattern
+            assert cell.index("expected") < cell.index("regex")
+    # The words are no longer repeated in the Description column.
+    assert "<em>Expected:" not in page
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_hosted_docs_never_point_into_the_repository(client, api):
+    # An integrator reads the reference on the server, without a checkout: no "see docs/x.md".
+    for path in (f"/rest/{api}/v1", f"/rest/{api}/v1/openapi.json"):
+        text = client.get(path).text
+        assert not re.findall(r"(?<![/\w])(?:docs|src|tests)/[\w./-]+|\b\w+\.md\b", text), path
+
+
+def test_submit_proposal_explains_content_sha256_so_it_can_be_recomputed():
+    import hashlib
+    import json
+
+    description = REGISTRY["subcontractor"]["submitProposal"].description
+    assert "sort_keys=True" in description and "ensure_ascii=False" in description
+    # The rule as written, applied to the captured proposal, gives its contentSha256.
+    proposal = load_examples()["subcontractor"]["submitProposal"]["response"]
+    canonical = {key: proposal[key] for key in ("rfpId", "version", "message", "totalAmount",
+                                                "currency", "lines")}
+    canonical["attachments"] = [a["sha256"] for a in proposal["attachments"]]
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode()).hexdigest()
+    assert digest == proposal["contentSha256"] == proposal["receipt"]["contentSha256"]

@@ -22,17 +22,18 @@ def test_login_page_explains_bidbridge_and_home_sends_anonymous_there(client):
     assert 'name="csrf_token"' in page.text
 
 
-def test_contact_logs_in_and_lands_on_my_account(client, factory, runtime):
+def test_contact_logs_in_and_lands_on_the_bid_board(client, factory, runtime):
     setup = factory.company(api=False)
     response = login(client, setup.admin.email)
     assert response.status_code == 303
-    assert response.headers["location"] == "/account"
+    # "/" sends each person on to their start page: a subcontractor's is the bid board.
+    assert response.headers["location"] == "/"
     page = client.get("/account")
     assert page.status_code == 200
     assert setup.admin.name in page.text
     assert setup.company.name in page.text
     assert "My Account" in page.text and "Log out" in page.text
-    assert client.get("/", follow_redirects=False).headers["location"] == "/account"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/bids"
     events = factory.events(setup.company.id, "session.login")
     assert [(e.actor_kind, e.actor_id, e.actor_name) for e in events] == [
         ("contact", setup.admin.id, setup.admin.name)]
@@ -87,7 +88,7 @@ def test_failed_logins_are_throttled_per_email(client, factory, runtime):
 
 def test_failed_logins_are_throttled_per_ip_across_emails(client, factory, runtime):
     setup = factory.company(api=False)
-    for n in range(runtime.settings.login_failure_limit):
+    for n in range(runtime.settings.login_failure_address_limit):
         assert login(client, f"guess-{n}@test.example", "wrong password").status_code == 401
     assert login(client, setup.admin.email, PASSWORD).status_code == 429
 
@@ -167,7 +168,7 @@ def test_next_parameter_returns_only_to_local_paths(client, factory, target):
     response = client.post("/login", data={"email": setup.admin.email, "password": PASSWORD,
                                            "next": target, "csrf_token": csrf_from(page.text)},
                            follow_redirects=False)
-    assert response.headers["location"] == "/account"
+    assert response.headers["location"] == "/"
 
 
 def test_login_returns_to_the_page_asked_for(client, factory):
@@ -214,7 +215,8 @@ def test_password_change_with_wrong_current_password_is_refused(client, factory,
 def test_support_user_logs_in_to_the_console(client, factory):
     support = factory.support_user()
     response = login(client, support.email)
-    assert response.headers["location"] == "/support"
+    assert response.headers["location"] == "/login/two-factor"  # support always has 2FA
+    logged_in(client, support.email)
     assert client.get("/support").status_code == 200
     with factory.runtime.sessions() as s:
         rows = s.scalars(select(AuditEvent).where(AuditEvent.event == "session.login",

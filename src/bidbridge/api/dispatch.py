@@ -3,11 +3,9 @@ transaction, error rendering and the request log, in that order."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 import anyio.to_thread
@@ -21,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bidbridge.api import idempotency
+from bidbridge.api import idempotency, json_text
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Function, functions
@@ -135,11 +133,12 @@ async def _read_parameters(
         if not raw.strip():
             return {}, url_query
         try:
-            body = json.loads(raw, parse_float=Decimal)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise AppError(f"The request body is not valid JSON: {exc}. Send a JSON object of "
-                           "parameters, or a form-encoded body.", code="malformed_body",
-                           status=400) from exc
+            body = json_text.loads(raw)
+        except json_text.JsonRefused as exc:
+            place = f" (at {mask(exc.where)})" if exc.where else ""
+            raise AppError(f"The request body is not JSON we accept: {exc.reason}{place}. Send a "
+                           "JSON object of parameters, or a form-encoded body.",
+                           code="malformed_body", status=400) from exc
         if not isinstance(body, dict):
             raise AppError("The JSON body must be an object of parameter names to values.",
                            code="malformed_body", status=400)

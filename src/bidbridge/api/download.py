@@ -20,6 +20,27 @@ from bidbridge.storage import Storage, StorageError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
+# Types a browser will not run as a page or script. Anything else (text/html, image/svg+xml, a
+# type the uploader made up) is served as application/octet-stream, always as an attachment.
+SERVED_TYPES = frozenset({
+    "application/pdf",
+    "application/zip",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+})
+
+
+def served_type(stored: str | None) -> str:
+    media = (stored or "").split(";")[0].strip().lower()
+    return media if media in SERVED_TYPES else "application/octet-stream"
+
 
 class FileStream(StreamingResponse):
     """A streaming response that sends headers only for HEAD (never reading the file)."""
@@ -106,11 +127,11 @@ def download(storage: Storage, version: DocumentVersion, headers: Headers) -> Re
         if span is not None:
             start, end = span
             return FileStream(_chunks(storage, version.storage_key, start, end), status_code=206,
-                              media_type=version.content_type,
+                              media_type=served_type(version.content_type),
                               headers={**base, "Content-Range": f"bytes {start}-{end}/{size}",
                                        "Content-Length": str(end - start + 1)})
     return FileStream(_chunks(storage, version.storage_key, 0, size - 1), status_code=200,
-                      media_type=version.content_type,
+                      media_type=served_type(version.content_type),
                       headers={**base, "Content-Length": str(size)})
 
 

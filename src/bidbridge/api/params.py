@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from bidbridge.api import json_text
 from bidbridge.api.declare import Function, Param
 from bidbridge.errors import InvalidParameters
 
@@ -147,9 +147,15 @@ def _convert_json(param: Param, raw: Any) -> Any:
     value = raw
     if isinstance(raw, str):
         try:
-            value = json.loads(raw, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise _Invalid(f"'{param.name}' is not valid JSON ({exc.msg} at position {exc.pos}). "
+            value = json_text.loads(raw)
+        except json_text.JsonRefused as exc:
+            raise _Invalid(f"'{param.name}' is not valid JSON we accept ({exc.reason}). "
+                           f"Expected: {param.expected}") from exc
+    else:
+        try:
+            json_text.check(value)
+        except json_text.JsonRefused as exc:
+            raise _Invalid(f"'{param.name}' is not JSON we accept ({exc.reason}). "
                            f"Expected: {param.expected}") from exc
     if _has_nul(value):
         raise _Invalid(f"'{param.name}' contains a NUL character (\\u0000); remove it.",

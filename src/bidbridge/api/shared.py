@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
+from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
@@ -25,7 +26,9 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 class TokenOut(ApiModel):
     token: str = Field(description="128 lowercase hex characters; send it as X-Auth-Token.")
     expire_date: str = Field(description="When the token expires, in unix seconds (a string).")
-    expires_in: int = Field(description="Seconds the token has left.")
+    expires_in: int = Field(description=(
+        "Whole seconds the token has left: 3600 for a new token, fewer for a still-valid token "
+        "handed back (the seconds until expireDate)."))
 
 
 def _get_token(call: Call) -> TokenOut:
@@ -33,12 +36,12 @@ def _get_token(call: Call) -> TokenOut:
     settings = runtime.settings
     login = str(call["login"]).strip().lower()
     ip = call.ctx.client_ip or "unknown"
-    keys = (f"token:login:{login}", f"token:ip:{ip}")
-    wait = max(runtime.failures.retry_after(k, settings.auth_failure_limit) for k in keys)
+    throttle = runtime.token_throttle
+    wait = throttle.wait(login, ip)
     if wait:
-        raise TooManyRequests(f"Too many failed getToken attempts for this login or address. "
-                              f"Retry after {wait} seconds.", retry_after=wait,
-                              code="too_many_failures")
+        raise TooManyRequests(f"Too many failed getToken attempts for this login from this "
+                              f"address, or from this address. Retry after {wait} seconds.",
+                              retry_after=wait, code="too_many_failures")
     api = CompanyKind(call.function.api)
     try:
         issued = tokens.issue_token(
@@ -46,16 +49,14 @@ def _get_token(call: Call) -> TokenOut:
             force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
             pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
     except tokens.Unauthorized:
-        for key in keys:
-            runtime.failures.add_failure(key, settings.auth_failure_window_seconds)
+        throttle.failed(login, ip)
         raise
-    runtime.failures.reset(keys[0])
+    throttle.succeeded(login, ip)
     call.log_company_id = issued.company_id
     call.log_contact_id = issued.contact_id
     call.log_contact_name = issued.contact_name
-    now = call.ctx.now()
     return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
-                    expires_in=max(0, int((issued.expires_at - now).total_seconds())))
+                    expires_in=issued.expires_in)
 
 
 def register_token_function(api: Api) -> None:
@@ -63,10 +64,11 @@ def register_token_function(api: Api) -> None:
         api=api, name="getToken", path="/tokens", authenticated=False, tag="Authentication",
         summary="Exchange the API user's login and API key for a one-hour token.",
         description=(
-            "A token is valid for exactly one hour from its issue. Asking again within that hour "
-            "gives back the same token with its original expiry; forceNew=1 issues a new one (the "
-            "older one stays valid until it expires). Failed attempts are throttled per login and "
-            "per client address."),
+            "A token is valid for exactly one hour from its issue (expireDate = issue + 3600 s). "
+            "Asking again within that hour gives back the same token with its original expiry, "
+            "and expiresIn then says how many whole seconds it has left (3600 for a new token); "
+            "forceNew=1 issues a new one (the older one stays valid until it expires). Failed "
+            "attempts are throttled per login and per client address."),
         params=[
             Param("login", "query", "The e-mail address of the company's API user.",
                   pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
@@ -133,7 +135,7 @@ def decode_cursor(cursor: str, name: str = "cursor") -> int:
         kind, _, value = text.partition(":")
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        return cursor_numbers.row_id(value)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameters(
             f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "

@@ -1,6 +1,7 @@
 """All persistent models; importing this module registers every table on Base.metadata."""
 
 from bidbridge.models.accounts import (
+    AccountEmail,
     Company,
     CompanyKind,
     Contact,
@@ -11,6 +12,7 @@ from bidbridge.models.accounts import (
 from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
+from bidbridge.models.browser import BrowserSession, TwoFactor
 from bidbridge.models.idempotency import IdempotencyKey
 from bidbridge.models.proposals import (
     Document,
@@ -20,6 +22,7 @@ from bidbridge.models.proposals import (
     Proposal,
     ProposalState,
 )
+from bidbridge.models.reads import MessageRead
 from bidbridge.models.tendering import (
     BudgetLine,
     PriceEntry,
@@ -31,12 +34,14 @@ from bidbridge.models.tendering import (
 )
 
 __all__ = [
+    "AccountEmail",
     "ApiKey",
     "ApiModule",
     "ApiRequest",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BrowserSession",
     "BudgetLine",
     "Company",
     "CompanyKind",
@@ -48,6 +53,7 @@ __all__ = [
     "IdempotencyKey",
     "Message",
     "MessageDirection",
+    "MessageRead",
     "PriceEntry",
     "Project",
     "Proposal",
@@ -56,5 +62,6 @@ __all__ = [
     "RfpResponse",
     "RfpStatus",
     "SupportUser",
+    "TwoFactor",
     "Workpackage",
 ]

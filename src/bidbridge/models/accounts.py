@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidbridge.models.base import Base, Timestamps
@@ -47,6 +47,10 @@ class Company(Timestamps, Base):
     country_code: Mapped[str] = mapped_column(String(2), default="NL")
     phone: Mapped[str | None] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(200))
+    # An administrator can require a second factor of every contact of the company.
+    two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A subcontractor's trades, a comma list from reference.TRADES: contractors find it by them.
+    trades: Mapped[str | None] = mapped_column(String(300))
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="company", order_by="Contact.id", foreign_keys="Contact.company_id"
@@ -83,3 +87,22 @@ class SupportUser(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
+
+
+class AccountEmail(Base):
+    """One namespace of login e-mail addresses across contacts and support accounts.
+
+    Filled by database triggers on ``contacts`` and ``support_users`` (migration 0110), with the
+    address in lower case as the primary key: no two accounts of either kind can share an address
+    in any case, whichever code writes the row.
+    """
+
+    __tablename__ = "account_emails"
+    __table_args__ = (
+        UniqueConstraint("account_kind", "account_id", name="uq_account_emails_account"),
+        CheckConstraint("account_kind IN ('contact', 'support')", name="account_kind"),
+    )
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    account_kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[int] = mapped_column()

@@ -68,5 +68,7 @@ class ApiToken(Base):
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # Set when the API module is switched off: such a token stays dead after a reactivation.
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
     api_key: Mapped[ApiKey] = relationship()

@@ -136,6 +136,8 @@ class Rfp(Timestamps, Base):
     # What the forwarding company wrote to its partner; the partner reads it on its own RFP.
     forward_message: Mapped[str | None] = mapped_column(Text)
     invited_at: Mapped[datetime] = mapped_column()
+    # When the subcontractor first read the RFP (contractor's status board); not part of its sync.
+    opened_at: Mapped[datetime | None] = mapped_column()
 
     workpackage: Mapped[Workpackage] = relationship()
     project: Mapped[Project] = relationship()
@@ -159,6 +161,8 @@ class PriceEntry(Base):
     unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     total_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     included: Mapped[bool] = mapped_column(default=True)
+    # The estimator's own remark on the line (the web pricing grid); not part of a proposal.
+    note: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()  # tombstone for removed extra rows

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import AppError, Conflict, NotFound
-from bidbridge.models import Company, CompanyKind, Contact, ContactRole, ContactType, SupportUser
+from bidbridge.models import (
+    AccountEmail,
+    Company,
+    CompanyKind,
+    Contact,
+    ContactRole,
+    ContactType,
+    SupportUser,
+)
 from bidbridge.security.passwords import Passwords
+from bidbridge.services import browser_sessions
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 
@@ -28,6 +38,35 @@ def create_company(
     return company
 
 
+def email_taken(session: Session, email: str) -> bool:
+    """Whether any account (contact or support) holds ``email``, in any case."""
+    wanted = normalize_email(email)
+    return session.scalar(select(AccountEmail.email).where(AccountEmail.email == wanted)) is not None
+
+
+def _taken(email: str) -> Conflict:
+    return Conflict(f"An account with e-mail {email} exists already; e-mail addresses are "
+                    "shared by contacts and support accounts and must be unique in any case.",
+                    code="email_taken")
+
+
+def _free_email(session: Session, email: str) -> str:
+    email = normalize_email(email)
+    if email_taken(session, email):
+        raise _taken(email)
+    return email
+
+
+def _insert(session: Session, account: Contact | SupportUser, email: str) -> None:
+    """Add the row; the database's e-mail namespace (account_emails) settles a race."""
+    try:
+        with session.begin_nested():
+            session.add(account)
+            session.flush()
+    except IntegrityError as exc:
+        raise _taken(email) from exc
+
+
 def create_contact(
     session: Session,
     ctx: RequestContext,
@@ -39,15 +78,12 @@ def create_contact(
     role: ContactRole = ContactRole.USER,
     contact_type: ContactType = ContactType.VISIBLE,
 ) -> Contact:
-    email = normalize_email(email)
-    if session.scalar(select(Contact.id).where(Contact.email == email)) is not None:
-        raise Conflict(f"A contact with e-mail {email} exists already.", code="email_taken")
+    email = _free_email(session, email)
     now = ctx.now()
     contact = Contact(company_id=company.id, name=name.strip(), email=email,
                       password_hash=password_hash, role=role, contact_type=contact_type,
                       active=True, created_at=now, updated_at=now)
-    session.add(contact)
-    session.flush()
+    _insert(session, contact, email)
     record_event(session, ctx, "contact.created", company_id=company.id, target_type="contact",
                  target_id=contact.id, target_label=contact.name,
                  data={"role": role.value, "contactType": contact_type.value})
@@ -57,11 +93,11 @@ def create_contact(
 def create_support_user(
     session: Session, ctx: RequestContext, *, name: str, email: str, password_hash: str
 ) -> SupportUser:
+    email = _free_email(session, email)
     now = ctx.now()
-    user = SupportUser(name=name, email=normalize_email(email), password_hash=password_hash,
+    user = SupportUser(name=name, email=email, password_hash=password_hash,
                        active=True, created_at=now, updated_at=now)
-    session.add(user)
-    session.flush()
+    _insert(session, user, email)
     record_event(session, ctx, "support_user.created", company_id=None, target_type="support_user",
                  target_id=user.id, target_label=user.name)
     return user
@@ -74,6 +110,8 @@ def set_contact_active(session: Session, ctx: RequestContext, contact: Contact, 
     contact.active = active
     contact.updated_at = ctx.now()
     contact.session_version += 1
+    browser_sessions.revoke_all(session, ctx, "contact", contact.id,
+                                "reactivated" if active else "deactivated")
     if not active:
         from bidbridge.services.api_access import clear_api_user_if
 
@@ -94,6 +132,7 @@ def change_password(
                        status=422)
     contact.password_hash = passwords.hash(new)
     contact.session_version += 1
+    browser_sessions.revoke_all(session, ctx, "contact", contact.id, "password_changed")
     contact.updated_at = ctx.now()
     record_event(session, ctx, "contact.password_changed", company_id=contact.company_id,
                  target_type="contact", target_id=contact.id, target_label=contact.name)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import AppError, NotFound
-from bidbridge.models import ApiModule, Company, Contact
+from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, Contact
 from bidbridge.services import api_keys
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
@@ -53,6 +54,12 @@ def deactivate_api(session: Session, ctx: RequestContext, company: Company) -> A
         module.active = False
         module.changed_at = ctx.now()
         module.changed_by_name = ctx.actor.name
+        # Tokens minted so far stay dead after a reactivation; the key survives, so the
+        # integration asks for a new token once the module is on again.
+        keys = select(ApiKey.id).where(ApiKey.company_id == company.id)
+        session.execute(update(ApiToken).where(ApiToken.api_key_id.in_(keys),
+                                               ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=ctx.now()))
         record_event(session, ctx, "api_module.deactivated", company_id=company.id,
                      target_type="company", target_id=company.id, target_label=company.name)
     session.flush()

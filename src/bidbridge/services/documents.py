@@ -24,6 +24,7 @@ ATTACHMENT_TYPES = {
     "image/gif": ".gif",
     "image/webp": ".webp",
 }
+MAX_NAME = 255  # the documents' name columns
 _BY_SUFFIX = {suffix: media for media, suffix in ATTACHMENT_TYPES.items()} | {".jpeg": "image/jpeg"}
 
 
@@ -36,6 +37,14 @@ class Upload:
 
 def attachment_type(upload: Upload, parameter: str) -> str:
     """The media type of an allowed attachment, judged by its name; else a 422 naming it."""
+    if len(upload.filename) > MAX_NAME:
+        raise AppError(f"'{parameter}': a file name has {len(upload.filename)} characters; at most "
+                       f"{MAX_NAME} are stored. Rename the file and send it again.",
+                       code="invalid_parameters", status=422,
+                       data={"errors": [{"parameter": parameter, "in": "query",
+                                         "problem": "too_long", "message": "file name too long",
+                                         "expected": f"a file name of at most {MAX_NAME} "
+                                                     "characters"}]})
     name = upload.filename.lower()
     suffix = name[name.rfind("."):] if "." in name else ""
     media = _BY_SUFFIX.get(suffix)

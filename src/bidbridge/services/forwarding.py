@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from bidbridge.services.tender_rules import ensure_before_deadline
 class Forwarded:
     rfp: Rfp
     partner: Company
-    partner_rfp: Rfp
+    partner_rfp: Rfp | None  # None when the partner had an RFP for the workpackage already
 
 
 def _partner_problem(message: str, problem: str) -> InvalidParameters:
@@ -65,20 +66,10 @@ def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: 
     ensure_before_deadline(rfp, now, "forwarding")
     ensure_no_standing_proposal(session, rfp, "forwarding")
     partner = _partner(session, company_id, partner_id)
-    already = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == rfp.workpackage_id,
-                                                  Rfp.company_id == partner.id))
-    if already is not None:
-        raise _already_invited(partner)
-    partner_rfp = Rfp(workpackage_id=rfp.workpackage_id, project_id=rfp.project_id,
-                      company_id=partner.id, contractor_company_id=rfp.contractor_company_id,
-                      status=RfpStatus.UNKNOWN, status_shared=False, forwarded_from_rfp_id=rfp.id,
-                      invited_at=now, created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():  # the contractor may invite the partner at this moment
-            session.add(partner_rfp)
-            session.flush()
-    except IntegrityError as exc:
-        raise _already_invited(partner) from exc
+    # A partner that already has an RFP for this workpackage is a competing bidder. Refusing
+    # would tell us so; instead the forward reads like any other, and the partner keeps the RFP
+    # it has (nothing is added to it, and it is not told).
+    partner_rfp = _partner_rfp(session, rfp, partner, now)
     before = rfp.status
     rfp.status = status_after_response(before, RfpResponse.DECLINE)
     rfp.response = RfpResponse.DECLINE
@@ -86,7 +77,7 @@ def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: 
     rfp.responded_at = now
     rfp.responded_by_name = ctx.actor.name
     rfp.forwarded_to_company_id = partner.id
-    rfp.forwarded_rfp_id = partner_rfp.id
+    rfp.forwarded_rfp_id = partner_rfp.id if partner_rfp is not None else None
     rfp.forwarded_at = now
     rfp.forward_message = message
     touch_rfp(rfp, now)
@@ -95,17 +86,44 @@ def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: 
                  target_id=rfp.id, target_label=label,
                  data={"partnerCompanyId": partner.id, "partnerCompanyName": partner.name,
                        "message": message})
-    record_event(session, ctx, "rfp.invited", company_id=partner.id, target_type="rfp",
-                 target_id=partner_rfp.id, target_label=label,
-                 data={"forwardedByCompanyId": company_id,
-                       "forwardedByCompanyName": rfp.company.name, "message": message})
+    if partner_rfp is not None:
+        record_event(session, ctx, "rfp.invited", company_id=partner.id, target_type="rfp",
+                     target_id=partner_rfp.id, target_label=label,
+                     data={"forwardedByCompanyId": company_id,
+                           "forwardedByCompanyName": rfp.company.name, "message": message})
     if rfp.status != before:
         record_status_change(session, ctx, rfp, before, cause="forwarded")
     session.flush()
     return Forwarded(rfp=rfp, partner=partner, partner_rfp=partner_rfp)
 
 
-def _already_invited(partner: Company) -> Conflict:
-    return Conflict(f"{partner.name} already has an RFP for this workpackage; forward to another "
-                    "partner.", code="partner_already_invited",
-                    data={"partnerCompanyId": partner.id})
+def _partner_rfp(session: Session, rfp: Rfp, partner: Company, now: datetime) -> Rfp | None:
+    """The partner's new RFP, or None when it has one for this workpackage already."""
+    already = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == rfp.workpackage_id,
+                                                  Rfp.company_id == partner.id))
+    if already is not None:
+        return None
+    partner_rfp = Rfp(workpackage_id=rfp.workpackage_id, project_id=rfp.project_id,
+                      company_id=partner.id, contractor_company_id=rfp.contractor_company_id,
+                      status=RfpStatus.UNKNOWN, status_shared=False, forwarded_from_rfp_id=rfp.id,
+                      invited_at=now, created_at=now, updated_at=now)
+    try:
+        with session.begin_nested():  # the contractor may invite the partner at this moment
+            session.add(partner_rfp)
+            session.flush()
+    except IntegrityError:
+        return None
+    return partner_rfp
+
+
+def find_partners(session: Session, company_id: int, text: str, limit: int = 10
+                  ) -> list[Company]:
+    """Subcontractor companies other than ours whose name or city contains ``text``."""
+    needle = text.strip().lower()
+    if len(needle) < 2:
+        return []
+    return list(session.scalars(
+        select(Company).where(Company.kind == CompanyKind.SUBCONTRACTOR, Company.id != company_id,
+                              or_(func.lower(Company.name).contains(needle, autoescape=True),
+                                  func.lower(Company.city).contains(needle, autoescape=True)))
+        .order_by(Company.name, Company.id).limit(limit)))

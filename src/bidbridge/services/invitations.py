@@ -59,14 +59,14 @@ def _resolve(session: Session, ctx: RequestContext, invitee: Invitee
         return _subcontractor(session, invitee.company_id), None, False, False
     assert invitee.company_name and invitee.contact_email
     existing = accounts.get_contact_by_email(session, invitee.contact_email)
-    if existing is not None:
+    company = session.get(Company, existing.company_id) if existing is not None else None
+    if existing is not None and company is not None and company.kind == CompanyKind.SUBCONTRACTOR:
         # The person is on the platform already: invite the company they belong to.
-        company = session.get(Company, existing.company_id)
-        assert company is not None
-        if company.kind != CompanyKind.SUBCONTRACTOR:
-            raise Conflict(f"{existing.email} belongs to a contractor company and cannot be "
-                           "invited as a subcontractor.", code="not_a_subcontractor")
         return company, existing, False, False
+    if existing is not None or accounts.email_taken(session, invitee.contact_email):
+        # A contractor's contact or a support account. The answer names neither the address
+        # nor what it belongs to (a competitor's staff list is not ours to probe).
+        raise email_unavailable()
     company = accounts.create_company(session, ctx, kind=CompanyKind.SUBCONTRACTOR,
                                       name=invitee.company_name)
     name = invitee.contact_name or invitee.contact_email.split("@")[0]
@@ -76,6 +76,13 @@ def _resolve(session: Session, ctx: RequestContext, invitee: Invitee
                                       role=ContactRole.ADMINISTRATOR,
                                       contact_type=ContactType.OTHER)
     return company, contact, True, True
+
+
+def email_unavailable() -> Conflict:
+    return Conflict("This contactEmail cannot receive an invitation. Invite the company by "
+                    "companyId, or use another address of the person you want to invite.",
+                    code="contact_email_unavailable",
+                    data={"parameter": "contactEmail"})
 
 
 def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 CURRENCY = "EUR"
@@ -58,3 +59,45 @@ def add(values: list[Decimal]) -> Decimal:
     for value in values:
         total = _EXACT.add(total, value)
     return total.quantize(CENT, context=_EXACT)
+
+
+_NUMBER = re.compile(r"^-?[0-9]{1,30}(\.[0-9]{1,30})?$")
+
+
+class DecimalRefused(ValueError):
+    """A typed amount or quantity that is not exact, in range and of the right precision."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # decimal_type, decimal_parsing, decimal_finite, _negative, ...
+        self.message = message
+
+
+def parse_decimal(value: object, *, decimals: int, limit: Decimal, what: str) -> Decimal | None:
+    """Exact decimals only, as the API and the pricing grid take them: strings like "12.50" or
+    numbers (parsed as Decimal); never floats, which cannot hold 0.1 exactly; not negative, at
+    most ``limit``, at most ``decimals`` places."""
+    if value is None:
+        return None
+    if isinstance(value, bool | float):
+        raise DecimalRefused("decimal_type", f"{what} must be a decimal string such as "
+                             "\"12.50\" or a JSON number, not a float or boolean")
+    if isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
+        if not _NUMBER.fullmatch(value.strip()):
+            raise DecimalRefused("decimal_parsing", f"{what} must be a decimal number such as "
+                                 "\"12.50\" (a dot, no thousands separators)")
+        value = Decimal(value.strip())
+    elif not isinstance(value, Decimal):
+        raise DecimalRefused("decimal_type", f"{what} must be a decimal string or number")
+    if not value.is_finite():
+        raise DecimalRefused("decimal_finite", f"{what} must be a finite number")
+    if value < 0:
+        raise DecimalRefused("decimal_negative", f"{what} must not be negative")
+    if value > limit:
+        raise DecimalRefused("decimal_too_large", f"{what} must be at most {limit}")
+    exact = value.quantize(Decimal(1).scaleb(-decimals), context=_EXACT)
+    if exact != value:
+        raise DecimalRefused("decimal_places", f"{what} has more than {decimals} decimals")
+    return abs(exact)  # "-0.00" becomes 0.00

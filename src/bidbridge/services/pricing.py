@@ -245,7 +245,7 @@ def _apply(entry: PriceEntry, fields: dict[str, Any], now: datetime) -> None:
         entry.deleted_at = entry.deleted_at or now
         entry.updated_at = now
         return
-    for name in ("description", "quantity", "unit"):
+    for name in ("description", "quantity", "unit", "note"):
         if name in fields:
             setattr(entry, name, fields[name])
     # Store exactly what was typed; the other amount is derived on read.

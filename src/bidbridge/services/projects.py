@@ -54,10 +54,14 @@ def _comma_list(parameter: str, text: str, allowed: tuple[str, ...]) -> str:
 
 
 def _attributes(values: dict[str, Any]) -> dict[str, Any]:
-    """API values -> Project attributes, with the checks a pattern cannot express."""
+    """API values -> Project attributes, with the checks a pattern cannot express. None clears
+    an optional field (a web form's emptied input)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name in DATE_FIELDS:
+        if value is None:
+            if name in ("name", "status"):
+                raise invalid(name, "may not be empty", "a value")
+        elif name in DATE_FIELDS:
             value = datetime.fromtimestamp(value, UTC)
         elif name == "countryCode" and value not in COUNTRY_CODES:
             raise invalid(name, f"{value!r} is not an ISO 3166-1 alpha-2 country code",
@@ -187,3 +191,22 @@ def bump_workpackage(session: Session, wp: Workpackage, now: datetime) -> None:
     session.execute(update(Project).where(Project.id == wp.project_id, Project.updated_at < now)
                     .values(updated_at=now))
     touch_rfps(session, now, workpackage_id=wp.id)
+
+
+def update_workpackage(session: Session, ctx: RequestContext, wp: Workpackage, *, name: str,
+                       code: str | None, description: str | None, deadline: int | None
+                       ) -> list[str]:
+    """Set every field (a form sends them all); return the names of those that really changed."""
+    wanted = {"name": name.strip(), "code": code, "description": description,
+              "deadline": datetime.fromtimestamp(deadline, UTC) if deadline else None}
+    changed = [field for field, value in wanted.items() if getattr(wp, field) != value]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(wp, field, wanted[field])
+    bump_workpackage(session, wp, ctx.now())
+    session.flush()
+    record_event(session, ctx, "workpackage.updated", company_id=wp.project.company_id,
+                 target_type="workpackage", target_id=wp.id, target_label=wp.name,
+                 data={"projectId": wp.project_id, "changed": changed})
+    return changed

@@ -60,6 +60,13 @@ def hash_stream(stream: BinaryIO) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def make_attachment(upload: documents.Upload, parameter: str = "attachments") -> Attachment:
+    """Judge the file type by its name (422 naming ``parameter``) and hash it before storing."""
+    media = documents.attachment_type(upload, parameter)
+    size, sha256 = hash_stream(upload.stream)
+    return Attachment(upload=upload, content_type=media, size=size, sha256=sha256)
+
+
 @dataclass(frozen=True)
 class Submission:
     message: str | None

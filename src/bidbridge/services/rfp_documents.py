@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
-from bidbridge.models import Document, DocumentVersion
+from bidbridge.models import Document, DocumentVersion, Rfp
 from bidbridge.services.rfps import tender_documents_of
 from bidbridge.services.scoping import (
     MAX_ID,
@@ -60,3 +60,23 @@ def version_to_download(session: Session, company_id: int, document_id: int,
                        data={"resource": "document_version", "id": doc.id, "version": wanted,
                              "currentVersion": doc.current_version})
     return row
+
+
+def version_of_rfp_document(session: Session, rfp: Rfp, document_id: int,
+                            version: int | None = None) -> DocumentVersion:
+    """A document that belongs to this RFP — a tender document of its project or workpackage, an
+    attachment of one of its messages or proposals — in its current or a given version. Anything
+    else is not found, as another company's document is."""
+    from sqlalchemy import or_
+
+    from bidbridge.models import Message, Proposal
+
+    doc = None if document_id > MAX_ID else session.scalar(
+        select(Document).where(Document.id == document_id, Document.deleted_at.is_(None), or_(
+            tender_documents_of(rfp),
+            Document.message_id.in_(select(Message.id).where(Message.rfp_id == rfp.id)),
+            Document.proposal_id.in_(select(Proposal.id).where(Proposal.rfp_id == rfp.id)))))
+    if doc is None:
+        raise NotFound(f"There is no document {document_id} on RFP {rfp.id}.", code="not_found",
+                       data={"resource": "document", "id": document_id})
+    return version_to_download(session, rfp.company_id, doc.id, version)

@@ -67,8 +67,8 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
               limit: int) -> RfpPage:
     """One page of the company's RFPs, oldest change first, after ``after``."""
     if filters.project_id is not None:
-        _ensure_known_project(session, company_id, filters.project_id)
-    query = _filtered(company_id, filters)
+        ensure_known_project(session, company_id, filters.project_id)
+    query = filtered_rfps(company_id, filters)
     if after is not None:
         # A row value comparison walks the index from the cursor on (PostgreSQL and SQLite).
         query = query.where(tuple_(Rfp.updated_at, Rfp.id) > tuple_(after.updated_at,
@@ -88,8 +88,10 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
     return RfpPage(rows=rows, next_position=next_position)
 
 
-def _filtered(company_id: int, filters: RfpFilter
-              ) -> Select[Rfp, str, datetime | None, str | None, str, datetime | None, str]:
+def filtered_rfps(company_id: int, filters: RfpFilter
+                  ) -> Select[Rfp, str, datetime | None, str | None, str, datetime | None, str]:
+    """The company's RFPs matching ``filters``, with project name and deadline, workpackage
+    code, name and deadline, and contractor name (the API's list and the web's bid board)."""
     query = (
         select(Rfp, Project.name, Project.deadline_date, Workpackage.code, Workpackage.name,
                Workpackage.deadline, Company.name)
@@ -111,7 +113,7 @@ def _filtered(company_id: int, filters: RfpFilter
     return query
 
 
-def _ensure_known_project(session: Session, company_id: int, project_id: int) -> None:
+def ensure_known_project(session: Session, company_id: int, project_id: int) -> None:
     """A project the company has no RFP in does not exist for it: 404, as for any other id."""
     # Ids past the 32-bit columns cannot exist (and PostgreSQL would refuse to compare them).
     known = None if project_id > MAX_ID else session.scalar(

@@ -11,6 +11,7 @@ from bidbridge.clock import Clock, OffsetFileClock, SystemClock
 from bidbridge.config import Settings
 from bidbridge.db import make_engine, make_sessionmaker
 from bidbridge.security.passwords import Passwords
+from bidbridge.services.auth_throttle import AuthThrottle, Limits
 from bidbridge.services.rate_limit import RateLimiter, make_rate_limiter
 from bidbridge.services.throttle import FailureCounter, make_failure_counter
 from bidbridge.storage import Storage
@@ -53,6 +54,22 @@ class Runtime:
             failures=make_failure_counter(settings.redis_url),
             storage=storage_from_settings(settings),
         )
+
+    @property
+    def token_throttle(self) -> AuthThrottle:
+        """getToken's failures, keyed by login and client address."""
+        s = self.settings
+        return AuthThrottle(self.failures, "token", Limits(
+            s.auth_failure_limit, s.auth_failure_address_limit, s.auth_failure_login_limit,
+            s.auth_failure_window_seconds))
+
+    @property
+    def login_throttle(self) -> AuthThrottle:
+        """Web logins' failures (passwords and second-factor codes alike)."""
+        s = self.settings
+        return AuthThrottle(self.failures, "web-login", Limits(
+            s.login_failure_limit, s.login_failure_address_limit, s.login_failure_login_limit,
+            s.auth_failure_window_seconds))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -23,6 +23,9 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 class IssuedToken:
     token: str
     expires_at: datetime
+    # Whole seconds from the moment of issue to expires_at: the full lifetime for a new token,
+    # what is left for one handed back within its hour.
+    expires_in: int
     new: bool
     company_id: int
     contact_id: int
@@ -118,19 +121,22 @@ def issue_token(
         raise invalid_credentials()
     if module is None or not module.active:
         raise api_not_activated(company.kind)
-    now = ctx.now().replace(microsecond=0)
+    # Full precision: a token lives exactly ttl_seconds from the instant it is minted; the
+    # answer's expireDate and expiresIn round down, so they never promise more than that.
+    now = ctx.now()
     _touch_key(key, now)
     actor_ctx = ctx.acting_as(Actor("contact", contact.id, contact.name, contact.company_id))
     if not force_new:
         current = session.scalar(
             select(ApiToken)
             .where(ApiToken.api_key_id == key.id, ApiToken.expires_at > now,
-                   ApiToken.pepper_id == pepper_id)
+                   ApiToken.pepper_id == pepper_id, ApiToken.revoked_at.is_(None))
             .order_by(ApiToken.expires_at.desc()).limit(1)
         )
         if current is not None:
+            left = int((current.expires_at - now).total_seconds())
             return IssuedToken(credentials.derive_token(pepper, current.nonce), current.expires_at,
-                               False, contact.company_id, contact.id, contact.name)
+                               left, False, contact.company_id, contact.id, contact.name)
     nonce = credentials.new_nonce()
     token = credentials.derive_token(pepper, nonce)
     row = ApiToken(api_key_id=key.id, nonce=nonce, pepper_id=pepper_id,
@@ -142,7 +148,8 @@ def issue_token(
                  target_type="api_token", target_id=row.id,
                  data={"apiKey": credentials.display_prefix(key.key_id), "forceNew": force_new,
                        "expireDate": unix(row.expires_at)})
-    return IssuedToken(token, row.expires_at, True, contact.company_id, contact.id, contact.name)
+    return IssuedToken(token, row.expires_at, ttl_seconds, True, contact.company_id, contact.id,
+                       contact.name)
 
 
 def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKind) -> Principal:
@@ -177,6 +184,11 @@ def _check(session: Session, now: datetime, token: ApiToken, key: ApiKey, contac
             "This token is no longer valid: the API key it was issued for was regenerated or "
             "revoked, or its user is no longer the API user. Request a new token with a current "
             "API key.", code="token_invalid")
+    if token.revoked_at is not None and module is not None and module.active:
+        raise Unauthorized(
+            "This token was issued before the company's API module was switched off, and stays "
+            "invalid now that it is on again. Request a new token with your API key (getToken).",
+            code="token_invalid")
     if now >= token.expires_at:
         raise Unauthorized(
             f"The token expired at {token.expires_at.isoformat()} (unix "

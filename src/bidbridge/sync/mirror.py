@@ -1,27 +1,35 @@
 """The mirror: RFPs changed since the last run (getRfps updatedSince), each with its details,
-document manifest, messages, and the documents whose SHA-256 we do not have yet.
+documents, messages, budget lines and proposal receipts, laid out for a person to read
+(see ``layout.README``); documents are downloaded only when their SHA-256 is new to us.
 
-Layout of the output folder:
-    rfps/<rfpId>/rfp.json, documents.json, messages.json
-    documents/<documentId>/<name>            current version of each document and attachment
-    .partial/<documentId>-<sha256>.part      downloads in progress (resumed with Range)
-    .bidbridge-sync.json                     the state
+A document that several RFPs share (a project's drawings) is downloaded once and linked into
+each RFP's folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from bidbridge.client import Client
-from bidbridge.sync.state import DocumentState, SyncState, write_atomic
+from bidbridge.sync.layout import README, README_NAME, Names, budget_sheet_csv, rfp_folder
+from bidbridge.sync.state import (
+    LEGACY_DOCUMENTS,
+    DocumentState,
+    RfpState,
+    SyncState,
+    link_atomic,
+    write_atomic,
+)
 
 PAGE_SIZE = 100
+RFP_FILES = ("rfp.json", "documents.json", "messages.json", "budget-lines.json",
+             "budget-lines.csv", "proposals.json")
 
 
 class Progress(Protocol):
@@ -52,14 +60,14 @@ class SyncReport:
     removed: int = 0
 
 
-def safe_name(name: str) -> str:
-    """A file name that stays inside its folder on every platform."""
-    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .") or "document"
-    return cleaned[:150]
-
-
 def _dump(value: Any) -> bytes:
     return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _json(model: Any) -> Any:
+    if isinstance(model, list):
+        return [_json(m) for m in model]
+    return model.model_dump(mode="json", by_alias=True)
 
 
 def _sha256(path: Path) -> str:
@@ -84,11 +92,13 @@ class Mirror:
     def run(self) -> SyncReport:
         self.out.mkdir(parents=True, exist_ok=True)
         state = SyncState.load(self.out, self.client.base_url, self.client.login)
+        self._write_if_changed(self.out / README_NAME, README.encode())
         while True:
             page = self.client.get_rfps(updated_since=state.updated_since, cursor=state.cursor,
                                         limit=PAGE_SIZE)
             for item in page.rfps:
-                self._rfp(state, item.rfp_id, item.updated_at)
+                folder = rfp_folder(item.rfp_id, item.project_name, item.workpackage_name)
+                self._rfp(state, item.rfp_id, item.updated_at, folder)
                 state.run_max_updated_at = max(state.run_max_updated_at or 0, item.updated_at)
                 state.save(self.out)
                 if self.after_rfp is not None:
@@ -103,65 +113,142 @@ class Mirror:
         state.cursor = None
         state.run_max_updated_at = None
         state.save(self.out)
+        self._drop_legacy_folder(state)
         return self.report
 
-    def _rfp(self, state: SyncState, rfp_id: int, updated_at: int) -> None:
-        folder = self.out / "rfps" / str(rfp_id)
-        complete = all((folder / n).exists() for n in ("rfp.json", "documents.json",
-                                                       "messages.json"))
-        if state.rfps.get(str(rfp_id)) == updated_at and complete:
+    def _rfp(self, state: SyncState, rfp_id: int, updated_at: int, folder: str) -> None:
+        known = state.rfps.get(str(rfp_id))
+        if known is not None and known.folder != folder:
+            self._move_folder(state, known, folder)
+        if known is not None and known.updated_at == updated_at and all(
+                (self.out / folder / n).exists() for n in RFP_FILES):
             self.report.rfps_skipped += 1
             return
         rfp = self.client.get_rfp(rfp_id)
         manifest = self.client.get_documents(rfp_id)
         thread = self.client.get_messages(rfp_id)
+        sheet = self.client.get_budget_lines(rfp_id)
+        proposals = self.client.get_proposals(rfp_id)
+        placed: dict[str, str] = {}
+        names = Names()
         for doc in manifest:
-            if doc.deleted:
-                self._remove(state, str(doc.document_id))
-            else:
-                self._document(state, doc.document_id, doc.name, doc.sha256, doc.size)
+            if not doc.deleted:
+                name = names.claim(doc.name, doc.document_id)
+                placed[str(doc.document_id)] = self._document(
+                    state, doc.document_id, f"{folder}/documents/{name}", doc.sha256, doc.size)
+        names = Names()
         for message in thread.messages:
             for attachment in message.attachments:
-                self._document(state, attachment.document_id, attachment.name,
-                               attachment.sha256, attachment.size)
-        write_atomic(folder / "rfp.json", _dump(rfp.model_dump(mode="json", by_alias=True)))
-        write_atomic(folder / "documents.json",
-                     _dump([d.model_dump(mode="json", by_alias=True) for d in manifest]))
-        write_atomic(folder / "messages.json", _dump(thread.model_dump(mode="json", by_alias=True)))
-        state.rfps[str(rfp_id)] = updated_at
+                name = names.claim(attachment.name, attachment.document_id)
+                placed[str(attachment.document_id)] = self._document(
+                    state, attachment.document_id, f"{folder}/attachments/{name}",
+                    attachment.sha256, attachment.size)
+        self._forget_unplaced(state, known.files if known else {}, placed)
+        base = self.out / folder
+        write_atomic(base / "rfp.json", _dump(_json(rfp)))
+        write_atomic(base / "documents.json", _dump(_json(manifest)))
+        write_atomic(base / "messages.json", _dump(_json(thread)))
+        write_atomic(base / "budget-lines.json", _dump(_json(sheet)))
+        write_atomic(base / "budget-lines.csv", budget_sheet_csv(_json(sheet)))
+        write_atomic(base / "proposals.json", _dump(_json(proposals)))
+        for proposal in proposals:
+            receipt = {**_json(proposal.receipt), "state": proposal.state,
+                       "superseded": proposal.superseded}
+            write_atomic(base / "proposals" / f"v{proposal.version}-receipt.json", _dump(receipt))
+        state.rfps[str(rfp_id)] = RfpState(updated_at=updated_at, folder=folder, files=placed)
         self.report.rfps += 1
 
-    def _document(self, state: SyncState, document_id: int, name: str, sha256: str,
-                  size: int) -> None:
+    def _document(self, state: SyncState, document_id: int, target: str, sha256: str,
+                  size: int) -> str:
+        """Put the current version at ``target``: linked from a copy we have, else downloaded."""
         key = str(document_id)
         known = state.documents.get(key)
         if known is not None and known.sha256 == sha256:
-            path = self.out / known.path
-            if path.exists() and path.stat().st_size == size:
-                return
-        relative = Path("documents") / key / safe_name(name)
+            have = known.existing(self.out, size, prefer=target)
+            if have is not None:
+                if have != target:
+                    link_atomic(self.out / have, self.out / target)
+                    known.paths = [p for p in known.paths if p != target] + [target]
+                    self._drop_legacy_paths(known)
+                    state.save(self.out)
+                return target
         part = self.out / ".partial" / f"{document_id}-{sha256}.part"
-        task = self.progress.start(name, size)
+        task = self.progress.start(_label(target), size)
         try:
             done = self.client.download(
-                "getDocument", f"/documents/{document_id}", self.out / relative,
+                "getDocument", f"/documents/{document_id}", self.out / target,
                 expected_sha256=sha256, part=part, max_rate=self.max_rate,
                 progress=lambda got, total: self.progress.advance(task, got, total))
         finally:
             self.progress.finish(task)
-        if known is not None and known.path != relative.as_posix():
-            (self.out / known.path).unlink(missing_ok=True)  # renamed upstream
-        state.documents[key] = DocumentState(sha256=done.sha256, path=relative.as_posix())
+        # Other folders holding an older version get the new one too.
+        others = [p for p in (known.paths if known else []) if p != target]
+        kept = []
+        for path in others:
+            if (self.out / path).exists() and not path.startswith(LEGACY_DOCUMENTS):
+                link_atomic(self.out / target, self.out / path)
+                kept.append(path)
+            else:
+                (self.out / path).unlink(missing_ok=True)
+        state.documents[key] = DocumentState(sha256=done.sha256, paths=[target, *kept])
         state.save(self.out)
         self.report.downloaded.append(key)
         self.report.bytes += done.size
+        return target
 
-    def _remove(self, state: SyncState, key: str) -> None:
-        known = state.documents.pop(key, None)
-        if known is not None:
-            (self.out / known.path).unlink(missing_ok=True)
-            self.report.removed += 1
-            state.save(self.out)
+    def _forget_unplaced(self, state: SyncState, before: dict[str, str],
+                         placed: dict[str, str]) -> None:
+        """Files this RFP no longer lists (deleted or renamed upstream) leave its folder."""
+        for key, path in before.items():
+            if placed.get(key) == path:
+                continue
+            (self.out / path).unlink(missing_ok=True)
+            doc = state.documents.get(key)
+            if doc is not None:
+                doc.paths = [p for p in doc.paths if p != path]
+                if not doc.paths:
+                    del state.documents[key]
+            if key not in placed:
+                self.report.removed += 1
+
+    def _move_folder(self, state: SyncState, known: RfpState, folder: str) -> None:
+        """The project or workpackage was renamed: the folder follows, nothing is fetched."""
+        old, new = self.out / known.folder, self.out / folder
+        if old.exists() and not new.exists():
+            new.parent.mkdir(parents=True, exist_ok=True)
+            old.rename(new)
+        prefix = known.folder + "/"
+        moved = {p: folder + "/" + p[len(prefix):] for p in known.files.values()
+                 if p.startswith(prefix)}
+        known.files = {k: moved.get(p, p) for k, p in known.files.items()}
+        for key in known.files:
+            doc = state.documents.get(key)
+            if doc is not None:
+                doc.paths = [moved.get(p, p) for p in doc.paths]
+        known.folder = folder
+        state.save(self.out)
+
+    def _drop_legacy_paths(self, doc: DocumentState) -> None:
+        for path in [p for p in doc.paths if p.startswith(LEGACY_DOCUMENTS)]:
+            (self.out / path).unlink(missing_ok=True)
+            doc.paths.remove(path)
+
+    def _drop_legacy_folder(self, state: SyncState) -> None:
+        """After a version-1 folder has been laid out anew, its documents/ tree is empty."""
+        legacy = self.out / LEGACY_DOCUMENTS
+        still_used = any(p.startswith(LEGACY_DOCUMENTS) for d in state.documents.values()
+                         for p in d.paths)
+        if legacy.is_dir() and not still_used and not any(f.is_file() for f in legacy.rglob("*")):
+            shutil.rmtree(legacy)
+
+    def _write_if_changed(self, path: Path, content: bytes) -> None:
+        if not path.exists() or path.read_bytes() != content:
+            write_atomic(path, content)
+
+
+def _label(path: str) -> str:
+    """The label of a download in the progress bar: the file's own name."""
+    return path.rsplit("/", 1)[-1]
 
 
 def verify(out: Path) -> list[str]:
@@ -169,9 +256,10 @@ def verify(out: Path) -> list[str]:
     raw = json.loads((out / ".bidbridge-sync.json").read_text())
     problems = []
     for key, doc in raw["documents"].items():
-        path = out / doc["path"]
-        if not path.exists():
-            problems.append(f"document {key}: {doc['path']} is missing")
-        elif _sha256(path) != doc["sha256"]:
-            problems.append(f"document {key}: {doc['path']} does not match its SHA-256")
+        for path in doc["paths"]:
+            file = out / path
+            if not file.exists():
+                problems.append(f"document {key}: {path} is missing")
+            elif _sha256(file) != doc["sha256"]:
+                problems.append(f"document {key}: {path} does not match its SHA-256")
     return problems

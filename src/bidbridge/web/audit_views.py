@@ -21,6 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import audit_queries as q
 from bidbridge.services.runtime import Runtime
+from bidbridge.web.fields import record_id
 from bidbridge.web.identity import WebUser, contact_user, runtime_of, support_user
 from bidbridge.web.templating import render, secure_headers
 
@@ -44,12 +45,12 @@ class _Params:
                     "status": get("status", "")}
         self.company = get("company", "").strip() if with_company else ""
         before = get("before", "")
-        self.before = int(before) if before.isdigit() else None
+        self.before = record_id(before)
         self.error: str | None = None
         try:
             self.filter = q.parse_filter(self.raw["name"], self.raw["from"], self.raw["to"],
                                          self.raw["status"] if self.view == "requests" else "")
-            if self.company and not self.company.isdigit():
+            if self.company and record_id(self.company) is None:
                 raise InvalidParameters("Check the filters — company: expected a company id.")
         except InvalidParameters as exc:
             self.error = exc.detail
@@ -70,7 +71,7 @@ def _list(runtime: Runtime, scope: q.AuditScope, p: _Params) -> q.Page:
 
 
 def _support_scope(p: _Params) -> q.AuditScope:
-    return q.AuditScope.everything(int(p.company) if p.company.isdigit() else None)
+    return q.AuditScope.everything(record_id(p.company))
 
 
 @router.get("/account/audit")

@@ -20,6 +20,7 @@ from bidbridge.models import ApiModule, Company, Contact
 from bidbridge.services import api_access, contractor_api
 from bidbridge.services.context import RequestContext
 from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.fields import record_id
 from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
 from bidbridge.web.templating import render, secure_headers
 
@@ -69,7 +70,8 @@ def _chosen_contact(db: Session, user: WebUser, form: FormData) -> Contact | Non
     raw = text(form, "api_user_id")
     if not raw:
         return None
-    contact = db.get(Contact, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    contact_id = record_id(raw)
+    contact = db.get(Contact, contact_id) if contact_id is not None else None
     if contact is None or contact.company_id != user.company_id:
         raise AppError(f"Choose one of the active contacts of {user.company_name} as the API "
                        "user (field api_user_id).", code="contact_not_found", status=422)

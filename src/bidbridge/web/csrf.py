@@ -19,8 +19,22 @@ class CsrfRefused(Exception):
 
 async def checked_form(request: Request) -> FormData:
     """FastAPI dependency for every POST handler: the form, once its CSRF token matched."""
+    return await _checked(request, max_files=0, max_fields=100)
+
+
+async def checked_grid_form(request: Request) -> FormData:
+    """Like ``checked_form`` for the pricing grid: three fields per budget line, 1,000 lines."""
+    return await _checked(request, max_files=0, max_fields=4000)
+
+
+async def checked_upload_form(request: Request) -> FormData:
+    """Like ``checked_form``, for multipart forms that carry files (attachments)."""
+    return await _checked(request, max_files=20, max_fields=100)
+
+
+async def _checked(request: Request, *, max_files: int, max_fields: int) -> FormData:
     runtime: Runtime = request.app.state.runtime
-    form = await request.form(max_files=0, max_fields=100)
+    form = await request.form(max_files=max_files, max_fields=max_fields)
     session = read_session(request, runtime)
     given = form.get(FIELD)
     if session is None or not isinstance(given, str) or not hmac.compare_digest(
@@ -34,3 +48,4 @@ def text(form: FormData, name: str) -> str:
     """A text field of the form, stripped; missing or a file counts as empty."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+

@@ -71,7 +71,7 @@ def load_user(request: Request) -> WebUser | None:
     runtime = runtime_of(request)
     session = read_session(request, runtime)
     user = None
-    if session is not None and session.account_id is not None:
+    if session is not None and session.is_active and session.account_id is not None:
         with runtime.sessions() as db:
             if session.kind == "contact":
                 contact = db.get(Contact, session.account_id)

@@ -1,14 +1,16 @@
-"""The browser session: a signed, time-limited cookie holding the account and a CSRF token.
+"""The browser session: a signed cookie with a CSRF token and the key of a server-side record.
 
-Nothing is stored server-side. A session ends when its cookie is older than
-``session_max_age_seconds`` or when the account's ``session_version`` moved on (password change,
-deactivation), so such events end every browser session of that account at once.
+The record (``browser_sessions``) is what makes a session: logging out, ending it from the
+Security tab, a password change or a deactivation revokes it, and a replayed cookie is then
+nobody — with a CSRF token that no longer matches any session. The cookie is still signed and
+time-limited, and still carries the account's ``session_version`` (bumped on password change or
+deactivation), so either check alone ends a session.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -16,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bidbridge.clock import unix
+from bidbridge.services import browser_sessions
+from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
 
 COOKIE_NAME = "bidbridge_session"
@@ -25,12 +29,15 @@ _UNSET = object()  # "not read yet", as opposed to None, "no valid session"
 
 @dataclass(frozen=True)
 class WebSession:
-    """What the cookie says: a CSRF token, and the signed-in account when there is one."""
+    """What the cookie and its record say: a CSRF token, and the account when there is one."""
 
     csrf: str
     kind: str | None = None  # "contact" or "support"
     account_id: int | None = None
     version: int | None = None
+    key: str | None = None  # the record's raw key (cookie only)
+    record_id: int | None = None
+    stage: str = browser_sessions.ACTIVE
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -39,11 +46,16 @@ class WebSession:
     @classmethod
     def signed_in(cls, kind: str, account_id: int, version: int) -> WebSession:
         # A fresh CSRF token at every login: a token seen before login is useless after it.
+        # write_session gives it a server-side record.
         return cls(csrf=secrets.token_urlsafe(32), kind=kind, account_id=account_id,
                    version=version)
 
+    @property
+    def is_active(self) -> bool:
+        return self.kind is not None and self.stage == browser_sessions.ACTIVE
+
     def as_dict(self) -> dict[str, Any]:
-        return {"c": self.csrf, "k": self.kind, "i": self.account_id, "v": self.version}
+        return {"c": self.csrf, "s": self.key, "v": self.version}
 
 
 def _serializer(runtime: Runtime) -> URLSafeTimedSerializer:
@@ -57,8 +69,14 @@ def _serializer(runtime: Runtime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(runtime.settings.secret_key, salt=_SALT, signer=ClockSigner)
 
 
+def _client(request: Request) -> tuple[str | None, str | None]:
+    return (request.client.host if request.client else None,
+            (request.headers.get("user-agent") or "")[:500] or None)
+
+
 def read_session(request: Request, runtime: Runtime) -> WebSession | None:
-    """The request's session, or None when the cookie is missing, forged or too old."""
+    """The request's session, or None when the cookie is missing, forged, too old, or its record
+    is revoked or expired."""
     cached = getattr(request.state, "web_session", _UNSET)
     if cached is None or isinstance(cached, WebSession):
         return cached
@@ -67,23 +85,58 @@ def read_session(request: Request, runtime: Runtime) -> WebSession | None:
     if raw:
         try:
             data = _serializer(runtime).loads(raw, max_age=runtime.settings.session_max_age_seconds)
-            session = _from_dict(data)
+            session = _from_dict(data, request, runtime)
         except (BadSignature, ValueError, TypeError, KeyError):
             session = None
     request.state.web_session = session
     return session
 
 
-def _from_dict(data: Any) -> WebSession:
+def _from_dict(data: Any, request: Request, runtime: Runtime) -> WebSession | None:
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         raise ValueError("not a session")
-    kind = data.get("k")
-    if kind not in (None, "contact", "support"):
-        raise ValueError("unknown account kind")
-    return WebSession(csrf=data["c"], kind=kind, account_id=data.get("i"), version=data.get("v"))
+    key = data.get("s")
+    if key is None:
+        return WebSession(csrf=data["c"])
+    if not isinstance(key, str):
+        raise ValueError("not a session key")
+    now = runtime.clock.now()
+    ip, agent = _client(request)
+    with runtime.sessions() as db, db.begin():
+        row = browser_sessions.find(db, key, now)
+        if row is None:
+            return None  # revoked or expired: the whole cookie is void, CSRF token included
+        browser_sessions.touch(db, row, now, ip, agent)
+        return WebSession(csrf=data["c"], kind=row.account_kind, account_id=row.account_id,
+                          version=data.get("v"), key=key, record_id=row.id, stage=row.stage)
+
+
+def start_session(request: Request, runtime: Runtime, kind: str, account_id: int, version: int,
+                  stage: str) -> WebSession:
+    """A new server-side record for this browser, in its own transaction."""
+    ip, agent = _client(request)
+    ctx = RequestContext(actor=Actor(kind, account_id, ""), clock=runtime.clock, client_ip=ip,
+                         user_agent=agent)
+    with runtime.sessions() as db, db.begin():
+        key, row = browser_sessions.start(db, ctx, kind=kind, account_id=account_id, stage=stage,
+                                          max_age_seconds=runtime.settings.session_max_age_seconds)
+        record_id = row.id
+    return WebSession(csrf=secrets.token_urlsafe(32), kind=kind, account_id=account_id,
+                      version=version, key=key, record_id=record_id, stage=stage)
 
 
 def write_session(response: Response, runtime: Runtime, session: WebSession) -> None:
+    if session.kind is not None and session.account_id is not None and session.key is None:
+        # Signed in by code that predates server-side sessions (WebSession.signed_in): give it
+        # a record; address and device are filled in on the next request.
+        ctx = RequestContext(actor=Actor(session.kind, session.account_id, ""),
+                             clock=runtime.clock)
+        with runtime.sessions() as db, db.begin():
+            key, row = browser_sessions.start(
+                db, ctx, kind=session.kind, account_id=session.account_id,
+                stage=browser_sessions.ACTIVE,
+                max_age_seconds=runtime.settings.session_max_age_seconds)
+            session = replace(session, key=key, record_id=row.id)
     settings = runtime.settings
     response.set_cookie(
         COOKIE_NAME, _serializer(runtime).dumps(session.as_dict()),
@@ -95,5 +148,3 @@ def write_session(response: Response, runtime: Runtime, session: WebSession) -> 
 def clear_session(response: Response, runtime: Runtime) -> None:
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax",
                            secure=runtime.settings.secure_cookies)
-
-

@@ -17,6 +17,7 @@ from bidbridge.security.credentials import display_prefix
 from bidbridge.services import accounts, api_access, api_keys
 from bidbridge.services.context import RequestContext
 from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.fields import record_id
 from bidbridge.web.identity import WebUser, request_context, runtime_of, support_user
 from bidbridge.web.templating import render, secure_headers
 
@@ -39,7 +40,8 @@ def search(request: Request, q: str = "", user: WebUser = Depends(support_user))
 
 
 def _company(db: Session, company_id: int) -> Company:
-    company = db.get(Company, company_id)
+    wanted = record_id(company_id)
+    company = db.get(Company, wanted) if wanted is not None else None
     if company is None:
         raise HTTPException(404, "Not Found")
     return company
@@ -82,7 +84,8 @@ def _chosen_contact(db: Session, company: Company, form: FormData) -> Contact | 
     raw = text(form, "api_user_id")
     if not raw:
         return None
-    contact = db.get(Contact, int(raw)) if raw.isdigit() else None
+    contact_id = record_id(raw)
+    contact = db.get(Contact, contact_id) if contact_id is not None else None
     if contact is None or contact.company_id != company.id:
         raise AppError("Choose one of this company's contacts as the API user.",
                        code="contact_not_found", status=422)

@@ -10,6 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from bidbridge.web import formatting
+from bidbridge.web.navigation import nav_items
 from bidbridge.web.sessions import WebSession, read_session, write_session
 
 _env = Environment(
@@ -39,6 +41,10 @@ def format_time(value: datetime | None) -> str:
 
 
 _env.filters["time"] = format_time
+_env.globals["nav_items"] = nav_items
+_env.filters.update(euro=formatting.euro, filesize=formatting.filesize,
+                    deadline=formatting.deadline_text, date=formatting.date_text)
+_env.globals["time_left"] = formatting.time_left
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -84,7 +84,7 @@ def test_invite_errors_change_nothing(factory, client, runtime):
     assert_not_found(gc.post(path, {"companyId": 999999999}), "company")
     assert_not_found(gc.post(path, {"companyId": 10**17}), "company")  # beyond the id column
     taken = gc.post(path, {"companyName": "x", "contactEmail": other_gc.setup.admin.email})
-    assert taken.status_code == 409 and taken.json()["code"] == "not_a_subcontractor"
+    assert taken.status_code == 409 and taken.json()["code"] == "contact_email_unavailable"
     # Another contractor's workpackage does not exist for us.
     other_wp = other_gc.workpackage(other_gc.project()["id"])
     assert_not_found(gc.post(f"/workpackages/{other_wp['id']}/invitations",

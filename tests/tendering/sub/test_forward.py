@@ -74,16 +74,6 @@ def test_forwarding_happens_once(factory, client):
                         .where(Rfp.company_id == second.company.id)) == 0
 
 
-def test_partner_already_invited_is_refused(factory, client):
-    sub = signed_in(factory, client)
-    partner = factory.company()
-    t = tender(factory, [sub.setup, partner])
-    rfp = t.rfp_for(sub.setup)
-    response = sub.post(f"/rfps/{rfp.id}/forward", {"partnerCompanyId": str(partner.company.id)})
-    assert response.status_code == 409 and response.json()["code"] == "partner_already_invited"
-    assert load_rfp(factory, rfp.id).forwarded_to_company_id is None
-
-
 def test_partner_must_be_another_existing_subcontractor(factory, client):
     sub = signed_in(factory, client)
     contractor = factory.company(CompanyKind.CONTRACTOR)

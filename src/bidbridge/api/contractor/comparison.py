@@ -11,21 +11,14 @@ from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
 from bidbridge.api.declare import Api, ApiModel, function
 from bidbridge.clock import unix
 from bidbridge.services import comparison, scoping
+from bidbridge.services.comparison_grid import money_text, unit_text
 
 API: Api = "contractor"
 
 
-def _m(value: Decimal | None) -> str | None:
-    return None if value is None else format(comparison.money(value), "f")
-
-
-def _unit(value: Decimal | None) -> str | None:
-    """A unit price as given (at least two decimals); derived ones carry four."""
-    if value is None:
-        return None
-    exponent = value.as_tuple().exponent
-    return format(value if isinstance(exponent, int) and exponent < -2 else
-                  comparison.money(value), "f")
+# The grid page, the xlsx export and this function write money and unit prices alike.
+_m = money_text
+_unit = unit_text
 
 
 def _q(value: Decimal | None) -> str | None:

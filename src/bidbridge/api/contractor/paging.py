@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, or_
-
+from bidbridge.api import cursor_numbers
 from bidbridge.errors import InvalidParameters
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,16 +23,10 @@ def decode(cursor: str, name: str = "cursor") -> tuple[datetime, int]:
         kind, micros, row_id = text.split(":")
         if kind != "chg":
             raise ValueError(kind)
-        return EPOCH + int(micros) * MICROSECOND, int(row_id)
+        return cursor_numbers.moment(micros), cursor_numbers.row_id(row_id)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameters(
             f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "
             "previous page unchanged, or leave it out to start at the beginning.",
             data={"errors": [{"parameter": name, "in": "query", "problem": "invalid",
                               "message": "not a cursor from a previous page"}]}) from exc
-
-
-def after(updated_col: Any, id_col: Any, cursor: str) -> Any:
-    """The WHERE clause for rows after ``cursor`` in (updatedAt, id) order."""
-    at, row_id = decode(cursor)
-    return or_(updated_col > at, and_(updated_col == at, id_col > row_id))

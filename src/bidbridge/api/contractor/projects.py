@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
 
 from bidbridge.api.call import Call
 from bidbridge.api.contractor import paging
@@ -19,14 +18,14 @@ from bidbridge.api.contractor.outputs import (
 from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.clock import unix
-from bidbridge.models import Document, Project
+from bidbridge.models import Project
 from bidbridge.reference import (
     BUILDING_SECTORS,
     CLASSIFICATION_SYSTEMS,
     PHASES,
     alternation,
 )
-from bidbridge.services import projects, scoping
+from bidbridge.services import contractor_queries, projects, scoping
 from bidbridge.services.projects import PROJECT_FIELDS, PROJECT_STATUSES
 
 API: Api = "contractor"
@@ -215,21 +214,15 @@ function(api=API, name="updateProject", path="/projects/{projectId}", tag="Proje
 
 
 def _get_projects(call: Call) -> ProjectListOut:
-    limit = call["limit"] or 50
-    query = select(Project).where(Project.company_id == call.principal.company_id)
-    if call["status"]:
-        query = query.where(Project.status == call["status"])
-    if call["updatedSince"] is not None:
-        query = query.where(Project.updated_at >= datetime.fromtimestamp(call["updatedSince"], UTC))
-    if call["cursor"]:
-        query = query.where(paging.after(Project.updated_at, Project.id, call["cursor"]))
-    rows = list(call.session.scalars(query.order_by(Project.updated_at, Project.id)
-                                     .limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ProjectListOut(projects=[ProjectOut.model_validate(project_out(p)) for p in rows],
-                          next_cursor=paging.encode(rows[-1].updated_at, rows[-1].id)
-                          if more else None)
+    since = call["updatedSince"]
+    page = contractor_queries.list_projects(
+        call.session, call.principal.company_id, status=call["status"] or None,
+        updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
+        after=paging.decode(call["cursor"]) if call["cursor"] else None,
+        limit=call["limit"] or 50)
+    last = page.last_position
+    return ProjectListOut(projects=[ProjectOut.model_validate(project_out(p)) for p in page.rows],
+                          next_cursor=paging.encode(*last) if last else None)
 
 
 function(api=API, name="getProjects", path="/projects", tag="Projects",
@@ -253,9 +246,7 @@ def _get_project(call: Call) -> ProjectDetailOut:
     project = scoping.project_for_contractor(session, call.principal.company_id,
                                              call["projectId"])
     counts = projects.workpackage_counts(session, [w.id for w in project.workpackages])
-    docs = session.scalars(select(Document).where(Document.project_id == project.id,
-                                                  Document.deleted_at.is_(None))
-                           .order_by(Document.id))
+    docs = contractor_queries.project_documents(session, project)
     return ProjectDetailOut.model_validate({
         **project_out(project),
         "workpackages": [workpackage_out(w, counts[w.id]) for w in project.workpackages],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import Field
-from sqlalchemy import select
 
 from bidbridge.api.call import Call
 from bidbridge.api.contractor import paging
@@ -17,7 +16,7 @@ from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Rfp, RfpStatus
 from bidbridge.reference import RFP_STATUS_LABELS, alternation
-from bidbridge.services import invitations, rfp_status, scoping
+from bidbridge.services import contractor_queries, invitations, rfp_status, scoping
 
 API: Api = "contractor"
 RFP_ID = id_param("rfpId", "RFP", "getRfps")
@@ -76,7 +75,7 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
              Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
                    max_length=200, expected="text on one line, 1 to 200 characters"),
          ], response=InvitationOut,
-         errors=["not_found", "already_invited", "not_a_subcontractor"])(_invite)
+         errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
 
 
 class RfpListOut(ApiModel):
@@ -87,26 +86,21 @@ class RfpListOut(ApiModel):
 def _get_rfps(call: Call) -> RfpListOut:
     session = call.session
     company_id = call.principal.company_id
-    query = select(Rfp).where(Rfp.contractor_company_id == company_id)
+    wp_id = project_id = None
     if call["workpackageId"] is not None:
-        wp = scoping.workpackage_for_contractor(session, company_id, call["workpackageId"])
-        query = query.where(Rfp.workpackage_id == wp.id)
+        wp_id = scoping.workpackage_for_contractor(session, company_id, call["workpackageId"]).id
     if call["projectId"] is not None:
-        project = scoping.project_for_contractor(session, company_id, call["projectId"])
-        query = query.where(Rfp.project_id == project.id)
-    if call["status"]:
-        query = query.where(Rfp.status == RfpStatus(call["status"]))
-    if call["updatedSince"] is not None:
-        query = query.where(Rfp.updated_at >= datetime.fromtimestamp(call["updatedSince"], UTC))
-    if call["cursor"]:
-        query = query.where(paging.after(Rfp.updated_at, Rfp.id, call["cursor"]))
-    limit = call["limit"] or 50
-    rows = list(session.scalars(query.order_by(Rfp.updated_at, Rfp.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return RfpListOut(rfps=rfps_out(session, rows),
-                      next_cursor=paging.encode(rows[-1].updated_at, rows[-1].id)
-                      if more else None)
+        project_id = scoping.project_for_contractor(session, company_id, call["projectId"]).id
+    since = call["updatedSince"]
+    page = contractor_queries.list_rfps(
+        session, company_id, workpackage_id=wp_id, project_id=project_id,
+        status=RfpStatus(call["status"]) if call["status"] else None,
+        updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
+        after=paging.decode(call["cursor"]) if call["cursor"] else None,
+        limit=call["limit"] or 50)
+    last = page.last_position
+    return RfpListOut(rfps=rfps_out(session, page.rows),
+                      next_cursor=paging.encode(*last) if last else None)
 
 
 function(api=API, name="getRfps", path="/rfps", tag="RFPs",

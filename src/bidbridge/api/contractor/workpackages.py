@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import Field, TypeAdapter
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
@@ -22,7 +21,7 @@ from bidbridge.api.declare import Api, ApiModel, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import projects, scoping
-from bidbridge.services.budget_setup import NewLine, add_budget_lines
+from bidbridge.services.budget_setup import BudgetLineInput, NewLine, add_budget_lines
 from bidbridge.services.documents import Upload
 from bidbridge.services.projects import WorkpackageCounts
 from bidbridge.services.tender_documents import add_tender_document
@@ -61,16 +60,8 @@ function(api=API, name="addWorkpackage", path="/projects/{projectId}/workpackage
          ], response=WorkpackageOut, errors=["not_found"])(_add_workpackage)
 
 
-class BudgetLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9._/ -]*$")] | None \
-        = None
-    description: Annotated[str, StringConstraints(min_length=1, max_length=2000,
-                                                  strip_whitespace=True)]
-    # Exact decimals: JSON numbers arrive as Decimal (never float); strings like "12.5" too.
-    quantity: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=32, strip_whitespace=True)]
+# The rules for a line live in the service; the API reads JSON lines by them.
+BudgetLineIn = BudgetLineInput
 
 
 LINES = TypeAdapter(list[BudgetLineIn])

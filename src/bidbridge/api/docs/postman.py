@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,11 +10,14 @@ from pydantic import BaseModel, TypeAdapter
 
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.dispatch import API_PREFIX
+from bidbridge.api.docs.examples import example_pdf
 from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import FOUND_IDS_JS, VAR, Step, default_value, picks_js, steps
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 RENEW_BEFORE_SECONDS = 60
+SAMPLE_FILE_NOTE = ("\n\nThe file sent is a small sample PDF embedded in the collection, so the "
+                    "request runs as it is; choose a file of your own to send that instead.")
 
 
 def build_collection(api: Api, origin: str = "http://127.0.0.1:8000") -> dict[str, Any]:
@@ -124,13 +128,23 @@ def _item(step: Step, prefix: str) -> dict[str, Any]:
         if step.files:
             request["body"] = {"mode": "formdata", "formdata": [
                 *({"key": k, "value": v, "type": "text"} for k, v in step.query.items()),
-                *({"key": k, "src": v, "type": "file"} for k, v in step.files.items())]}
+                *(_sample_file(k, v) for k, v in step.files.items())]}
+            request["description"] += SAMPLE_FILE_NOTE
         else:
             request["body"] = {"mode": "urlencoded", "urlencoded": [
                 {"key": k, "value": v, "type": "text"} for k, v in step.query.items()]}
     return {"name": fn.name, "request": request,
             "event": [{"listen": "test", "script": {"type": "text/javascript",
                                                     "exec": _test_script(fn).splitlines()}}]}
+
+
+def _sample_file(key: str, name: str) -> dict[str, Any]:
+    """A file field that carries its own content: Postman's runtime sends a file field without
+    ``src`` whose value is base64 as those bytes, so the collection needs no file beside it."""
+    return {"key": key, "type": "file", "value": base64.b64encode(example_pdf()).decode(),
+            "fileName": name, "contentType": "application/pdf",
+            "description": "A one-page sample PDF embedded in the collection; choose a file of "
+                           "your own to upload it instead."}
 
 
 def _test_script(fn: Function) -> str:

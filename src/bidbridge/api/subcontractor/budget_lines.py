@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, TypeAdapter, model_validator
@@ -19,41 +18,14 @@ from bidbridge.services.pricing import BudgetSheet, PriceChange
 
 ID_PATTERN = r"^[1-9][0-9]{0,17}$"
 MAX_ITEMS = 1000
-_NUMBER = re.compile(r"^-?[0-9]{1,30}(\.[0-9]{1,30})?$")
 
 
 def _decimal(value: Any, *, decimals: int, limit: Decimal, what: str) -> Decimal | None:
-    """Exact decimals only: strings like "12.50" or JSON numbers (parsed as Decimal); never
-    floats, which cannot hold 0.1 exactly."""
-    if value is None:
-        return None
-    if isinstance(value, bool | float):
-        raise PydanticCustomError("decimal_type", f"{what} must be a decimal string such as "
-                                  "\"12.50\" or a JSON number, not a float or boolean")
-    if isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str):
-        if not _NUMBER.fullmatch(value.strip()):
-            raise PydanticCustomError("decimal_parsing", f"{what} must be a decimal number such "
-                                      "as \"12.50\" (a dot, no thousands separators)")
-        value = Decimal(value.strip())
-    elif not isinstance(value, Decimal):
-        raise PydanticCustomError("decimal_type", f"{what} must be a decimal string or number")
-    if not value.is_finite():
-        raise PydanticCustomError("decimal_finite", f"{what} must be a finite number")
-    if value < 0:
-        raise PydanticCustomError("decimal_negative", f"{what} must not be negative")
-    if value > limit:
-        raise PydanticCustomError("decimal_too_large", f"{what} must be at most {limit}")
-    quantum = Decimal(1).scaleb(-decimals)
+    """The exact-decimal rule of services.money (shared with the web pricing grid)."""
     try:
-        exact = value.quantize(quantum)
-    except InvalidOperation:  # pragma: no cover - bounded above
-        exact = None
-    if exact is None or exact != value:
-        raise PydanticCustomError("decimal_places",
-                                  f"{what} has more than {decimals} decimals")
-    return abs(exact)  # "-0.00" becomes 0.00
+        return money.parse_decimal(value, decimals=decimals, limit=limit, what=what)
+    except money.DecimalRefused as exc:
+        raise PydanticCustomError(exc.kind, exc.message) from exc
 
 
 Money = Annotated[Decimal, BeforeValidator(

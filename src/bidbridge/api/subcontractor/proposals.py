@@ -25,6 +25,15 @@ _KEY = re.compile(KEY_PATTERN)
 API_PREFIX = "/rest/subcontractor/v1"
 
 
+# Inlined in the reference: an integrator reading the hosted docs has no copy of the repository.
+CONTENT_SHA256_RULE = (
+    "lowercase hex SHA-256 of the UTF-8 JSON object {rfpId, version, message, totalAmount, "
+    "currency, lines, attachments} with the values getProposals gives for this version "
+    "(attachments: the list of their sha256), serialised with sorted keys, no spaces and no "
+    "escaping of non-ASCII characters (Python: json.dumps(obj, sort_keys=True, "
+    "separators=(',', ':'), ensure_ascii=False)).")
+
+
 class AttachmentOut(ApiModel):
     document_id: int
     name: str
@@ -42,8 +51,7 @@ class ReceiptOut(ApiModel):
     currency: str
     line_count: int
     attachments: list[AttachmentOut]
-    content_sha256: str = Field(description="SHA-256 (hex) of the canonical JSON of the "
-                                            "submitted content; see docs/proposals.md.")
+    content_sha256: str = Field(description=CONTENT_SHA256_RULE)
 
 
 class ProposalOut(ApiModel):
@@ -115,9 +123,7 @@ def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
     for file in files or []:
         upload = documents.Upload(file.filename or "attachment", file.content_type or "",
                                   file.file)
-        media = documents.attachment_type(upload, "attachments")
-        size, sha256 = proposals.hash_stream(file.file)
-        out.append(Attachment(upload=upload, content_type=media, size=size, sha256=sha256))
+        out.append(proposals.make_attachment(upload))
     return out
 
 
@@ -153,8 +159,8 @@ function(
         "characters): a retry with the same key answers 200 with the version the first call "
         "created (header Idempotent-Replayed: true), never a duplicate, even after the "
         "deadline; the same key with different content answers 422 idempotency_mismatch. "
-        "Keys are kept with the proposal, without expiry. The answer (201) carries a receipt "
-        "whose contentSha256 is documented in docs/proposals.md."),
+        "Keys are kept with the proposal, without expiry. The answer (201) carries a receipt; "
+        "its contentSha256 lets you prove what was sent: " + CONTENT_SHA256_RULE),
     params=[
         RFP_ID,
         Param("message", "query", "An accompanying message to the contractor.",

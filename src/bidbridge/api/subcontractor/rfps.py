@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import Field
 
+from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
 from bidbridge.api.declare import ApiModel, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
@@ -16,7 +17,7 @@ from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import RfpResponse, RfpStatus
 from bidbridge.reference import alternation
-from bidbridge.services import forwarding, rfps
+from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
@@ -37,7 +38,7 @@ def decode_cursor(cursor: str) -> Position:
         tag, micros, rfp_id = text.split(":")
         if tag != "r1":
             raise ValueError(tag)
-        return Position(EPOCH + timedelta(microseconds=int(micros)), int(rfp_id))
+        return Position(cursor_numbers.moment(micros), cursor_numbers.row_id(rfp_id))
     except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidParameters(
             "'cursor' is not a cursor getRfps handed out. Pass the nextCursor of the previous "
@@ -99,6 +100,7 @@ def get_rfps(call: Call) -> RfpPageOut:
 )
 def get_rfp(call: Call) -> RfpOut:
     detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
+    rfp_board.mark_opened(call.session, call.ctx, detail.rfp)  # the contractor's "opened"
     return rfp_out(detail, unix(call.ctx.now()))
 
 
@@ -159,7 +161,9 @@ class ForwardResult(ApiModel):
         "The partner gets its own RFP for the same workpackage (status Unknown) and sees your "
         "company's name and message on it. Your RFP becomes Not calculating with the response "
         "decline; you can still read it, but no longer respond, message or forward. Refused "
-        "at and after the deadline, and while a proposal of yours stands."),
+        "at and after the deadline, and while a proposal of yours stands. A partner that has "
+        "an RFP for this workpackage already keeps the one it has; the answer is the same "
+        "either way, so it never tells you who else was invited."),
     params=[
         RFP_ID,
         Param("partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
@@ -170,7 +174,7 @@ class ForwardResult(ApiModel):
               example="Can you take this one? We are fully booked."),
     ],
     response=ForwardResult,
-    errors=["not_found", "already_forwarded", "partner_already_invited", "deadline_passed",
+    errors=["not_found", "already_forwarded", "deadline_passed",
             "proposal_submitted"],
     idempotent_writes=True,
 )

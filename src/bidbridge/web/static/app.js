@@ -1,4 +1,5 @@
-// bidbridge: the user menu and the copy button. Everything works without it except copying.
+// bidbridge: the user menu, the copy button and the pricing grid's keys. Everything works
+// without it except copying (htmx, vendored, does the live saving).
 (function () {
   "use strict";
 
@@ -53,8 +54,24 @@
     });
   }
 
+  // The pricing grid, like a spreadsheet: Enter or ArrowDown moves to the next price,
+  // ArrowUp to the previous one (Tab still walks every field of the row).
+  function setupPriceKeys() {
+    document.addEventListener("keydown", function (event) {
+      var field = event.target;
+      if (!field.matches || !field.matches("input[data-price]")) return;
+      var step = event.key === "Enter" || event.key === "ArrowDown" ? 1 : event.key === "ArrowUp" ? -1 : 0;
+      if (!step) return;
+      var prices = Array.prototype.slice.call(document.querySelectorAll("input[data-price]:not([disabled])"));
+      var next = prices[prices.indexOf(field) + step];
+      event.preventDefault();
+      if (next) { next.focus(); next.select(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupUserMenu();
     setupCopyButtons();
+    setupPriceKeys();
   });
 })();

@@ -1,0 +1,142 @@
+"""Capture each main page of the web app in the real browser into docs/screenshots/.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--port 0] [--only NAME ...]
+
+Starts a server of its own (a fresh SQLite data directory with `bidbridge demo`), logs in as the
+demo people and saves one PNG per entry of SHOTS, desktop-sized, plus the phone-sized ones.
+docs/web.md shows them. Add a page by adding a Shot; ``path`` may use the demo's ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+ESTIMATOR = "estimator@vandijk.test"
+CONTRACTOR = "admin@devries.test"
+
+
+def open_rfp(demo: dict[str, Any]) -> int:
+    """The demo RFP of Van Dijk that is still open (not past its deadline), with budget lines."""
+    return next(r["id"] for r in demo["rfps"] if r["subcontractor"].startswith("Van Dijk")
+                and not r["deadline_passed"] and r["workpackage"] == "Installaties W")
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str  # the PNG's file name, without .png
+    login: str | None  # a demo e-mail; None: logged out
+    path: Callable[[dict[str, Any]], str]
+    viewport: dict[str, int] = DESKTOP
+    prepare: Callable[[Page], None] | None = None  # run after the page loaded
+
+
+SHOTS: list[Shot] = [
+    Shot("login", None, lambda d: "/login"),
+    Shot("bid-board", ESTIMATOR, lambda d: "/bids"),
+    Shot("bid-board-phone", ESTIMATOR, lambda d: "/bids", PHONE),
+    Shot("rfp", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}"),
+    Shot("pricing", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/pricing"),
+    Shot("pricing-phone", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/pricing", PHONE),
+    Shot("proposals", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/proposals"),
+    Shot("my-account", ESTIMATOR, lambda d: "/account"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIDBRIDGE_")}
+    env.update(BIDBRIDGE_DATA_DIR=str(data_dir), BIDBRIDGE_ENV="development")
+    out = subprocess.run([str(BIN / "bidbridge"), "demo", "--json"], env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    demo = json.loads(out.stdout)
+    process = subprocess.Popen([str(BIN / "python"), "-m", "uvicorn", "bidbridge.asgi:app",
+                                "--host", "127.0.0.1", "--port", str(port),
+                                "--log-level", "warning"], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return process, demo
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not come up within 60 s")
+
+
+def _password(demo: dict[str, Any], email: str) -> str:
+    return str(next(login["password"] for login in demo["logins"] if login["email"] == email))
+
+
+def capture(shots: list[Shot], out: Path, port: int) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="bidbridge-shots-") as tmp:
+        process, demo = _serve(Path(tmp), port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+                for shot in shots:
+                    context = browser.new_context(base_url=base, viewport=shot.viewport)
+                    page = context.new_page()
+                    if shot.login is not None:
+                        page.goto("/login")
+                        page.get_by_label("E-mail address").fill(shot.login)
+                        page.get_by_label("Password").fill(_password(demo, shot.login))
+                        page.get_by_role("button", name="Log in").click()
+                        page.wait_for_load_state()
+                    response = page.goto(shot.path(demo))
+                    if response is None or response.status != 200:
+                        status = response.status if response else "no response"
+                        raise SystemExit(f"{shot.name}: {shot.path(demo)} answered {status}")
+                    if shot.prepare is not None:
+                        shot.prepare(page)
+                    target = out / f"{shot.name}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                    saved.append(target)
+                    context.close()
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    return saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--only", nargs="*", help="names of the shots to take")
+    args = parser.parse_args()
+    shots = [s for s in SHOTS if not args.only or s.name in args.only]
+    for path in capture(shots, args.out, args.port or _free_port()):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""ASGI middleware that applies to every request, whatever route answers it."""
