@@ -76,8 +76,8 @@ def serve(
     if migrate:
         upgrade(settings.database_url)
     elif missing := pending(settings.database_url):
-        err.print(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
-                  "once (not per node), then start the nodes")
+        typer.echo(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
+                   "once (not per node), then start the nodes", err=True)
         raise typer.Exit(2)
     if workers > 1:
         _metrics_directory(settings.data_dir / f"metrics-{port}")
