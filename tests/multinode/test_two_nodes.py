@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def _document_crosses_nodes(a: Node, b: Node, login: str, key: str, rfp_id: int,
 
 
 class Recorder:
-    """Every answer the integrator's HTTP client saw, and the client's (unslept) retry waits."""
+    """Every answer the integrator's HTTP client saw, and the client's retry waits."""
 
     def __init__(self) -> None:
         self.answers: list[tuple[int, str | None, str]] = []
@@ -77,7 +78,13 @@ class Recorder:
     def client(self, proxy: str, login: str, key: str) -> Client:
         http = httpx.Client(timeout=30, event_hooks={"response": [self.response]},
                             transport=httpx.HTTPTransport(local_address=CLIENT_ADDRESS))
-        return Client(proxy, login, key, http=http, max_retries=8, sleep=self.waits.append)
+        return Client(proxy, login, key, http=http, max_retries=8, sleep=self.wait)
+
+    def wait(self, seconds: float) -> None:
+        # The client's own back-off, really waited: while nginx counts a node as failed
+        # (fail_timeout) a retry in the same millisecond would meet the same answer.
+        self.waits.append(seconds)
+        time.sleep(seconds)
 
 
 def _run_with_a_kill(c: Cluster, login: str, key: str, rfp_id: int,
