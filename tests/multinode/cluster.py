@@ -111,7 +111,7 @@ http {{
     return main
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -125,7 +125,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise RuntimeError(f"{url} was not ready within {timeout} s: {log.read_text()[-3000:]}")
 
 
-def wait_for_workers(node: Node, timeout: float = 90) -> None:
+def wait_for_workers(node: Node, timeout: float = 240) -> None:
     """Every worker of a multi-worker node has imported the app (its metric files exist)."""
     if node.workers == 1:
         return
