@@ -76,14 +76,23 @@ def serve(
     if migrate:
         upgrade(settings.database_url)
     elif missing := pending(settings.database_url):
-        err.print(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
-                  "once (not per node), then start the nodes")
+        typer.echo(f"the database schema lacks {', '.join(missing)}: run `bidbridge db upgrade` "
+                   "once (not per node), then start the nodes", err=True)
         raise typer.Exit(2)
     if workers > 1:
         _metrics_directory(settings.data_dir / f"metrics-{port}")
     level = os.environ.get("BIDBRIDGE_LOG_LEVEL", "info")
-    console.print(f"bidbridge on http://{host}:{port}  (database: "
-                  f"{_safe_url(settings.database_url)}, storage: {_storage_name(settings)})")
+    banner = (f"bidbridge on http://{host}:{port}  (database: "
+              f"{_safe_url(settings.database_url)}, storage: {_storage_name(settings)})")
+    if settings.log_json:  # every line a JSON object, the banner too
+        import logging
+
+        from bidbridge.observability.logs import install_json_logging
+
+        install_json_logging("bidbridge.serve")
+        logging.getLogger("bidbridge.serve").info(banner)
+    else:
+        console.print(banner)
     uvicorn.run("bidbridge.asgi:app", host=host, port=port, workers=workers,
                 proxy_headers=bool(forwarded_allow_ips),
                 forwarded_allow_ips=forwarded_allow_ips or None, log_level=level,
@@ -105,7 +114,10 @@ def _metrics_directory(path: Path) -> None:
 
 
 def _storage_name(settings: Settings) -> str:
-    return settings.storage_url or str(settings.storage_dir)
+    if settings.storage_url:
+        endpoint = f" at {settings.storage_endpoint_url}" if settings.storage_endpoint_url else ""
+        return settings.storage_url + endpoint
+    return str(settings.storage_dir)
 
 
 @app.command()

@@ -220,3 +220,7 @@ def test_reads_fail_over_too():
     api, _, sleeps = _dropping([httpx.RemoteProtocolError("closed"), 502])
     assert api.call("read", "/things", "GET", {}) == {"ok": True}
     assert len(sleeps) == 2
+    # A read with filters is a POST (getRfps): still a read, still repeated.
+    api, _, sleeps = _dropping([502, httpx.ReadError("connection reset")])
+    assert api.call("getRfps", "/rfps", "POST", {"limit": 10}) == {"ok": True}
+    assert len(sleeps) == 2

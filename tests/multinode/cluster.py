@@ -44,6 +44,12 @@ class Node:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    workers: int
+    metrics_dir: Path  # serve's prometheus-client multi-process directory (workers > 1)
+
+    def metric_pids(self) -> set[str]:
+        """The worker processes that have written samples to the shared directory."""
+        return {f.stem.rsplit("_", 1)[1] for f in self.metrics_dir.glob("*.db")}
 
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
@@ -105,7 +111,7 @@ http {{
     return main
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -117,6 +123,18 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} was not ready within {timeout} s: {log.read_text()[-3000:]}")
+
+
+def wait_for_workers(node: Node, timeout: float = 240) -> None:
+    """Every worker of a multi-worker node has imported the app (its metric files exist)."""
+    if node.workers == 1:
+        return
+    deadline = time.monotonic() + timeout
+    while len(node.metric_pids()) < node.workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{node.url}: {len(node.metric_pids())} of {node.workers} workers "
+                               f"up after {timeout} s: {node.log.read_text()[-2000:]}")
+        time.sleep(0.2)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -141,7 +159,7 @@ def cluster(tmp: Path, s3: S3Server, workers: tuple[int, int] = (1, 1), **settin
         env = {**os.environ, "BIDBRIDGE_ENV": "production", "BIDBRIDGE_DATABASE_URL": database_url,
                "BIDBRIDGE_DATA_DIR": str(tmp / "var"), "BIDBRIDGE_SECRET_KEY": "s" * 48,
                "BIDBRIDGE_PEPPER": "p" * 48, "BIDBRIDGE_REDIS_URL": REDIS_URL,
-               "BIDBRIDGE_RATE_LIMIT_REDIS_PREFIX": prefix, "BIDBRIDGE_LOG_LEVEL": "warning",
+               "BIDBRIDGE_RATE_LIMIT_REDIS_PREFIX": prefix, "BIDBRIDGE_LOG_LEVEL": "info",
                "BIDBRIDGE_LOG_JSON": "true", "BIDBRIDGE_ARGON2_TIME_COST": "1",
                "BIDBRIDGE_ARGON2_MEMORY_KIB": "1024",
                **{f"BIDBRIDGE_{k.upper()}": v for k, v in s3.settings(bucket).items()},
@@ -157,13 +175,15 @@ def cluster(tmp: Path, s3: S3Server, workers: tuple[int, int] = (1, 1), **settin
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [str(BIN / "bidbridge"), "serve", "--host", host, "--port", str(port),
-                     "--no-migrate", "--no-access-log", "--forwarded-allow-ips", "127.0.0.1",
+                     "--no-migrate", "--forwarded-allow-ips", "127.0.0.1",
                      "--workers", str(count)],
                     env=env, stdout=out, stderr=subprocess.STDOUT)
             stack.callback(_stop, process)
-            made.nodes.append(Node(name, f"http://{host}:{port}", process, log))
+            made.nodes.append(Node(name, f"http://{host}:{port}", process, log, count,
+                                   tmp / "var" / f"metrics-{port}"))
         for node in made.nodes:
             wait_ready(node.url, node.process, node.log)
+            wait_for_workers(node)
         upstreams = [n.url.removeprefix("http://") for n in made.nodes]
         config = nginx_config(tmp / "nginx", f"127.0.0.1:{proxy_port}", upstreams)
         checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(tmp / "nginx")],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import Headers
@@ -45,8 +46,15 @@ def served_type(stored: str | None) -> str:
 class FileStream(StreamingResponse):
     """A streaming response that sends headers only for HEAD (never reading the file)."""
 
+    def __init__(self, content: Iterator[bytes], **options: Any) -> None:
+        super().__init__(content, **options)
+        self._source = content
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("method", "").upper() == "HEAD":
+            close = getattr(self._source, "close", None)
+            if close is not None:  # e.g. an S3 body opened for the range: give it back now
+                close()
             await send({"type": "http.response.start", "status": self.status_code,
                         "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -124,7 +124,9 @@ class BaseClient:
         fails over to another node behind the load balancer."""
         renewed = False
         attempt = 0
-        repeatable = method in ("GET", "HEAD") or function == "getToken" or any(
+        # Reads are repeatable whatever their method: every get… function only reads (getRfps
+        # with filters is a POST; getToken hands back the same token within its hour).
+        repeatable = method in ("GET", "HEAD") or function.startswith("get") or any(
             k.lower() == "idempotency-key" for k in (headers or {}))
         while True:
             sent_headers = dict(headers or {})

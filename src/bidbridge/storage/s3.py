@@ -148,7 +148,7 @@ class S3Storage:
                    ) -> Iterator[bytes]:
         # The request goes out now, not at the first chunk: an unreachable store is then a 503
         # before any header is sent rather than a response cut short.
-        return _chunks(self._get(key, f"bytes={start}-{end}"), chunk)
+        return _Chunks(self._get(key, f"bytes={start}-{end}"), chunk)
 
     def check(self) -> None:
         try:
@@ -179,13 +179,29 @@ class _Body(io.RawIOBase):
         super().close()
 
 
-def _chunks(body: Any, chunk: int) -> Iterator[bytes]:
-    try:
-        yield from body.iter_chunks(chunk)
-    except BotoCoreError as exc:
-        raise _unavailable("read the document", exc) from exc
-    finally:
-        body.close()
+class _Chunks:
+    """The body of one ranged GET, in chunks; ``close()`` gives the connection back at once
+    (a HEAD request never reads it)."""
+
+    def __init__(self, body: Any, chunk: int) -> None:
+        self._body = body
+        self._chunks = body.iter_chunks(chunk)
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return bytes(next(self._chunks))
+        except StopIteration:
+            self.close()
+            raise
+        except BotoCoreError as exc:
+            self.close()
+            raise _unavailable("read the document", exc) from exc
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def _unavailable(action: str, exc: BaseException) -> StorageUnavailable:
