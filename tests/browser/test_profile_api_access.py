@@ -45,7 +45,7 @@ def test_profile_explains_missing_api_access_and_contact_types(
             page = context.new_page()
             _log_in(page, demo.OTHER_SUB_ADMIN[1], demo.OTHER_SUB_ADMIN[2])
             tabs = page.get_by_role("navigation", name="My Account")
-            expect(tabs.get_by_role("link")).to_have_text(["Profile", "Security", "Audit log"])
+            expect(tabs.get_by_role("link")).to_have_text(["Profile", "Audit log", "Security"])
             expect(tabs.get_by_role("link", name="API", exact=True)).to_have_count(0)
             notice = page.locator("#api-access")
             expect(notice.get_by_role("heading")).to_have_text("API access is not active")
