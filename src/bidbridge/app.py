@@ -15,13 +15,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bidbridge.api import contractor as _contractor  # noqa: F401  (registers functions)
+from bidbridge.api import request_log
 from bidbridge.api import subcontractor as _subcontractor  # noqa: F401
-from bidbridge.api.dispatch import build_routes
+from bidbridge.api.dispatch import API_PREFIX, build_routes
 from bidbridge.api.docs import asset_routes, docs_routes
 from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
-from bidbridge.middleware.body_limits import BodyLimitMiddleware, BodyLimits
+from bidbridge.middleware.body_limits import BodyLimitMiddleware, BodyLimits, OnRefused
 from bidbridge.middleware.headers import SecurityHeadersMiddleware
 from bidbridge.observability.health import health_routes
 from bidbridge.observability.logs import install_json_logging, request_id_var
@@ -61,6 +62,20 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(reset)
+
+
+def _api_refusal_logger(runtime: Runtime) -> OnRefused:
+    """A call the middleware refused is still an API call: it gets its request-log row."""
+
+    async def log_refusal(scope: Scope, started: float, status: int, code: str) -> None:
+        path: str = scope.get("path", "")
+        for api, prefix in API_PREFIX.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                await request_log.log_refused_before_dispatch(runtime, api, scope, started,
+                                                              status, code)
+                return
+
+    return log_refusal
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -109,7 +124,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                                            "Retry-After"])
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(
         json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
-        multipart=settings.max_multipart_body_bytes))
+        multipart=settings.max_multipart_body_bytes), on_refused=_api_refusal_logger(runtime))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(MetricsMiddleware, engine=runtime.engine)
     app.add_middleware(RequestIdMiddleware)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from bidbridge.app import create_app
-from bidbridge.models import ApiRequest
+from bidbridge.models import ApiRequest, ApiToken
 from tests.runtime_variants import runtime_with
 from tests.web.helpers import csrf_from
 
@@ -37,8 +37,14 @@ def test_a_json_body_over_its_limit_is_refused_before_get_token_looks_at_it(smal
     response = small.post("/rest/subcontractor/v1/tokens", content=body,
                           headers={"Content-Type": "application/json"})
     _problem(response, 2048, "JSON")
-    with runtime.sessions() as s:  # getToken never ran
-        assert s.scalar(select(func.count()).select_from(ApiRequest)) == before
+    with runtime.sessions() as s:  # getToken never ran, but the refused call is in the log
+        assert s.scalar(select(func.count()).select_from(ApiRequest)) == before + 1
+        logged = s.scalars(select(ApiRequest).order_by(ApiRequest.id.desc()).limit(1)).one()
+        assert (logged.status, logged.error_code) == (413, "body_too_large")
+        assert logged.request_id == response.headers["x-request-id"]
+        assert logged.path == "/rest/subcontractor/v1/tokens" and logged.api == "subcontractor"
+        assert logged.query_params == {}  # nothing of the body was read, so nothing is kept
+        assert not s.scalar(select(func.count()).select_from(ApiToken))
 
 
 def test_a_streamed_body_without_content_length_is_counted(small):
@@ -63,11 +69,15 @@ def test_each_kind_has_its_own_limit(small):
     _problem(multipart, 8192, "multipart")
 
 
-def test_the_web_login_form_is_limited_too(small):
+def test_the_web_login_form_is_limited_too(small, runtime):
     page = small.get("/login")
+    with runtime.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(ApiRequest))
     response = small.post("/login", data={"email": "a@b.test", "password": "p" * 5000,
                                           "csrf_token": csrf_from(page.text)})
     _problem(response, 4096, "form")
+    with runtime.sessions() as s:  # a page is not an API call: no request-log row
+        assert s.scalar(select(func.count()).select_from(ApiRequest)) == before
 
 
 def test_bodies_within_the_limits_pass(small):

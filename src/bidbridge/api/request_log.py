@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.types import Scope
 
 from bidbridge.api import log_spool
 from bidbridge.api.declare import Api, Function
@@ -118,6 +120,16 @@ def add(session: Session, values: dict[str, Any], entry: LogEntry, *,
         now: datetime = values["occurred_at"]
         conn.execute(_TOUCH_KEY, {"touched_key": entry.touch_key_id,
                                   "used_at": now.replace(microsecond=0)})
+
+
+async def log_refused_before_dispatch(runtime: Runtime, api: Api, scope: Scope, started: float,
+                                      status: int, code: str) -> None:
+    """The row of a call refused before dispatch saw it (a body over its limit): no function
+    name, since routing never ran, but the path, the caller and the refusal."""
+    request = Request(scope)
+    entry = LogEntry(api=api, function=None, method=request.method, path=mask(request.url.path))
+    values = row(runtime, request, entry, status, code, started)
+    await anyio.to_thread.run_sync(write_alone, runtime, values)
 
 
 def spool(runtime: Runtime, values: dict[str, Any]) -> None:

@@ -3,6 +3,8 @@ them: JSON, form and multipart bodies each have their own limit; past it the ans
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,23 +36,31 @@ class _TooLarge(Exception):
     pass
 
 
+# Told of every refusal (scope, started, status, code): the API writes its request-log row, so a
+# refused call is in the log like any other.
+OnRefused = Callable[[Scope, float, int, str], Awaitable[None]]
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
+    def __init__(self, app: ASGIApp, limits: BodyLimits, on_refused: OnRefused | None = None
+                 ) -> None:
         self.app = app
         self.limits = limits
+        self.on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         headers = {k.lower(): v for k, v in scope["headers"]}
         kind, limit = self.limits.for_type(headers.get(b"content-type", b"").decode("latin-1"))
         declared = headers.get(b"content-length", b"").decode("latin-1").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, send, kind, limit)  # never read a byte of it
+            await self._refuse(scope, send, kind, limit, started)  # never read a byte of it
             return
         seen = 0
-        started = False
+        answered = False
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -62,17 +72,23 @@ class BodyLimitMiddleware:
             return message
 
         async def watching_send(message: Message) -> None:
-            nonlocal started
+            nonlocal answered
             if message["type"] == "http.response.start":
-                started = True
+                answered = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
         except _TooLarge:
-            if started:  # the app answered before reading it all; nothing more to say
+            if answered:  # the app answered before reading it all; nothing more to say
                 return
-            await _refuse(scope, send, kind, limit)
+            await self._refuse(scope, send, kind, limit, started)
+
+    async def _refuse(self, scope: Scope, send: Send, kind: str, limit: int, started: float
+                      ) -> None:
+        await _refuse(scope, send, kind, limit)
+        if self.on_refused is not None:
+            await self.on_refused(scope, started, 413, "body_too_large")
 
 
 async def _refuse(scope: Scope, send: Send, kind: str, limit: int) -> None:
