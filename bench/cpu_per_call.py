@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.cpu_per_call [--backends sqlite,postgresql] [--calls 2000]
                                            [--rfps 10000] [--repeats 5] [--only getMe]
+                                           [--postgres-database NAME]
 
 The platform's ASGI app is driven in this process, one call after another (no network, no load
 generator, no second worker), and the process's CPU time per call is read with
@@ -154,13 +155,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", metavar="CALL",
                         help="instead: cProfile CALL (e.g. getMe) and print where its time goes")
+    parser.add_argument("--postgres-database", default="bidbridge_bench_cpu",
+                        help="the PostgreSQL database it drops and recreates (use one of your "
+                             "own on a shared machine)")
     parser.add_argument("--only", metavar="CALL",
                         help="measure the floor and CALL alone (e.g. getMe; for py-spy)")
     args = parser.parse_args()
     for name in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix="bidbridge-cpu-") as tmp:
             rows = asyncio.run(measure(name, Path(tmp), args.rfps, args.calls, args.repeats,
-                                        args.profile, only=args.only))
+                                        args.profile, database=args.postgres_database,
+                                        only=args.only))
         if not rows:
             continue
         print(f"\n{name}: {args.calls} sequential calls in-process, median of {args.repeats}")
