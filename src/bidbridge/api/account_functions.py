@@ -6,7 +6,7 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy import bindparam, select
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, function
+from bidbridge.api.declare import Api, ApiModel, NoInput, function
 from bidbridge.clock import unix
 from bidbridge.models import ApiModule, Company, Contact
 
@@ -72,7 +72,7 @@ _ME = (select(Contact, Company, ApiModule).join(Company, Company.id == Contact.c
        .where(Contact.id == bindparam("contact_id")))
 
 
-def _get_me(call: Call) -> MeOut:
+def _get_me(call: Call, args: NoInput) -> MeOut:
     """One statement besides the token's: the API user, the company and its module."""
     contact, company, module = call.session.execute(
         _ME, {"contact_id": call.principal.contact_id}).one()
@@ -81,14 +81,14 @@ def _get_me(call: Call) -> MeOut:
                  token_expire_date=str(unix(call.principal.token_expires_at)))
 
 
-def _get_company(call: Call) -> CompanyOut:
+def _get_company(call: Call, args: NoInput) -> CompanyOut:
     return company_out(*_company_and_module(call))
 
 
 CONTACTS = TypeAdapter(list[ContactOut])
 
 
-def _get_contacts(call: Call) -> list[ContactOut]:
+def _get_contacts(call: Call, args: NoInput) -> list[ContactOut]:
     company, module = _company_and_module(call)
     api_user_id = module.api_user_id if module else None
     rows = call.session.scalars(
@@ -97,10 +97,10 @@ def _get_contacts(call: Call) -> list[ContactOut]:
 
 
 def register_account_functions(api: Api) -> None:
-    function(api=api, name="getMe", path="/me", tag="Account", response=MeOut,
+    function(api=api, name="getMe", path="/me", tag="Account", response=MeOut, input=NoInput,
              summary="The API user this token speaks for, and their company.")(_get_me)
-    function(api=api, name="getCompany", path="/company", tag="Account", response=CompanyOut,
+    function(api=api, name="getCompany", path="/company", tag="Account", response=CompanyOut, input=NoInput,
              summary="Your company's profile.")(_get_company)
-    function(api=api, name="getContacts", path="/contacts", tag="Account", response=CONTACTS,
+    function(api=api, name="getContacts", path="/contacts", tag="Account", response=CONTACTS, input=NoInput,
              summary="Every contact of your company, active or not, with the API user marked.")(
         _get_contacts)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.declare import Api, ApiModel, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters, TooManyRequests
 from bidbridge.models import CompanyKind
@@ -30,10 +30,25 @@ class TokenOut(ApiModel):
         "handed back (the seconds until expireDate)."))
 
 
-def _get_token(call: Call) -> TokenOut:
+class TokenIn(Input):
+    login: Annotated[str, Param(
+        "login", "query", "The e-mail address of the company's API user.",
+        pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
+        expected="the API user's e-mail address", example="api@example.com")]
+    api_key: Annotated[str, Param(
+        "apiKey", "query", "The API key generated in My Account → API.",
+        pattern=KEY_PATTERN, required=True, secret=True,
+        expected="a key of the form bb_<16 hex>_<43 characters>",
+        example="bb_0123456789abcdef_" + "x" * 43)]
+    force_new: Annotated[bool, Param(
+        "forceNew", "query", "1 issues a new token even while one is still valid.",
+        pattern=r"^(0|1)$", type="boolean", expected="0 or 1", example=0, default=False)] = False
+
+
+def _get_token(call: Call, args: TokenIn) -> TokenOut:
     runtime = call.runtime
     settings = runtime.settings
-    login = str(call["login"]).strip().lower()
+    login = args.login.strip().lower()
     ip = call.ctx.client_ip or "unknown"
     throttle = runtime.token_throttle
     wait = throttle.wait(login, ip)
@@ -44,8 +59,8 @@ def _get_token(call: Call) -> TokenOut:
     api = CompanyKind(call.function.api)
     try:
         issued = tokens.issue_token(
-            call.session, call.ctx, login=login, raw_key=str(call["apiKey"]),
-            force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
+            call.session, call.ctx, login=login, raw_key=args.api_key,
+            force_new=args.force_new, api=api, pepper=settings.pepper,
             pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
     except tokens.Unauthorized:
         throttle.failed(login, ip)
@@ -67,17 +82,7 @@ def register_token_function(api: Api) -> None:
             "and expiresIn then says how many whole seconds it has left (3600 for a new token); "
             "forceNew=1 issues a new one (the older one stays valid until it expires). Failed "
             "attempts are throttled per login and per client address."),
-        params=[
-            Param("login", "query", "The e-mail address of the company's API user.",
-                  pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
-                  expected="the API user's e-mail address", example="api@example.com"),
-            Param("apiKey", "query", "The API key generated in My Account → API.",
-                  pattern=KEY_PATTERN, required=True, secret=True,
-                  expected="a key of the form bb_<16 hex>_<43 characters>",
-                  example="bb_0123456789abcdef_" + "x" * 43),
-            Param("forceNew", "query", "1 issues a new token even while one is still valid.",
-                  pattern=r"^(0|1)$", type="boolean", expected="0 or 1", example=0, default=False),
-        ],
+        input=TokenIn,
         response=TokenOut,
         errors=["invalid_credentials", "too_many_failures", "api_not_activated"],
     )(_get_token)
@@ -142,15 +147,35 @@ def decode_cursor(cursor: str, name: str = "cursor") -> int:
                               "message": "not a cursor from a previous page"}]}) from exc
 
 
-def _get_audit_log(call: Call) -> AuditLogOut:
-    source = call["source"] or "events"
-    since, until = call["since"], call["until"]
+class AuditLogIn(Input):
+    source: Annotated[str | None, Param(
+        "source", "query", "events (state changes, the default) or requests (API calls).",
+        pattern=r"^(events|requests)$", expected="events or requests", example="events")] = None
+    since: Annotated[int | None, Param(
+        "since", "query", "Only entries at or after this moment, unix seconds.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
+        example=1767225600)] = None
+    until: Annotated[int | None, Param(
+        "until", "query", "Only entries before this moment, unix seconds.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds")] = None
+    cursor: Annotated[str | None, Param(
+        "cursor", "query", "The nextCursor of the previous page.",
+        pattern=CURSOR_PATTERN, expected="a nextCursor value")] = None
+    limit: Annotated[int | None, Param(
+        "limit", "query", "Entries per page, 1–200 (default 50).",
+        pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
+        example=50)] = None
+
+
+def _get_audit_log(call: Call, args: AuditLogIn) -> AuditLogOut:
+    source = args.source or "events"
+    since, until = args.since, args.until
     page = audit_queries.api_audit_page(
         call.session, call.principal.company_id, requests=source == "requests",
         since=datetime.fromtimestamp(since, UTC) if since is not None else None,
         until=datetime.fromtimestamp(until, UTC) if until is not None else None,
-        after_id=decode_cursor(call["cursor"]) if call["cursor"] else None,
-        limit=call["limit"] or 50)
+        after_id=decode_cursor(args.cursor) if args.cursor else None,
+        limit=args.limit or 50)
     rows = page.rows
     next_cursor = encode_cursor(rows[-1].id) if page.more else None
     if source == "events":
@@ -175,19 +200,6 @@ def register_audit_function(api: Api) -> None:
             "tokens issued, responses, submissions…); source=requests lists every API call made "
             "with your company's credentials, refused ones included. Oldest first; page with "
             "cursor."),
-        params=[
-            Param("source", "query", "events (state changes, the default) or requests (API calls).",
-                  pattern=r"^(events|requests)$", expected="events or requests", example="events"),
-            Param("since", "query", "Only entries at or after this moment, unix seconds.",
-                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
-                  example=1767225600),
-            Param("until", "query", "Only entries before this moment, unix seconds.",
-                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
-            Param("cursor", "query", "The nextCursor of the previous page.",
-                  pattern=CURSOR_PATTERN, expected="a nextCursor value"),
-            Param("limit", "query", "Entries per page, 1–200 (default 50).",
-                  pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
-                  example=50),
-        ],
+        input=AuditLogIn,
         response=AuditLogOut, read_only=True,
     )(_get_audit_log)

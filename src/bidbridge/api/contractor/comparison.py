@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field
 
 from bidbridge.api.call import Call
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, ApiModel, function
+from bidbridge.api.declare import Api, ApiModel, Input, function
 from bidbridge.clock import unix
 from bidbridge.services import comparison, scoping
 from bidbridge.services.comparison_grid import money_text, unit_text
@@ -87,9 +88,13 @@ class ComparisonOut(ApiModel):
     lowest_total_rfp_ids: list[int]
 
 
-def _get_proposals(call: Call) -> ComparisonOut:
+class ComparisonIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+
+
+def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
+                                            args.workpackage_id)
     result = comparison.compare(call.session, wp)
     bidders, extras = [], []
     for col in result.columns:
@@ -119,7 +124,7 @@ def _get_proposals(call: Call) -> ComparisonOut:
 
 
 function(api=API, name="getProposals", path="/workpackages/{workpackageId}/proposals",
-         tag="Proposals", params=[WORKPACKAGE_ID], response=ComparisonOut, errors=["not_found"],
+         tag="Proposals", input=ComparisonIn, response=ComparisonOut, errors=["not_found"],
          summary="Price comparison: every invited subcontractor's latest proposal, line by line.",
          description="Columns are the workpackage's RFPs; rows its budget lines. Each cell holds "
                      "the unit price, the line amount and whether the line is included; the "

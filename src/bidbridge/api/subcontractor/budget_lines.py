@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import ApiModel, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import BudgetLine, PriceEntry
 from bidbridge.services import money, pricing
@@ -193,8 +193,12 @@ RFP_ID = Param("rfpId", "template", "The RFP's id, from getRfps.", pattern=ID_PA
                required=True, type="integer", expected="a positive whole number", example=1)
 
 
-def _get_budget_lines(call: Call) -> BudgetLinesOut:
-    sheet = pricing.get_budget_sheet(call.session, call.principal.company_id, call["rfpId"])
+class BudgetLinesIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+def _get_budget_lines(call: Call, args: BudgetLinesIn) -> BudgetLinesOut:
+    sheet = pricing.get_budget_sheet(call.session, call.principal.company_id, args.rfp_id)
     return budget_lines_out(sheet)
 
 
@@ -207,14 +211,26 @@ function(
         "deleted=true (tombstones) and no longer count. Each line carries your draft price, if "
         "any: the amount you typed (pricedBy) and the other one derived from it. Money is a "
         "decimal string in EUR, never a float."),
-    params=[RFP_ID],
+    input=BudgetLinesIn,
 )(_get_budget_lines)
 
 
-def _price_budget_lines(call: Call) -> BudgetLinesOut:
-    changes = [item.change(i) for i, item in enumerate(call["lines"])]
+class PriceBudgetLinesIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    lines: Annotated[list[PriceLineIn], Param(
+        "lines", "query", "A JSON list of price items (a form field holding JSON, or a "
+        "JSON array in a JSON body).", required=True, type="json", adapter=LINES,
+        expected="a JSON list of 1–1000 items such as [{\"budgetLineId\": 12, "
+                 "\"unitPrice\": \"45.50\", \"included\": true}]",
+        example=[{"budgetLineId": 1, "unitPrice": "45.50", "included": True},
+                 {"description": "Steigerwerk", "quantity": "1", "unit": "post",
+                  "totalPrice": "1250.00"}])]
+
+
+def _price_budget_lines(call: Call, args: PriceBudgetLinesIn) -> BudgetLinesOut:
+    changes = [item.change(i) for i, item in enumerate(args.lines)]
     sheet = pricing.price_budget_lines(call.session, call.ctx, call.principal.company_id,
-                                       call["rfpId"], changes)
+                                       args.rfp_id, changes)
     return budget_lines_out(sheet)
 
 
@@ -235,14 +251,5 @@ function(
         "half-up to cents; unitPrice = total / quantity rounded half-up to 4 decimals. All "
         "items are saved or none: a 422 lists every offending item (lines[2].budgetLineId). "
         "Refused at and after the deadline (409 deadline_passed) and after forwarding."),
-    params=[
-        RFP_ID,
-        Param("lines", "query", "A JSON list of price items (a form field holding JSON, or a "
-              "JSON array in a JSON body).", required=True, type="json", adapter=LINES,
-              expected="a JSON list of 1–1000 items such as [{\"budgetLineId\": 12, "
-                       "\"unitPrice\": \"45.50\", \"included\": true}]",
-              example=[{"budgetLineId": 1, "unitPrice": "45.50", "included": True},
-                       {"description": "Steigerwerk", "quantity": "1", "unit": "post",
-                        "totalPrice": "1250.00"}]),
-    ],
+    input=PriceBudgetLinesIn,
 )(_price_budget_lines)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import ApiModel, Input, Param, function
 from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
@@ -127,12 +128,30 @@ def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
     return out
 
 
-def _submit_proposal(call: Call) -> Response:
-    submission = Submission(message=call["message"], total_amount=call["totalAmount"],
-                            attachments=_attachments(call["attachments"]),
+class SubmitProposalIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    message: Annotated[str | None, Param(
+        "message", "query", "An accompanying message to the contractor.",
+        pattern=r"^([\s\S]{1,5000})$", max_length=5000,
+        expected="text of at most 5000 characters",
+        example="Our price includes scaffolding; valid for 60 days.")] = None
+    total_amount: Annotated[Decimal | None, Param(
+        "totalAmount", "query", "Your total price in EUR; only when the workpackage has no "
+        "budget lines.", pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", type="decimal",
+        expected="an amount in EUR with at most 2 decimals, e.g. 12500.00",
+        example="12500.00")] = None
+    attachments: Annotated[list[UploadFile] | None, Param(
+        "attachments", "query", "Files sent with the proposal (multipart/form-data): "
+        "PDF, XLSX, DOCX or images.", type="file", many=True,
+        expected="one or more files in a multipart/form-data body")] = None
+
+
+def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
+    submission = Submission(message=args.message, total_amount=args.total_amount,
+                            attachments=_attachments(args.attachments),
                             idempotency_key=_idempotency_key(call))
     result = proposals.submit_proposal(
-        call.session, call.ctx, call.runtime.storage, call.principal.company_id, call["rfpId"],
+        call.session, call.ctx, call.runtime.storage, call.principal.company_id, args.rfp_id,
         submission, max_bytes=call.runtime.settings.max_upload_bytes)
     files = proposals.attachments_of(call.session, [result.proposal.id])
     body = proposal_out(result.proposal, files[result.proposal.id])
@@ -161,25 +180,16 @@ function(
         "deadline; the same key with different content answers 422 idempotency_mismatch. "
         "Keys are kept with the proposal, without expiry. The answer (201) carries a receipt; "
         "its contentSha256 lets you prove what was sent: " + CONTENT_SHA256_RULE),
-    params=[
-        RFP_ID,
-        Param("message", "query", "An accompanying message to the contractor.",
-              pattern=r"^([\s\S]{1,5000})$", max_length=5000,
-              expected="text of at most 5000 characters",
-              example="Our price includes scaffolding; valid for 60 days."),
-        Param("totalAmount", "query", "Your total price in EUR; only when the workpackage has no "
-              "budget lines.", pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", type="decimal",
-              expected="an amount in EUR with at most 2 decimals, e.g. 12500.00",
-              example="12500.00"),
-        Param("attachments", "query", "Files sent with the proposal (multipart/form-data): "
-              "PDF, XLSX, DOCX or images.", type="file", many=True,
-              expected="one or more files in a multipart/form-data body"),
-    ],
+    input=SubmitProposalIn,
 )(_submit_proposal)
 
 
-def _get_proposals(call: Call) -> list[ProposalOut]:
-    _, rows = proposals.list_proposals(call.session, call.principal.company_id, call["rfpId"])
+class ProposalsIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+def _get_proposals(call: Call, args: ProposalsIn) -> list[ProposalOut]:
+    _, rows = proposals.list_proposals(call.session, call.principal.company_id, args.rfp_id)
     files = proposals.attachments_of(call.session, [p.id for p in rows])
     return [proposal_out(p, files[p.id]) for p in rows]
 
@@ -191,13 +201,25 @@ function(
     description=(
         "Withdrawn and superseded versions stay listed (state=withdrawn, superseded=true). Each "
         "carries its line snapshot, attachments and receipt."),
-    params=[RFP_ID],
+    input=ProposalsIn,
 )(_get_proposals)
 
 
-def _withdraw_proposal(call: Call) -> ProposalOut:
+class WithdrawIn(Input):
+    proposal_id: Annotated[int, Param(
+        "proposalId", "template", "The proposal's id (proposalId from getProposals).",
+        pattern=ID_PATTERN, required=True, type="integer",
+        expected="a positive whole number", example=1)]
+    reason: Annotated[str, Param(
+        "reason", "query", "Why you withdraw; shown to the contractor.",
+        pattern=r"^([\s\S]{1,2000})$", max_length=2000, required=True,
+        expected="text of at most 2000 characters",
+        example="We found an error in our calculation.")]
+
+
+def _withdraw_proposal(call: Call, args: WithdrawIn) -> ProposalOut:
     proposal = proposals.withdraw_proposal(call.session, call.ctx, call.principal.company_id,
-                                           call["proposalId"], call["reason"])
+                                           args.proposal_id, args.reason)
     files = proposals.attachments_of(call.session, [proposal.id])
     return proposal_out(proposal, files[proposal.id])
 
@@ -213,13 +235,5 @@ function(
         "deadline: after it the contractor may already be comparing prices. The version stays "
         "listed by getProposals with state=withdrawn. The RFP's status goes back from proposal "
         "to calculating; submit again to make a new offer."),
-    params=[
-        Param("proposalId", "template", "The proposal's id (proposalId from getProposals).",
-              pattern=ID_PATTERN, required=True, type="integer",
-              expected="a positive whole number", example=1),
-        Param("reason", "query", "Why you withdraw; shown to the contractor.",
-              pattern=r"^([\s\S]{1,2000})$", max_length=2000, required=True,
-              expected="text of at most 2000 characters",
-              example="We found an error in our calculation."),
-    ],
+    input=WithdrawIn,
 )(_withdraw_proposal)
