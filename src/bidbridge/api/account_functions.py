@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from sqlalchemy import bindparam, select
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, NoInput, function
+from bidbridge.api.declare import Api, NoInput, function
 from bidbridge.clock import unix
 from bidbridge.models import ApiModule, Company, Contact
-
-
-class CompanyOut(ApiModel):
-    id: int
-    kind: str = Field(description="contractor or subcontractor")
-    name: str
-    coc_number: str | None = Field(description="Chamber of commerce number.")
-    address_1: str | None = Field(serialization_alias="address_1")
-    address_2: str | None = Field(serialization_alias="address_2")
-    zip: str | None
-    city: str | None
-    country_code: str = Field(description="ISO 3166 alpha-2.")
-    phone: str | None
-    website: str | None
-    api_user_id: int | None = Field(description="The contact id of the designated API user.")
-    updated_at: int = Field(description="Unix seconds.")
-
-
-class ContactOut(ApiModel):
-    id: int
-    name: str
-    email: str
-    phone: str | None
-    role: str = Field(description="administrator or user")
-    contact_type: str = Field(description="visible, hidden or other")
-    active: bool
-    is_api_user: bool
-
-
-class MeOut(ApiModel):
-    contact: ContactOut
-    company: CompanyOut
-    token_expire_date: str = Field(description="When the token used for this call expires (unix "
-                                               "seconds, as getToken gives it).")
+from bidbridge.wire.account import (
+    CompanyOut,
+    ContactOut,
+    MeOut,
+)
 
 
 def company_out(company: Company, module: ApiModule | None) -> CompanyOut:

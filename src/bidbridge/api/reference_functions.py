@@ -5,24 +5,13 @@ from __future__ import annotations
 from pydantic import TypeAdapter
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, NoInput, function
+from bidbridge.api.declare import Api, NoInput, function
 from bidbridge.reference import BUILDING_SECTORS, CLASSIFICATION_SYSTEMS, PHASES, RFP_STATUS_LABELS
-
-
-class PhaseOut(ApiModel):
-    id: int
-    name: str
-    description: str
-
-
-class NamedOut(ApiModel):
-    name: str
-
-
-class StatusOut(ApiModel):
-    status: str
-    label: str
-
+from bidbridge.wire.reference import (
+    NamedOut,
+    PhaseOut,
+    StatusOut,
+)
 
 PHASE_LIST = TypeAdapter(list[PhaseOut])
 NAME_LIST = TypeAdapter(list[NamedOut])

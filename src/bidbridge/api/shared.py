@@ -6,28 +6,26 @@ import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
-
 from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters, TooManyRequests
 from bidbridge.models import CompanyKind
 from bidbridge.security.credentials import KEY_PATTERN
 from bidbridge.services import audit_queries, tokens
+from bidbridge.wire.account import (
+    TokenOut,
+)
+from bidbridge.wire.audit import (
+    ApiRequestOut,
+    AuditEventOut,
+    AuditLogOut,
+)
 
 UNIX_PATTERN = r"^[0-9]{1,10}$"
 LIMIT_PATTERN = r"^([1-9][0-9]?|1[0-9]{2}|200)$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
-
-
-class TokenOut(ApiModel):
-    token: str = Field(description="128 lowercase hex characters; send it as X-Auth-Token.")
-    expire_date: str = Field(description="When the token expires, in unix seconds (a string).")
-    expires_in: int = Field(description=(
-        "Whole seconds the token has left: 3600 for a new token, fewer for a still-valid token "
-        "handed back (the seconds until expireDate)."))
 
 
 class TokenIn(Input):
@@ -86,46 +84,6 @@ def register_token_function(api: Api) -> None:
         response=TokenOut,
         errors=["invalid_credentials", "too_many_failures", "api_not_activated"],
     )(_get_token)
-
-
-class AuditEventOut(ApiModel):
-    id: int
-    occurred_at: int = Field(description="Unix seconds.")
-    event: str = Field(description="Dotted event name, e.g. api_key.generated.")
-    actor_kind: str
-    actor_id: int | None
-    actor_name: str = Field(description="The actor's name when the event happened.")
-    target_type: str | None
-    target_id: int | None
-    target_label: str | None
-    request_id: str | None
-    client_ip: str | None
-    data: dict[str, Any]
-
-
-class ApiRequestOut(ApiModel):
-    id: int
-    occurred_at: int
-    request_id: str
-    function: str | None
-    method: str
-    path: str
-    contact_id: int | None
-    contact_name: str | None
-    template_params: dict[str, Any]
-    query_params: dict[str, Any]
-    status: int
-    error_code: str | None
-    duration_ms: float
-    client_ip: str | None
-    user_agent: str | None
-
-
-class AuditLogOut(ApiModel):
-    source: str
-    events: list[AuditEventOut] = Field(default_factory=list)
-    requests: list[ApiRequestOut] = Field(default_factory=list)
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
 
 
 def encode_cursor(last_id: int) -> str:

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
-from bidbridge.api.contractor.outputs import DocumentOut, document_out
+from bidbridge.api.contractor.outputs import document_out
 from bidbridge.api.contractor.rfps import RFP_ID
 from bidbridge.api.contractor.workpackages import upload_of
-from bidbridge.api.declare import Api, ApiModel, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import Document, Message
 from bidbridge.services import contractor_messages, scoping
+from bidbridge.wire.contractor.messages import (
+    MessageOut,
+)
 
 API: Api = "contractor"
-
-
-class MessageOut(ApiModel):
-    id: int
-    rfp_id: int
-    direction: str = Field(description="to_subcontractor (sent by you) or to_contractor.")
-    author_company_id: int
-    author_name: str
-    text: str
-    sent_at: int
-    attachments: list[DocumentOut]
 
 
 def message_out(call: Call, message: Message, docs: list[Document]) -> MessageOut:

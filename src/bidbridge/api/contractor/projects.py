@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
-
 from bidbridge.api.call import Call
 from bidbridge.api.contractor import paging
 from bidbridge.api.contractor.outputs import (
-    DocumentOut,
-    WorkpackageOut,
     document_out,
     workpackage_out,
 )
-from bidbridge.api.declare import Api, ApiModel, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.clock import unix
 from bidbridge.models import Project
@@ -27,6 +23,11 @@ from bidbridge.reference import (
 )
 from bidbridge.services import contractor_queries, projects, scoping
 from bidbridge.services.projects import PROJECT_FIELDS, PROJECT_STATUSES
+from bidbridge.wire.contractor.projects import (
+    ProjectDetailOut,
+    ProjectListOut,
+)
+from bidbridge.wire.projects import ProjectOut
 
 API: Api = "contractor"
 
@@ -154,53 +155,6 @@ class _ProjectFieldsIn(Input):
 
 class AddProjectIn(_ProjectFieldsIn, _NewName):
     """The name is required."""
-
-
-class ProjectOut(ApiModel):
-    id: int
-    name: str
-    phase_id: int | None
-    classification_systems: list[str]
-    calc_number: str | None
-    work_number: str | None
-    status: str
-    address_1: str | None = Field(serialization_alias="address_1")
-    address_2: str | None = Field(serialization_alias="address_2")
-    zip: str | None
-    city: str | None
-    country_code: str | None
-    client: str | None
-    manager: str | None
-    architect: str | None
-    constructor: str | None
-    calculator: str | None
-    inkoper: str | None
-    werkvoorbereider: str | None
-    planned_start: int | None
-    planned_complete: int | None
-    deadline_date: int | None
-    questions_date: int | None
-    questions_time: int | None
-    update_date: int | None
-    update_time: int | None
-    tender_date: int | None
-    inspection_date: int | None
-    reason: str | None
-    building_sectors: list[str]
-    description: str | None
-    created_at: int
-    updated_at: int = Field(description="Unix seconds; moves when anything in the project changes.")
-
-
-class ProjectDetailOut(ProjectOut):
-    workpackages: list[WorkpackageOut]
-    documents: list[DocumentOut] = Field(description="Documents on the project itself; those of "
-                                                     "a workpackage are counted on it.")
-
-
-class ProjectListOut(ApiModel):
-    projects: list[ProjectOut]
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
 
 
 def project_out(project: Project) -> dict[str, Any]:

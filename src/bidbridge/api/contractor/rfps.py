@@ -5,31 +5,29 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import Field
-
 from bidbridge.api.call import Call
 from bidbridge.api.contractor import paging
-from bidbridge.api.contractor.outputs import ID_PATTERN, RfpOut, id_param, rfp_out, rfps_out
+from bidbridge.api.contractor.outputs import ID_PATTERN, id_param, rfp_out, rfps_out
 from bidbridge.api.contractor.projects import line_pattern
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, ApiModel, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Rfp, RfpStatus
 from bidbridge.reference import RFP_STATUS_LABELS, alternation
 from bidbridge.services import contractor_queries, invitations, rfp_status, scoping
+from bidbridge.wire.contractor.rfps import (
+    InvitationOut,
+    RfpListOut,
+    SiblingOut,
+    StatusOut,
+)
 
 API: Api = "contractor"
 RFP_ID = id_param("rfpId", "RFP", "getRfps")
 STATUSES = tuple(s.value for s in RfpStatus)
 STATUS_PATTERN = "^" + alternation(STATUSES) + "$"
 EMAIL_PATTERN = r"^([^@\s]{1,64}@[^@\s]{1,190})$"
-
-
-class InvitationOut(ApiModel):
-    rfp: RfpOut
-    company_created: bool = Field(description="A new subcontractor company was created.")
-    contact_created: bool = Field(description="A new 'other' contact was created for the e-mail.")
 
 
 class InviteIn(Input):
@@ -86,11 +84,6 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
          errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
 
 
-class RfpListOut(ApiModel):
-    rfps: list[RfpOut]
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
-
-
 class GetRfpsIn(Input):
     workpackage_id: Annotated[int | None, Param(
         "workpackageId", "query", "Only this workpackage's RFPs.", pattern=ID_PATTERN,
@@ -136,23 +129,6 @@ function(api=API, name="getRfps", path="/rfps", tag="RFPs",
          summary="The RFPs of your projects with each subcontractor's status and response.",
          description="Ordered by change (updatedAt, then id); follow nextCursor.",
          input=GetRfpsIn, response=RfpListOut, errors=["not_found"])(_get_rfps)
-
-
-class SiblingOut(ApiModel):
-    rfp_id: int
-    company: str
-    status: str
-
-
-class StatusOut(ApiModel):
-    rfp: RfpOut
-    changed: bool = Field(description="False when status and shared were already so.")
-    not_awarded: list[SiblingOut] = Field(
-        description="The other RFPs of the workpackage now set to not_awarded (awardOthers=1); "
-                    "each got a thank-you message.")
-    offers: list[SiblingOut] = Field(
-        description="After awarding with awardOthers=0: the other RFPs that can be set to "
-                    "not_awarded (call again with awardOthers=1, or set each yourself).")
 
 
 def _sibling(rfp: Rfp) -> SiblingOut:

@@ -6,7 +6,7 @@ import os
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
@@ -18,7 +18,7 @@ from bidbridge.api.contractor.outputs import (
     workpackage_out,
 )
 from bidbridge.api.contractor.projects import DATE, PROJECT_ID, line_pattern
-from bidbridge.api.declare import Api, ApiModel, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import projects, scoping
@@ -26,6 +26,10 @@ from bidbridge.services.budget_setup import BudgetLineInput, NewLine, add_budget
 from bidbridge.services.documents import Upload
 from bidbridge.services.projects import WorkpackageCounts
 from bidbridge.services.tender_documents import add_tender_document
+from bidbridge.wire.contractor.workpackages import (
+    BudgetLineOut,
+    BudgetLinesOut,
+)
 
 API: Api = "contractor"
 WORKPACKAGE_ID = id_param("workpackageId", "workpackage", "getProject")
@@ -72,21 +76,6 @@ BudgetLineIn = BudgetLineInput
 
 
 LINES = TypeAdapter(list[BudgetLineIn])
-
-
-class BudgetLineOut(ApiModel):
-    id: int
-    code: str | None
-    description: str
-    quantity: str = Field(description="Exact decimal with 3 places, as a string.")
-    unit: str
-    position: int
-    updated_at: int
-
-
-class BudgetLinesOut(ApiModel):
-    workpackage_id: int
-    lines: list[BudgetLineOut] = Field(description="The lines just added, in order.")
 
 
 class AddBudgetLinesIn(Input):

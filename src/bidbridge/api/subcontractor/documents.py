@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Input, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.download import download
 from bidbridge.api.subcontractor.common import DOCUMENT_ID, ID_PATTERN, RFP_ID, document_path
 from bidbridge.clock import unix
 from bidbridge.services.rfp_documents import ManifestEntry, tender_documents, version_to_download
+from bidbridge.wire.subcontractor.documents import (
+    DocumentOut,
+    VersionOut,
+)
 
 DOWNLOAD_ERRORS = ["not_found", "range_not_satisfiable", "storage_unavailable"]
 DOWNLOAD_DESCRIPTION = (
@@ -20,30 +24,6 @@ DOWNLOAD_DESCRIPTION = (
     "If-None-Match to get 304 when nothing changed. Range: bytes=a-b, bytes=a- or bytes=-n "
     "answers 206 with Content-Range (resume a broken download); a range past the end answers "
     "416. HEAD gives the headers only.")
-
-
-class VersionOut(ApiModel):
-    version: int
-    size: int
-    sha256: str
-    content_type: str
-    uploaded_at: int
-    download_path: str
-
-
-class DocumentOut(ApiModel):
-    document_id: int
-    name: str
-    scope: str = Field(description="project or workpackage")
-    version: int = Field(description="The current version.")
-    size: int
-    sha256: str
-    content_type: str
-    updated_at: int
-    deleted: bool = Field(description="A tombstone: the contractor removed the document.")
-    deleted_at: int | None
-    download_path: str | None = Field(description="Null for deleted documents.")
-    versions: list[VersionOut] = Field(description="Every version, oldest first.")
 
 
 DOCUMENTS = TypeAdapter(list[DocumentOut])

@@ -4,40 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Input, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN, document_path
 from bidbridge.clock import unix
 from bidbridge.models import DocumentVersion
 from bidbridge.services import messages
 from bidbridge.services.documents import Upload
-
-
-class AttachmentOut(ApiModel):
-    document_id: int
-    name: str
-    size: int
-    sha256: str
-    content_type: str
-    download_path: str
-
-
-class MessageOut(ApiModel):
-    message_id: int
-    direction: str = Field(description="to_contractor (we wrote) or to_subcontractor (to us).")
-    author_name: str
-    author_company_name: str
-    text: str
-    sent_at: int
-    attachments: list[AttachmentOut]
-
-
-class ThreadOut(ApiModel):
-    rfp_id: int
-    messages: list[MessageOut] = Field(description="Oldest first.")
+from bidbridge.wire.subcontractor.messages import (
+    AttachmentOut,
+    MessageOut,
+    ThreadOut,
+)
 
 
 def _attachment(v: DocumentVersion) -> AttachmentOut:

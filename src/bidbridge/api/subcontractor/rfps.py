@@ -6,11 +6,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import Field
-
 from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Input, NoInput, Param, function
+from bidbridge.api.declare import Input, NoInput, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
 from bidbridge.api.subcontractor.rfp_models import (
@@ -28,6 +26,10 @@ from bidbridge.reference import alternation
 from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
 from bidbridge.services.rfp_summary import rfp_summary
+from bidbridge.wire.subcontractor.rfps import (
+    ForwardResult,
+    ResponseResult,
+)
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
 RESPONSE_PATTERN = r"^(calculate|pending|decline)$"
@@ -148,15 +150,6 @@ class RespondIn(Input):
         example="Expect our price by Friday.")] = None
 
 
-class ResponseResult(ApiModel):
-    rfp_id: int
-    response: str
-    note: str | None
-    responded_at: int
-    status: str | None = Field(description="The contractor's status when shared, else null.")
-    updated_at: int
-
-
 @function(
     api="subcontractor", name="respondToRfp", path="/rfps/{rfpId}/response", tag="RFPs",
     summary="Answer an RFP: calculate, pending or decline, with an optional note.",
@@ -191,15 +184,6 @@ class ForwardIn(Input):
         "message", "query", "A message to the partner, up to 2,000 characters.",
         pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
         example="Can you take this one? We are fully booked.")] = None
-
-
-class ForwardResult(ApiModel):
-    rfp_id: int
-    partner_company_id: int
-    partner_company_name: str
-    forwarded_at: int
-    response: str = Field(description="Always decline: we step out of the RFP.")
-    updated_at: int
 
 
 @function(
