@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from bidbridge.api import cursor_numbers
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters, TooManyRequests
+from bidbridge.errors import TooManyRequests
 from bidbridge.models import CompanyKind
 from bidbridge.security.credentials import KEY_PATTERN
 from bidbridge.services import audit_queries, tokens
@@ -86,25 +85,6 @@ def register_token_function(api: Api) -> None:
     )(_get_token)
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, name: str = "cursor") -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind != "id":
-            raise ValueError(kind)
-        return cursor_numbers.row_id(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameters(
-            f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "
-            "previous page unchanged, or leave it out to start at the beginning.",
-            data={"errors": [{"parameter": name, "in": "query", "problem": "invalid",
-                              "message": "not a cursor from a previous page"}]}) from exc
-
-
 class AuditLogIn(Input):
     source: Annotated[str | None, Param(
         "source", "query", "events (state changes, the default) or requests (API calls).",
@@ -132,10 +112,10 @@ def _get_audit_log(call: Call, args: AuditLogIn) -> AuditLogOut:
         call.session, call.principal.company_id, requests=source == "requests",
         since=datetime.fromtimestamp(since, UTC) if since is not None else None,
         until=datetime.fromtimestamp(until, UTC) if until is not None else None,
-        after_id=decode_cursor(args.cursor) if args.cursor else None,
+        after_id=cursors.after_id(args.cursor) if args.cursor else None,
         limit=args.limit or 50)
     rows = page.rows
-    next_cursor = encode_cursor(rows[-1].id) if page.more else None
+    next_cursor = cursors.by_id(rows[-1].id) if page.more else None
     if source == "events":
         return AuditLogOut(source=source, next_cursor=next_cursor,
                            events=[AuditEventOut.model_validate(_row_dict(r)) for r in rows])

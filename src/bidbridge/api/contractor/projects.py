@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.contractor import paging
 from bidbridge.api.contractor.outputs import (
     document_out,
     workpackage_out,
@@ -230,11 +230,11 @@ def _get_projects(call: Call, args: GetProjectsIn) -> ProjectListOut:
     page = contractor_queries.list_projects(
         call.session, call.principal.company_id, status=args.status or None,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
-        after=paging.decode(args.cursor) if args.cursor else None,
+        after=cursors.after_change(args.cursor) if args.cursor else None,
         limit=args.limit or 50)
     last = page.last_position
     return ProjectListOut(projects=[ProjectOut.model_validate(project_out(p)) for p in page.rows],
-                          next_cursor=paging.encode(*last) if last else None)
+                          next_cursor=cursors.by_change(*last) if last else None)
 
 
 function(api=API, name="getProjects", path="/projects", tag="Projects",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.contractor import paging
 from bidbridge.api.contractor.outputs import ID_PATTERN, id_param, rfp_out, rfps_out
 from bidbridge.api.contractor.projects import line_pattern
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
@@ -118,11 +118,11 @@ def _get_rfps(call: Call, args: GetRfpsIn) -> RfpListOut:
         session, company_id, workpackage_id=wp_id, project_id=project_id,
         status=RfpStatus(args.status) if args.status else None,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
-        after=paging.decode(args.cursor) if args.cursor else None,
+        after=cursors.after_change(args.cursor) if args.cursor else None,
         limit=args.limit or 50)
     last = page.last_position
     return RfpListOut(rfps=rfps_out(session, page.rows),
-                      next_cursor=paging.encode(*last) if last else None)
+                      next_cursor=cursors.by_change(*last) if last else None)
 
 
 function(api=API, name="getRfps", path="/rfps", tag="RFPs",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,11 +9,11 @@ from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from bidbridge.api import idempotency
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters
 from bidbridge.models import Proposal
 from bidbridge.services import documents, money, proposals
 from bidbridge.services.proposals import Attachment, AttachmentInfo, Submission
@@ -25,10 +24,6 @@ from bidbridge.wire.subcontractor.proposals import (
     ReceiptOut,
 )
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"  # the same header the generic dispatch layer honours
-REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
-_KEY = re.compile(KEY_PATTERN)
 API_PREFIX = "/rest/subcontractor/v1"
 
 
@@ -56,22 +51,6 @@ def proposal_out(p: Proposal, files: list[AttachmentInfo]) -> ProposalOut:
         attachments=attachments, content_sha256=p.content_sha256,
         withdrawn_at=unix(p.withdrawn_at) if p.withdrawn_at else None,
         withdrawn_reason=p.withdrawn_reason, updated_at=unix(p.updated_at), receipt=receipt)
-
-
-def _idempotency_key(call: Call) -> str | None:
-    raw = call.headers.get(IDEMPOTENCY_HEADER)
-    if raw is None:
-        return None
-    if not _KEY.fullmatch(raw):
-        raise InvalidParameters(
-            f"The header {IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (no "
-            "spaces); a UUID generated once per submission is a good key.",
-            data={"errors": [{"parameter": IDEMPOTENCY_HEADER, "in": "header",
-                              "problem": "pattern", "pattern": KEY_PATTERN,
-                              "message": f"{IDEMPOTENCY_HEADER} must be 1–255 visible ASCII "
-                                         "characters",
-                              "expected": "1–255 visible ASCII characters, e.g. a UUID"}]})
-    return raw
 
 
 def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
@@ -104,13 +83,13 @@ class SubmitProposalIn(Input):
 def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
     submission = Submission(message=args.message, total_amount=args.total_amount,
                             attachments=_attachments(args.attachments),
-                            idempotency_key=_idempotency_key(call))
+                            idempotency_key=idempotency.header_key(call.headers))
     result = proposals.submit_proposal(
         call.session, call.ctx, call.runtime.storage, call.principal.company_id, args.rfp_id,
         submission, max_bytes=call.runtime.settings.max_upload_bytes)
     files = proposals.attachments_of(call.session, [result.proposal.id])
     body = proposal_out(result.proposal, files[result.proposal.id])
-    headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
+    headers = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     return Response(body.model_dump_json(by_alias=True), status_code=200 if result.replayed
                     else 201, media_type="application/json", headers=headers)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
-from bidbridge.api import cursor_numbers
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Input, NoInput, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
@@ -20,7 +19,6 @@ from bidbridge.api.subcontractor.rfp_models import (
     summary,
 )
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters
 from bidbridge.models import RfpResponse, RfpStatus
 from bidbridge.reference import alternation
 from bidbridge.services import forwarding, rfp_board, rfps
@@ -36,26 +34,7 @@ RESPONSE_PATTERN = r"^(calculate|pending|decline)$"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def encode_cursor(position: Position) -> str:
-    """Opaque to callers: the last row's change time (microseconds) and id."""
-    micros = (position.updated_at - EPOCH) // timedelta(microseconds=1)
-    raw = f"r1:{micros}:{position.rfp_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> Position:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        tag, micros, rfp_id = text.split(":")
-        if tag != "r1":
-            raise ValueError(tag)
-        return Position(cursor_numbers.moment(micros), cursor_numbers.row_id(rfp_id))
-    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
-        raise InvalidParameters(
-            "'cursor' is not a cursor getRfps handed out. Pass the nextCursor of the previous "
-            "page unchanged, or leave it out to start at the beginning.",
-            data={"errors": [{"parameter": "cursor", "in": "query", "problem": "invalid",
-                              "message": "not a nextCursor of getRfps"}]}) from exc
+CURSOR_TAG = "r1"  # getRfps' cursors say r1: the change time and the RFP id
 
 
 class GetRfpsIn(Input):
@@ -105,10 +84,12 @@ def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
         response=args.response,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
         project_id=args.project_id)
-    after = decode_cursor(args.cursor) if args.cursor else None
+    after = Position(*cursors.after_change(args.cursor, CURSOR_TAG, function="getRfps")) \
+        if args.cursor else None
     page = list_rfps(call.session, call.principal.company_id, filters, after, args.limit)
     return RfpPageOut(rfps=[summary(r) for r in page.rows],
-                      next_cursor=encode_cursor(page.next_position)
+                      next_cursor=cursors.by_change(page.next_position.updated_at,
+                                                    page.next_position.rfp_id, CURSOR_TAG)
                       if page.next_position else None)
 
 
