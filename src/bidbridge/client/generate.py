@@ -3,6 +3,8 @@
     python -m bidbridge.client.generate
 
 A test regenerates the text and compares, so a function added without regenerating fails the suite.
+This module reads the server's declarations, so it runs where the platform is installed; the
+client it writes imports only bidbridge.wire (the client's own distribution leaves it unused).
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from bidbridge.api.declare import Api, Function, Param
+from bidbridge.api.declare import REGISTRY, Api, Function, Param
 from bidbridge.api.docs.openapi import honours_idempotency_key
-from bidbridge.client.registry import declared_functions
 
 OUTPUT = Path(__file__).with_name("functions.py")
 _PY_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "decimal": "Decimal | str",
              "json": "Any", "file": "FileInput | list[FileInput]"}
 _AUTO = {"login", "apiKey"}  # getToken's credentials come from the client
+
+
+def declared_functions(api: Api) -> list[Function]:
+    from bidbridge.api import contractor, subcontractor  # noqa: F401  (registers the functions)
+
+    return list(REGISTRY[api].values())
 
 
 def snake(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import Session
@@ -25,8 +25,9 @@ class Slice(Generic[T]):
     more: bool  # another page follows the last row
 
 
-def fetch(session: Session, query: Select[Unpack[tuple[Any, ...]]], key: Sequence[Any], after: Sequence[Any] | None,
-          limit: int, *, descending: bool = False, scalars: bool = True) -> Slice[Any]:
+def fetch(session: Session, query: Select[*tuple[Any, ...]], key: Sequence[Any],
+          after: Sequence[Any] | None, limit: int, *, descending: bool = False,
+          scalars: bool = True) -> Slice[Any]:
     """The ``limit`` rows of ``query`` that follow position ``after`` (values of ``key``, None for
     the first page) in the order of ``key``, ascending or descending. ``scalars``: the rows are
     the first column's entities, else the result's rows."""
