@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import TypeAdapter
-from sqlalchemy import bindparam, select
 
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, NoInput, function
 from bidbridge.clock import unix
 from bidbridge.models import ApiModule, Company, Contact
+from bidbridge.services import account_reads
 from bidbridge.wire.account import (
     CompanyOut,
     ContactOut,
@@ -31,40 +31,26 @@ def contact_out(contact: Contact, api_user_id: int | None) -> ContactOut:
                       active=contact.active, is_api_user=contact.id == api_user_id)
 
 
-def _company_and_module(call: Call) -> tuple[Company, ApiModule | None]:
-    row = call.session.execute(
-        select(Company, ApiModule).outerjoin(ApiModule, ApiModule.company_id == Company.id)
-        .where(Company.id == call.principal.company_id)).one()
-    return row[0], row[1]
-
-
-_ME = (select(Contact, Company, ApiModule).join(Company, Company.id == Contact.company_id)
-       .outerjoin(ApiModule, ApiModule.company_id == Company.id)
-       .where(Contact.id == bindparam("contact_id")))
-
-
 def _get_me(call: Call, args: NoInput) -> MeOut:
     """One statement besides the token's: the API user, the company and its module."""
-    contact, company, module = call.session.execute(
-        _ME, {"contact_id": call.principal.contact_id}).one()
+    contact, company, module = account_reads.me(call.session, call.principal.contact_id)
     api_user_id = module.api_user_id if module else None
     return MeOut(contact=contact_out(contact, api_user_id), company=company_out(company, module),
                  token_expire_date=str(unix(call.principal.token_expires_at)))
 
 
 def _get_company(call: Call, args: NoInput) -> CompanyOut:
-    return company_out(*_company_and_module(call))
+    return company_out(*account_reads.company_and_module(call.session,
+                                                         call.principal.company_id))
 
 
 CONTACTS = TypeAdapter(list[ContactOut])
 
 
 def _get_contacts(call: Call, args: NoInput) -> list[ContactOut]:
-    company, module = _company_and_module(call)
+    company, module = account_reads.company_and_module(call.session, call.principal.company_id)
     api_user_id = module.api_user_id if module else None
-    rows = call.session.scalars(
-        select(Contact).where(Contact.company_id == company.id).order_by(Contact.id))
-    return [contact_out(c, api_user_id) for c in rows]
+    return [contact_out(c, api_user_id) for c in account_reads.contacts(call.session, company.id)]
 
 
 def register_account_functions(api: Api) -> None:

@@ -8,7 +8,7 @@ from bidbridge.api.account_functions import CompanyOut, company_out
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.errors import InvalidParameters
-from bidbridge.models import ApiModule
+from bidbridge.services import account_reads
 from bidbridge.services.company_profile import update_company
 
 _LINE = r"^[^\x00-\x1f\x7f]{1,200}$"
@@ -63,8 +63,9 @@ def _update_company(call: Call, args: UpdateCompanyIn) -> CompanyOut:
             data={"errors": [{"parameter": p, "in": "query", "problem": "missing",
                               "message": "at least one profile field is required"}
                              for p in FIELDS]})
-    company = update_company(call.session, call.ctx, call.principal.company_id, changes)
-    return company_out(company, call.session.get(ApiModule, company.id))
+    update_company(call.session, call.ctx, call.principal.company_id, changes)
+    return company_out(*account_reads.company_and_module(call.session,
+                                                         call.principal.company_id))
 
 
 def register_update_company(api: Api) -> None:
