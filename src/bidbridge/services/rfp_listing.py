@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
@@ -23,6 +23,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services import keyset
 from bidbridge.services.scoping import MAX_ID
 
 NO_RESPONSE = "none"
@@ -68,15 +69,10 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
     """One page of the company's RFPs, oldest change first, after ``after``."""
     if filters.project_id is not None:
         ensure_known_project(session, company_id, filters.project_id)
-    query = filtered_rfps(company_id, filters)
-    if after is not None:
-        # A row value comparison walks the index from the cursor on (PostgreSQL and SQLite).
-        query = query.where(tuple_(Rfp.updated_at, Rfp.id) > tuple_(after.updated_at,
-                                                                     after.rfp_id))
-    query = query.order_by(Rfp.updated_at, Rfp.id).limit(limit + 1)
-    found = session.execute(query).all()
-    more = len(found) > limit
-    found = found[:limit]
+    page = keyset.fetch(session, filtered_rfps(company_id, filters), (Rfp.updated_at, Rfp.id),
+                        (after.updated_at, after.rfp_id) if after is not None else None, limit,
+                        scalars=False)
+    found, more = page.rows, page.more
     versions = current_proposal_versions(session, [r[0].id for r in found])
     rows = [RfpRow(rfp=rfp, project_name=project_name, workpackage_code=wp_code,
                    workpackage_name=wp_name, contractor_name=contractor_name,
