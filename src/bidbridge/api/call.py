@@ -1,10 +1,10 @@
-"""What a function handler receives: validated values, the principal, a session, the context."""
+"""What a function handler receives besides its typed input: the principal, a session, the
+context. The parameters reach the handler only as its input model (see api/declare.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
@@ -19,7 +19,6 @@ from bidbridge.services.tokens import Principal
 @dataclass
 class Call:
     function: Function
-    values: dict[str, Any]
     # The call's ORM session, made on first use (on the call's connection, in its transaction):
     # a function whose statements are Core on the connection never pays for one.
     open_session: Callable[[], Session]
@@ -47,6 +46,3 @@ class Call:
         if self.principal_or_none is None:
             raise RuntimeError(f"{self.function.name} needs an authenticated principal")
         return self.principal_or_none
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values.get(name)

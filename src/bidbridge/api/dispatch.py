@@ -352,10 +352,10 @@ def _work(
             return replay
         progress.claim = pending  # the key is ours: its row commits with the change
     values = param_checks.validate(fn, dict(request.path_params), query, url_query)
-    call = Call(function=fn, values=values, open_session=unit.session, ctx=ctx, runtime=runtime,
+    call = Call(function=fn, open_session=unit.session, ctx=ctx, runtime=runtime,
                 headers=request.headers, principal_or_none=principal, log=entry,
                 bookkeeping=progress.bookkeeping)
-    result = fn.handler(call) if fn.input is None else fn.handler(call, fn.input.of(values))
+    result = fn.handler(call, fn.input.of(values))
     response = render(fn, result)
     if progress.claim is not None:
         idempotency.complete(unit.session(), progress.claim, response)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVarTuple
+from typing import TypeVarTuple
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bidbridge.db import UTCDateTime
 from bidbridge.errors import NotFound
 from bidbridge.models import (
     Company,
@@ -25,6 +24,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services import keyset
 from bidbridge.services.scoping import MAX_ID
 
 NO_RESPONSE = "none"
@@ -40,8 +40,6 @@ class RfpFilter:
     updated_since: datetime | None = None
     project_id: int | None = None
 
-
-NO_FILTER = RfpFilter()
 
 
 @dataclass(frozen=True)
@@ -80,32 +78,23 @@ class RfpPage:
 
 def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Position | None,
               limit: int) -> RfpPage:
-    """One page of the company's RFPs, oldest change first, after ``after``: one statement
-    (two with a projectId, whose project is checked first), columns only."""
+    """One page of the company's RFPs, oldest change first, after ``after``: one statement of
+    columns (two with a projectId, whose project is checked first)."""
     if filters.project_id is not None:
         ensure_known_project(session, company_id, filters.project_id)
-    params: dict[str, Any] = {"company_id": company_id, "limit": limit + 1}
-    if after is not None:
-        params.update(after_updated_at=after.updated_at, after_id=after.rfp_id)
-    if filters == NO_FILTER:
-        query = _NEXT_PAGE if after is not None else _FIRST_PAGE
-    else:
-        query = _where(_joined(select(*_PAGE_COLUMNS)), company_id, filters)
-        if after is not None:
-            # A row value comparison walks the index from the cursor on (PostgreSQL and SQLite).
-            query = query.where(tuple_(Rfp.updated_at, Rfp.id) > tuple_(after.updated_at,
-                                                                         after.rfp_id))
-        query = query.order_by(*_ORDER).limit(limit + 1)
-    found = session.connection().execute(query, params).all()
-    more = len(found) > limit
+    page = keyset.fetch(session, _where(_joined(select(*_PAGE_COLUMNS)), company_id, filters),
+                        (Rfp.updated_at, Rfp.id),
+                        (after.updated_at, after.rfp_id) if after is not None else None, limit,
+                        scalars=False)
     rows = [RfpRow(rfp_id, project_id, workpackage_id, status, status_shared, response,
                    forwarded_to is not None, updated_at, project_name, wp_code, wp_name,
                    contractor_name, wp_deadline or project_deadline, version)
             for (rfp_id, project_id, workpackage_id, status, status_shared, response,
                  forwarded_to, updated_at, project_name, project_deadline, wp_code, wp_name,
-                 wp_deadline, contractor_name, version) in found[:limit]]
+                 wp_deadline, contractor_name, version) in page.rows]
     last = rows[-1] if rows else None
-    next_position = Position(last.updated_at, last.rfp_id) if more and last is not None else None
+    next_position = (Position(last.updated_at, last.rfp_id) if page.more and last is not None
+                     else None)
     return RfpPage(rows=rows, next_position=next_position)
 
 
@@ -152,13 +141,6 @@ _PAGE_COLUMNS = (Rfp.id, Rfp.project_id, Rfp.workpackage_id, Rfp.status, Rfp.sta
                  Rfp.response, Rfp.forwarded_to_company_id, Rfp.updated_at, Project.name,
                  Project.deadline_date, Workpackage.code, Workpackage.name, Workpackage.deadline,
                  Company.name, _VERSION)
-_ORDER = (Rfp.updated_at, Rfp.id)
-# The unfiltered pages (every sync's shape) built once, with bind parameters.
-_FIRST_PAGE = (_joined(select(*_PAGE_COLUMNS)).where(Rfp.company_id == bindparam("company_id"))
-               .order_by(*_ORDER).limit(bindparam("limit")))
-_NEXT_PAGE = _FIRST_PAGE.where(
-    tuple_(Rfp.updated_at, Rfp.id) > tuple_(bindparam("after_updated_at", type_=UTCDateTime()),
-                                            bindparam("after_id")))
 
 
 def ensure_known_project(session: Session, company_id: int, project_id: int) -> None:
