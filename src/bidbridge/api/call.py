@@ -19,7 +19,9 @@ from bidbridge.services.tokens import Principal
 @dataclass
 class Call:
     function: Function
-    session: Session
+    # The call's ORM session, made on first use (on the call's connection, in its transaction):
+    # a function whose statements are Core on the connection never pays for one.
+    open_session: Callable[[], Session]
     ctx: RequestContext
     runtime: Runtime
     headers: Headers
@@ -34,6 +36,10 @@ class Call:
         log row, in the transaction that takes the write lock (SQLite) and commits synchronously
         (PostgreSQL), so the read itself stays lock-free and the write is never relaxed."""
         self.bookkeeping.append(write)
+
+    @property
+    def session(self) -> Session:
+        return self.open_session()
 
     @property
     def principal(self) -> Principal:

@@ -38,15 +38,13 @@ def shared_status(rfp: Rfp) -> str | None:
 
 
 def summary(row: RfpRow) -> RfpSummary:
-    rfp = row.rfp
     return RfpSummary(
-        rfp_id=rfp.id, project_id=rfp.project_id, project_name=row.project_name,
-        workpackage_id=rfp.workpackage_id, workpackage_code=row.workpackage_code,
+        rfp_id=row.rfp_id, project_id=row.project_id, project_name=row.project_name,
+        workpackage_id=row.workpackage_id, workpackage_code=row.workpackage_code,
         workpackage_name=row.workpackage_name, contractor_name=row.contractor_name,
-        deadline=_ts(row.deadline), status=shared_status(rfp),
-        response=rfp.response.value if rfp.response else None,
-        forwarded=rfp.forwarded_to_company_id is not None, updated_at=unix(rfp.updated_at),
-        proposal_version=row.proposal_version)
+        deadline=_ts(row.deadline), status=row.status.value if row.status_shared else None,
+        response=row.response.value if row.response else None, forwarded=row.forwarded,
+        updated_at=unix(row.updated_at), proposal_version=row.proposal_version)
 
 
 def _split(text: str | None) -> list[str]:
