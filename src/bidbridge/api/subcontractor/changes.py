@@ -1,0 +1,119 @@
+"""getAddenda, acknowledgeAddendum, askQuestion and getQuestions (subcontractor API)."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+
+from bidbridge.api.call import Call
+from bidbridge.api.changes_out import (
+    QuestionOut,
+    SubAddendumOut,
+    question_out,
+    sub_addendum_out,
+)
+from bidbridge.api.declare import Api, Param, function
+from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
+from bidbridge.services import addenda, questions
+from bidbridge.services.questions import QuestionView
+from bidbridge.services.scoping import rfp_for_subcontractor
+
+API: Api = "subcontractor"
+ADDENDA = TypeAdapter(list[SubAddendumOut])
+QUESTIONS = TypeAdapter(list[QuestionOut])
+
+
+def _get_addenda(call: Call) -> list[SubAddendumOut]:
+    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, call["rfpId"])
+    acks = addenda.acknowledgements(call.session, rfp.id)
+    return [sub_addendum_out(a, acks.get(a.id))
+            for a in addenda.list_addenda(call.session, rfp.workpackage_id)]
+
+
+function(
+    api=API, name="getAddenda", path="/rfps/{rfpId}/addenda", tag="Addenda and questions",
+    response=ADDENDA, errors=["not_found"],
+    summary="The addenda of an RFP's workpackage, oldest first, with your acknowledgement.",
+    description=(
+        "An addendum is a numbered, locked change to the tender: its text, the budget-line "
+        "changes it made, the documents it added or replaced, a new deadline, and the questions "
+        "it answers. Acknowledge each one with acknowledgeAddendum: submitProposal is refused "
+        "(409 addendum_unacknowledged) until every addendum is acknowledged, and a proposal "
+        "submitted before an addendum shows state needs_reconfirmation until you submit a new "
+        "version (or withdraw)."),
+    params=[RFP_ID],
+)(_get_addenda)
+
+
+def _acknowledge(call: Call) -> SubAddendumOut:
+    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, call["rfpId"],
+                                for_update=True)
+    done = addenda.acknowledge_addendum(call.session, call.ctx, rfp, call["addendumNumber"])
+    return sub_addendum_out(done.addendum, done.acknowledgement)
+
+
+function(
+    api=API, name="acknowledgeAddendum", path="/rfps/{rfpId}/acknowledgements",
+    tag="Addenda and questions", response=SubAddendumOut, idempotent_writes=True,
+    errors=["not_found", "rfp_forwarded"],
+    summary="Confirm you have read an addendum; needed before you submit.",
+    description=(
+        "Acknowledging again changes nothing: the first acknowledgement (its time and person) "
+        "stands. The contractor sees who acknowledged which addendum."),
+    params=[
+        RFP_ID,
+        Param("addendumNumber", "query", "The addendum's number (number from getAddenda).",
+              pattern=ID_PATTERN, required=True, type="integer",
+              expected="a positive whole number", example=1),
+    ],
+)(_acknowledge)
+
+
+def _ask(call: Call) -> QuestionOut:
+    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, call["rfpId"],
+                                for_update=True)
+    question = questions.ask_question(call.session, call.ctx, rfp, call["text"],
+                                      budget_line_id=call["budgetLineId"],
+                                      document_id=call["documentId"])
+    return question_out(QuestionView(question, True, None, None))
+
+
+function(
+    api=API, name="askQuestion", path="/rfps/{rfpId}/questions", tag="Addenda and questions",
+    response=QuestionOut, status=201, idempotent_writes=True,
+    errors=["not_found", "questions_closed", "rfp_forwarded"],
+    summary="Ask the contractor a question about the tender, until the question deadline.",
+    description=(
+        "Open until the project's question deadline (questionsDate, at hour questionsTime UTC "
+        "when given); without one, until the proposal deadline (then 409 questions_closed). The "
+        "answer is published to every invitee of the workpackage; your company is never named "
+        "to the others. A question can name a budget line or a tender document."),
+    params=[
+        RFP_ID,
+        Param("text", "query", "The question.", pattern=r"^([\s\S]{1,5000})$", max_length=5000,
+              required=True, expected="text of 1 to 5000 characters",
+              example="Is the scaffolding on the north façade included?"),
+        Param("budgetLineId", "query", "The budget line the question is about.",
+              pattern=ID_PATTERN, type="integer", expected="a budget line id from "
+              "getBudgetLines"),
+        Param("documentId", "query", "The tender document the question is about.",
+              pattern=ID_PATTERN, type="integer", expected="a document id from getDocuments"),
+    ],
+)(_ask)
+
+
+def _get_questions(call: Call) -> list[QuestionOut]:
+    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, call["rfpId"])
+    return [question_out(v) for v in questions.questions_for_subcontractor(call.session, rfp)]
+
+
+function(
+    api=API, name="getQuestions", path="/rfps/{rfpId}/questions", tag="Addenda and questions",
+    response=QUESTIONS, errors=["not_found"],
+    summary="The workpackage's answered questions, and all of your own, oldest first.",
+    description=(
+        "Every bidder sees the same answered questions, without who asked them (rfpId is null "
+        "and mine false for other bidders' questions). Your own questions are listed in any "
+        "state: open, answered, or declined as a duplicate (duplicateOfId names the question "
+        "that carries the answer)."),
+    params=[RFP_ID],
+)(_get_questions)
