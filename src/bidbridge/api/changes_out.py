@@ -1,65 +1,13 @@
-"""What both APIs answer about addenda and questions (the contractor's view adds who asked)."""
+"""Addenda and questions as both APIs answer them: rows to the wire models."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
-from bidbridge.api.declare import ApiModel
 from bidbridge.clock import unix
 from bidbridge.models import Addendum, AddendumAcknowledgement
 from bidbridge.services.questions import QuestionView
-
-
-class AddendumLineChangeOut(ApiModel):
-    action: str = Field(description="add, remove or change")
-    budget_line_id: int
-    changed: list[str] | None = Field(default=None,
-                                      description="With change: the fields that changed.")
-    before: dict[str, Any] | None = Field(default=None, description="code, description, "
-                                          "quantity, unit before (remove, change).")
-    after: dict[str, Any] | None = Field(default=None, description="The line after (add, "
-                                         "change).")
-
-
-class AddendumDocumentOut(ApiModel):
-    document_id: int
-    version: int = Field(description="The version the addendum published.")
-    name: str
-
-
-class AddendumOut(ApiModel):
-    addendum_id: int
-    workpackage_id: int
-    number: int = Field(description="1, 2, … per workpackage; a published addendum never "
-                                    "changes.")
-    text: str
-    published_at: int
-    published_by_name: str
-    previous_deadline: int | None = Field(description="The deadline before (unix seconds).")
-    new_deadline: int | None = Field(description="The deadline it set; null: unchanged.")
-    line_changes: list[AddendumLineChangeOut]
-    documents: list[AddendumDocumentOut] = Field(description="Tender documents it adds or "
-                                                             "replaces.")
-    answers_question_ids: list[int]
-
-
-class SubAddendumOut(AddendumOut):
-    acknowledged: bool
-    acknowledged_at: int | None
-
-
-class AcknowledgementOut(ApiModel):
-    rfp_id: int
-    company: str
-    acknowledged_at: int
-    acknowledged_by_name: str
-
-
-class ContractorAddendumOut(AddendumOut):
-    acknowledgements: list[AcknowledgementOut] = Field(description="Which invitees "
-                                                       "acknowledged it, and when.")
+from bidbridge.wire.changes import ContractorQuestionOut, QuestionOut, SubAddendumOut
 
 
 def addendum_fields(a: Addendum) -> dict[str, Any]:
@@ -77,29 +25,6 @@ def sub_addendum_out(a: Addendum, ack: AddendumAcknowledgement | None) -> SubAdd
     return SubAddendumOut.model_validate({
         **addendum_fields(a), "acknowledged": ack is not None,
         "acknowledged_at": unix(ack.acknowledged_at) if ack else None})
-
-
-class QuestionOut(ApiModel):
-    question_id: int
-    rfp_id: int | None = Field(description="Your RFP, for your own questions; null for "
-                                           "another bidder's (never named).")
-    mine: bool = Field(description="You asked it.")
-    text: str
-    budget_line_id: int | None
-    document_id: int | None
-    asked_at: int
-    state: str = Field(description="open, answered or declined (as a duplicate).")
-    answer: str | None
-    answered_at: int | None
-    answered_by_addendum: int | None = Field(description="The number of the addendum that "
-                                                         "answered it.")
-    duplicate_of_id: int | None
-
-
-class ContractorQuestionOut(QuestionOut):
-    company_id: int
-    company: str
-    asked_by_name: str
 
 
 def question_fields(view: QuestionView, *, contractor: bool) -> dict[str, Any]:

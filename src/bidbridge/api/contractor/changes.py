@@ -8,18 +8,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bidbridge.api.call import Call
-from bidbridge.api.changes_out import (
-    ContractorAddendumOut,
-    ContractorQuestionOut,
-    addendum_fields,
-    contractor_question_out,
-)
+from bidbridge.api.changes_out import addendum_fields, contractor_question_out
 from bidbridge.api.contractor.outputs import ID_PATTERN, id_param
 from bidbridge.api.contractor.projects import DATE
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
+from bidbridge.api.subcontractor.common import TEXT_PATTERN
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import (
@@ -32,15 +29,17 @@ from bidbridge.models import (
 )
 from bidbridge.services import addenda, questions, scoping
 from bidbridge.services.addenda import AddendumDraft, LineChange
+from bidbridge.wire.changes import ContractorAddendumOut, ContractorQuestionOut
 
 API: Api = "contractor"
+TAG = "Addenda and questions"
 QUESTION_ID = id_param("questionId", "question", "getQuestions")
 
 
 class LineChangeIn(BaseModel):
     """One budget-line change of an addendum; the line's rules are budget_setup's."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     action: Literal["add", "remove", "change"]
     budget_line_id: int | None = Field(default=None, gt=0, alias="budgetLineId")
@@ -50,8 +49,7 @@ class LineChangeIn(BaseModel):
     unit: str | None = None
 
 
-LINE_CHANGES = TypeAdapter(list[LineChangeIn])
-IDS = TypeAdapter(list[Annotated[int, Field(gt=0)]])
+PositiveId = Annotated[int, Field(gt=0)]
 
 
 def _line_changes(items: list[LineChangeIn]) -> list[LineChange]:
@@ -74,7 +72,7 @@ def _line_changes(items: list[LineChangeIn]) -> list[LineChange]:
     return out
 
 
-def addenda_out(session: Any, wp: Workpackage) -> list[ContractorAddendumOut]:
+def addenda_out(session: Session, wp: Workpackage) -> list[ContractorAddendumOut]:
     rows = addenda.list_addenda(session, wp.id)
     acks: dict[int, list[dict[str, Any]]] = {a.id: [] for a in rows}
     if rows:
@@ -94,29 +92,38 @@ def addenda_out(session: Any, wp: Workpackage) -> list[ContractorAddendumOut]:
             for a in rows]
 
 
-def _one(session: Any, wp: Workpackage, addendum: Addendum) -> ContractorAddendumOut:
+def _one(session: Session, wp: Workpackage, addendum: Addendum) -> ContractorAddendumOut:
     return next(a for a in addenda_out(session, wp) if a.addendum_id == addendum.id)
 
 
-def _publish(call: Call) -> ContractorAddendumOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
-    deadline = call["deadline"]
-    draft = AddendumDraft(
-        text=call["text"], line_changes=_line_changes(call["lines"] or []),
-        document_ids=call["documentIds"] or [],
-        new_deadline=datetime.fromtimestamp(deadline, UTC) if deadline is not None else None,
-        answers=call["answersQuestionIds"] or [])
-    notice = timedelta(seconds=call.runtime.settings.addendum_min_notice_seconds)
-    addendum = addenda.publish_addendum(call.session, call.ctx, wp, call.principal.company_id,
-                                        draft, min_notice=notice)
-    return _one(call.session, wp, addendum)
+class PublishIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+    text: Annotated[str, Param(
+        "text", "query", "What changes and why; every invitee reads it.", pattern=TEXT_PATTERN,
+        max_length=10000, required=True, expected="text of 1 to 10,000 characters",
+        example="Drawing A-101 revised: the north façade gets a plinth of 0.5 m.")]
+    lines: Annotated[list[LineChangeIn] | None, Param(
+        "lines", "query", "A JSON list of budget-line changes: {action: add, code, "
+        "description, quantity, unit}, {action: remove, budgetLineId} or {action: change, "
+        "budgetLineId, and the fields that change}.", type="json",
+        expected='a JSON list like [{"action": "change", "budgetLineId": 1, "quantity": "130"}]',
+        example='[{"action": "add", "code": "22.09", "description": "Plint", '
+                '"quantity": "42", "unit": "m1"}]')] = None
+    document_ids: Annotated[list[PositiveId] | None, Param(
+        "documentIds", "query", "A JSON list of the tender documents (of the workpackage or its "
+        "project) this addendum adds or replaces, at their current version.", type="json",
+        expected="a JSON list of document ids, e.g. [3, 4]")] = None
+    deadline: Annotated[int | None, Param(
+        "deadline", "query", "A new proposal deadline for the workpackage, unix seconds.",
+        pattern=DATE, type="integer", expected="a 10-digit unix timestamp in seconds")] = None
+    answers_question_ids: Annotated[list[PositiveId] | None, Param(
+        "answersQuestionIds", "query", "A JSON list of open questions this addendum answers.",
+        type="json", expected="a JSON list of question ids, e.g. [7]")] = None
 
 
-function(
-    api=API, name="publishAddendum", path="/workpackages/{workpackageId}/addenda",
-    tag="Addenda and questions", status=201, idempotent_writes=True,
-    response=ContractorAddendumOut,
+@function(
+    api=API, name="publishAddendum", path="/workpackages/{workpackageId}/addenda", tag=TAG,
+    input=PublishIn, status=201, idempotent_writes=True, response=ContractorAddendumOut,
     errors=["not_found", "deadline_extension_required", "question_closed"],
     summary="Publish the next numbered addendum of a workpackage; it is locked from then on.",
     description=(
@@ -130,65 +137,54 @@ function(
         "one must move the deadline that far out, or it is refused (422 "
         "deadline_extension_required, with earliestDeadline). A published addendum can never "
         "be edited or deleted, only followed by another."),
-    params=[
-        WORKPACKAGE_ID,
-        Param("text", "query", "What changes and why; every invitee reads it.",
-              pattern=r"^([\s\S]{1,10000})$", max_length=10000, required=True,
-              expected="text of 1 to 10,000 characters",
-              example="Drawing A-101 revised: the north façade gets a plinth of 0.5 m."),
-        Param("lines", "query", "A JSON list of budget-line changes: {action: add, code, "
-              "description, quantity, unit}, {action: remove, budgetLineId} or {action: change, "
-              "budgetLineId, and the fields that change}.", type="json", adapter=LINE_CHANGES,
-              expected='a JSON list like [{"action": "change", "budgetLineId": 1, '
-                       '"quantity": "130"}]',
-              example='[{"action": "add", "code": "22.09", "description": "Plint", '
-                      '"quantity": "42", "unit": "m1"}]'),
-        Param("documentIds", "query", "A JSON list of the tender documents (of the workpackage "
-              "or its project) this addendum adds or replaces, at their current version.",
-              type="json", adapter=IDS, expected="a JSON list of document ids, e.g. [3, 4]"),
-        Param("deadline", "query", "A new proposal deadline for the workpackage, unix seconds.",
-              pattern=DATE, type="integer", expected="a 10-digit unix timestamp in seconds"),
-        Param("answersQuestionIds", "query", "A JSON list of open questions this addendum "
-              "answers.", type="json", adapter=IDS,
-              expected="a JSON list of question ids, e.g. [7]"),
-    ],
-)(_publish)
+)
+def publish_addendum(call: Call, args: PublishIn) -> ContractorAddendumOut:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    draft = AddendumDraft(
+        text=args.text, line_changes=_line_changes(args.lines or []),
+        document_ids=args.document_ids or [],
+        new_deadline=(datetime.fromtimestamp(args.deadline, UTC)
+                      if args.deadline is not None else None),
+        answers=args.answers_question_ids or [])
+    notice = timedelta(seconds=call.runtime.settings.addendum_min_notice_seconds)
+    addendum = addenda.publish_addendum(call.session, call.ctx, wp, call.principal.company_id,
+                                        draft, min_notice=notice)
+    return _one(call.session, wp, addendum)
 
 
 ADDENDA = TypeAdapter(list[ContractorAddendumOut])
 
 
-def _get_addenda(call: Call) -> list[ContractorAddendumOut]:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
-    return addenda_out(call.session, wp)
+class WorkpackageIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
 
 
-function(
-    api=API, name="getAddenda", path="/workpackages/{workpackageId}/addenda",
-    tag="Addenda and questions", response=ADDENDA, errors=["not_found"],
+@function(
+    api=API, name="getAddenda", path="/workpackages/{workpackageId}/addenda", tag=TAG,
+    input=WorkpackageIn, response=ADDENDA, errors=["not_found"],
     summary="A workpackage's addenda, oldest first, with who acknowledged each.",
-    params=[WORKPACKAGE_ID],
-)(_get_addenda)
+)
+def get_addenda(call: Call, args: WorkpackageIn) -> list[ContractorAddendumOut]:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    return addenda_out(call.session, wp)
 
 
 QUESTIONS = TypeAdapter(list[ContractorQuestionOut])
 
 
-def _get_questions(call: Call) -> list[ContractorQuestionOut]:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
-    return [contractor_question_out(v) for v in questions.questions_for_contractor(
-        call.session, wp.id)]
-
-
-function(
-    api=API, name="getQuestions", path="/workpackages/{workpackageId}/questions",
-    tag="Addenda and questions", response=QUESTIONS, errors=["not_found"],
+@function(
+    api=API, name="getQuestions", path="/workpackages/{workpackageId}/questions", tag=TAG,
+    input=WorkpackageIn, response=QUESTIONS, errors=["not_found"],
     summary="Every question asked on a workpackage, oldest first, with who asked it.",
     description="Only you see who asked; the bidders see answered questions without a name.",
-    params=[WORKPACKAGE_ID],
-)(_get_questions)
+)
+def get_questions(call: Call, args: WorkpackageIn) -> list[ContractorQuestionOut]:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    return [contractor_question_out(v)
+            for v in questions.questions_for_contractor(call.session, wp.id)]
 
 
 def _view(call: Call, question: Question) -> ContractorQuestionOut:
@@ -197,47 +193,46 @@ def _view(call: Call, question: Question) -> ContractorQuestionOut:
     return contractor_question_out(view)
 
 
-def _answer(call: Call) -> ContractorQuestionOut:
-    question = questions.question_for_contractor(call.session, call.principal.company_id,
-                                                 call["questionId"], for_update=True)
-    questions.answer_question(call.session, call.ctx, question, call["answer"])
-    return _view(call, question)
+class AnswerIn(Input):
+    question_id: Annotated[int, QUESTION_ID]
+    answer: Annotated[str, Param(
+        "answer", "query", "The answer.", pattern=TEXT_PATTERN, max_length=10000,
+        required=True, expected="text of 1 to 10,000 characters",
+        example="Yes: scaffolding for all façades is part of this workpackage.")]
 
 
-function(
-    api=API, name="answerQuestion", path="/questions/{questionId}/answer",
-    tag="Addenda and questions", response=ContractorQuestionOut, idempotent_writes=True,
+@function(
+    api=API, name="answerQuestion", path="/questions/{questionId}/answer", tag=TAG,
+    input=AnswerIn, response=ContractorQuestionOut, idempotent_writes=True,
     errors=["not_found", "question_closed"],
     summary="Answer a question; the answer goes to every invitee, the asker unnamed.",
     description="Each invitee gets a message quoting question and answer. An answered question "
                 "stays answered: correct it with an addendum.",
-    params=[
-        QUESTION_ID,
-        Param("answer", "query", "The answer.", pattern=r"^([\s\S]{1,10000})$",
-              max_length=10000, required=True, expected="text of 1 to 10,000 characters",
-              example="Yes: scaffolding for all façades is part of this workpackage."),
-    ],
-)(_answer)
-
-
-def _decline(call: Call) -> ContractorQuestionOut:
+)
+def answer_question(call: Call, args: AnswerIn) -> ContractorQuestionOut:
     question = questions.question_for_contractor(call.session, call.principal.company_id,
-                                                 call["questionId"], for_update=True)
-    questions.decline_question(call.session, call.ctx, question, call["duplicateOfId"])
+                                                 args.question_id, for_update=True)
+    questions.answer_question(call.session, call.ctx, question, args.answer)
     return _view(call, question)
 
 
-function(
-    api=API, name="declineQuestion", path="/questions/{questionId}/decline",
-    tag="Addenda and questions", response=ContractorQuestionOut, idempotent_writes=True,
+class DeclineIn(Input):
+    question_id: Annotated[int, QUESTION_ID]
+    duplicate_of_id: Annotated[int, Param(
+        "duplicateOfId", "query", "The question it duplicates.", pattern=ID_PATTERN,
+        required=True, type="integer", expected="a question id from getQuestions", example=1)]
+
+
+@function(
+    api=API, name="declineQuestion", path="/questions/{questionId}/decline", tag=TAG,
+    input=DeclineIn, response=ContractorQuestionOut, idempotent_writes=True,
     errors=["not_found", "question_closed", "invalid_duplicate"],
     summary="Decline a question as a duplicate of another on the same workpackage.",
     description="The asker sees the question declined with duplicateOfId; the original's answer "
                 "answers it.",
-    params=[
-        QUESTION_ID,
-        Param("duplicateOfId", "query", "The question it duplicates.", pattern=ID_PATTERN,
-              required=True, type="integer", expected="a question id from getQuestions",
-              example=1),
-    ],
-)(_decline)
+)
+def decline_question(call: Call, args: DeclineIn) -> ContractorQuestionOut:
+    question = questions.question_for_contractor(call.session, call.principal.company_id,
+                                                 args.question_id, for_update=True)
+    questions.decline_question(call.session, call.ctx, question, args.duplicate_of_id)
+    return _view(call, question)
