@@ -198,8 +198,8 @@ def _addendum_numbers(session: Session, questions: list[Question]) -> dict[int, 
     ids = {q.addendum_id for q in questions if q.addendum_id is not None}
     if not ids:
         return {}
-    return dict(session.execute(select(Addendum.id, Addendum.number)
-                                .where(Addendum.id.in_(ids))).tuples().all())
+    rows = session.execute(select(Addendum.id, Addendum.number).where(Addendum.id.in_(ids)))
+    return {addendum_id: number for addendum_id, number in rows}
 
 
 def questions_for_subcontractor(session: Session, rfp: Rfp) -> list[QuestionView]:
@@ -222,6 +222,6 @@ def questions_for_contractor(session: Session, workpackage_id: int, *,
              .where(Question.workpackage_id == workpackage_id).order_by(Question.id))
     if question_id is not None:
         query = query.where(Question.id == question_id)
-    rows = list(session.execute(query).tuples())
+    rows = [(question, company) for question, company in session.execute(query)]
     numbers = _addendum_numbers(session, [q for q, _ in rows])
     return [QuestionView(q, False, numbers.get(q.addendum_id or 0), c) for q, c in rows]
