@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
-from bidbridge.errors import AppError, Conflict, InvalidParameters, NotFound
+from bidbridge.errors import Conflict, InvalidParameters, NotFound
 from bidbridge.models import (
     Addendum,
     AddendumAcknowledgement,
@@ -134,11 +134,11 @@ def check_late_change(now: datetime, current: datetime | None, new: datetime | N
     earliest = earliest_deadline(now, min_notice)
     hours = min_notice.total_seconds() / 3600
     told = "moves the deadline to" if new is not None else "leaves the deadline at"
-    raise AppError(
+    raise InvalidParameters(
         f"This addendum {told} {resulting.isoformat()}, less than {hours:g} hours after now: a "
         f"late change must give bidders time to react. Send 'deadline' at or after "
         f"{earliest.isoformat()} (unix {unix(earliest)}).",
-        code="deadline_extension_required", status=422,
+        code="deadline_extension_required",
         data={"errors": [{"parameter": "deadline", "in": "query", "problem": "too_early",
                           "message": "must be at least the minimum notice after now",
                           "expected": f"unix seconds at or after {unix(earliest)}"}],

@@ -23,6 +23,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services.addenda import latest_numbers
 from bidbridge.services.scoping import MAX_ID
 
 NO_RESPONSE = "none"
@@ -36,6 +37,7 @@ class RfpFilter:
     response: str | None = None  # calculate, pending, decline, or "none" (not answered yet)
     updated_since: datetime | None = None
     project_id: int | None = None
+    outcome: str | None = None  # awarded, not_awarded, cancelled, or "none" (no outcome yet)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class RfpRow:
     contractor_name: str
     deadline: datetime | None
     proposal_version: int | None
+    latest_addendum: int = 0  # the number of the workpackage's latest addendum; 0: none
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,11 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
     more = len(found) > limit
     found = found[:limit]
     versions = current_proposal_versions(session, [r[0].id for r in found])
+    addenda = latest_numbers(session, [r[0].workpackage_id for r in found])
     rows = [RfpRow(rfp=rfp, project_name=project_name, workpackage_code=wp_code,
                    workpackage_name=wp_name, contractor_name=contractor_name,
-                   deadline=wp_deadline or project_deadline, proposal_version=versions.get(rfp.id))
+                   deadline=wp_deadline or project_deadline, proposal_version=versions.get(rfp.id),
+                   latest_addendum=addenda.get(rfp.workpackage_id, 0))
             for rfp, project_name, project_deadline, wp_code, wp_name, wp_deadline,
             contractor_name in found]
     last = rows[-1].rfp if rows else None
@@ -110,6 +115,10 @@ def filtered_rfps(company_id: int, filters: RfpFilter
         query = query.where(Rfp.updated_at >= filters.updated_since)
     if filters.project_id is not None:
         query = query.where(Rfp.project_id == filters.project_id)
+    if filters.outcome == NO_RESPONSE:
+        query = query.where(Rfp.outcome.is_(None))
+    elif filters.outcome is not None:
+        query = query.where(Rfp.outcome == filters.outcome)
     return query
 
 

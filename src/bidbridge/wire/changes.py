@@ -81,3 +81,24 @@ class ContractorQuestionOut(QuestionOut):
     company_id: int
     company: str
     asked_by_name: str
+
+
+class SubAddendaOut(ApiModel):
+    rfp_id: int
+    latest_addendum: int = Field(description="The latest addendum's number; 0: none.")
+    addenda: list[SubAddendumOut]
+
+
+class ContractorAddendaOut(ApiModel):
+    workpackage_id: int
+    addenda: list[ContractorAddendumOut]
+
+
+class SubQuestionsOut(ApiModel):
+    rfp_id: int
+    questions: list[QuestionOut]
+
+
+class ContractorQuestionsOut(ApiModel):
+    workpackage_id: int
+    questions: list[ContractorQuestionOut]

@@ -33,7 +33,7 @@ def test_the_whole_life_of_two_addenda(client, factory, runtime, clock):
     for b in (alice, bob):
         thread = b.get(f"/rfps/{b.rfp_id}/messages").json()["messages"]
         assert "Addendum 1" in thread[-1]["text"] and "Plint" not in thread[-1]["text"]
-        listed = b.get(f"/rfps/{b.rfp_id}/addenda").json()
+        listed = b.get(f"/rfps/{b.rfp_id}/addenda").json()["addenda"]
         assert [(a["number"], a["acknowledged"]) for a in listed] == [(1, False)]
 
     refused = alice.submit()
@@ -96,7 +96,7 @@ def test_the_whole_life_of_two_addenda(client, factory, runtime, clock):
     assert listed[1]["superseded"] is True
 
     # The contractor sees both addenda and who acknowledged them.
-    seen = w.gc.get(f"/workpackages/{w.wp['id']}/addenda").json()
+    seen = w.gc.get(f"/workpackages/{w.wp['id']}/addenda").json()["addenda"]
     assert [(a["number"], [x["rfpId"] for x in a["acknowledgements"]]) for a in seen] == [
         (1, [alice.rfp_id]), (2, [alice.rfp_id])]
     events = factory.events(w.gc.company_id, "addendum.published")

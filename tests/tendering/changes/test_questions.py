@@ -21,9 +21,9 @@ def test_question_answer_seen_by_all_asker_anonymous(client, factory):
     assert (q["mine"], q["state"], q["rfpId"], q["budgetLineId"]) == \
         (True, "open", alice.rfp_id, w.line_ids[0])
     # Open questions are the asker's alone.
-    assert bob.get(f"/rfps/{bob.rfp_id}/questions").json() == []
+    assert bob.get(f"/rfps/{bob.rfp_id}/questions").json()["questions"] == []
 
-    seen = w.gc.get(f"/workpackages/{w.wp['id']}/questions").json()
+    seen = w.gc.get(f"/workpackages/{w.wp['id']}/questions").json()["questions"]
     assert [(x["questionId"], x["companyId"], x["askedByName"]) for x in seen] == [
         (q["questionId"], alice.setup.company.id, alice.setup.api_user.name)]
 
@@ -33,7 +33,7 @@ def test_question_answer_seen_by_all_asker_anonymous(client, factory):
     assert answered.json()["state"] == "answered"
 
     for b in (alice, bob, carol):
-        listed = b.get(f"/rfps/{b.rfp_id}/questions").json()
+        listed = b.get(f"/rfps/{b.rfp_id}/questions").json()["questions"]
         assert [(x["questionId"], x["answer"], x["mine"]) for x in listed] == [
             (q["questionId"], "Yes, all façades.", b is alice)]
         raw = b.get(f"/rfps/{b.rfp_id}/questions").text
@@ -65,12 +65,12 @@ def test_decline_as_duplicate(client, factory):
     assert declined.status_code == 200, declined.text
     assert (declined.json()["state"], declined.json()["duplicateOfId"]) == \
         ("declined", first["questionId"])
-    mine = bob.get(f"/rfps/{bob.rfp_id}/questions").json()
+    mine = bob.get(f"/rfps/{bob.rfp_id}/questions").json()["questions"]
     assert [(x["questionId"], x["state"], x["duplicateOfId"]) for x in mine] == [
         (second["questionId"], "declined", first["questionId"])]
     # Alice never sees Bob's declined question.
-    assert [x["questionId"] for x in alice.get(f"/rfps/{alice.rfp_id}/questions").json()] == \
-        [first["questionId"]]
+    theirs = alice.get(f"/rfps/{alice.rfp_id}/questions").json()["questions"]
+    assert [x["questionId"] for x in theirs] == [first["questionId"]]
     chained = ask(alice, "Third?").json()
     refused = w.gc.post(f"/questions/{chained['questionId']}/decline",
                         {"duplicateOfId": str(second["questionId"])})
@@ -87,7 +87,7 @@ def test_answered_by_an_addendum(client, factory):
                           answersQuestionIds=[q["questionId"]])
     assert published.status_code == 201, published.text
     assert published.json()["answersQuestionIds"] == [q["questionId"]]
-    listed = bob.get(f"/rfps/{bob.rfp_id}/questions").json()
+    listed = bob.get(f"/rfps/{bob.rfp_id}/questions").json()["questions"]
     assert [(x["questionId"], x["state"], x["answeredByAddendum"]) for x in listed] == [
         (q["questionId"], "answered", 1)]
     twice = w.publish("Again.", answersQuestionIds=[q["questionId"]])

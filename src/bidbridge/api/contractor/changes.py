@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,9 +27,15 @@ from bidbridge.models import (
     Rfp,
     Workpackage,
 )
-from bidbridge.services import addenda, questions, scoping
+from bidbridge.services import addenda, questions, rfp_status, scoping
 from bidbridge.services.addenda import AddendumDraft, LineChange
-from bidbridge.wire.changes import ContractorAddendumOut, ContractorQuestionOut
+from bidbridge.wire import ApiModel
+from bidbridge.wire.changes import (
+    ContractorAddendaOut,
+    ContractorAddendumOut,
+    ContractorQuestionOut,
+    ContractorQuestionsOut,
+)
 
 API: Api = "contractor"
 TAG = "Addenda and questions"
@@ -153,7 +159,6 @@ def publish_addendum(call: Call, args: PublishIn) -> ContractorAddendumOut:
     return _one(call.session, wp, addendum)
 
 
-ADDENDA = TypeAdapter(list[ContractorAddendumOut])
 
 
 class WorkpackageIn(Input):
@@ -162,29 +167,29 @@ class WorkpackageIn(Input):
 
 @function(
     api=API, name="getAddenda", path="/workpackages/{workpackageId}/addenda", tag=TAG,
-    input=WorkpackageIn, response=ADDENDA, errors=["not_found"],
+    input=WorkpackageIn, response=ContractorAddendaOut, errors=["not_found"],
     summary="A workpackage's addenda, oldest first, with who acknowledged each.",
 )
-def get_addenda(call: Call, args: WorkpackageIn) -> list[ContractorAddendumOut]:
+def get_addenda(call: Call, args: WorkpackageIn) -> ContractorAddendaOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             args.workpackage_id)
-    return addenda_out(call.session, wp)
+    return ContractorAddendaOut(workpackage_id=wp.id, addenda=addenda_out(call.session, wp))
 
 
-QUESTIONS = TypeAdapter(list[ContractorQuestionOut])
 
 
 @function(
     api=API, name="getQuestions", path="/workpackages/{workpackageId}/questions", tag=TAG,
-    input=WorkpackageIn, response=QUESTIONS, errors=["not_found"],
+    input=WorkpackageIn, response=ContractorQuestionsOut, errors=["not_found"],
     summary="Every question asked on a workpackage, oldest first, with who asked it.",
     description="Only you see who asked; the bidders see answered questions without a name.",
 )
-def get_questions(call: Call, args: WorkpackageIn) -> list[ContractorQuestionOut]:
+def get_questions(call: Call, args: WorkpackageIn) -> ContractorQuestionsOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             args.workpackage_id)
-    return [contractor_question_out(v)
-            for v in questions.questions_for_contractor(call.session, wp.id)]
+    return ContractorQuestionsOut(workpackage_id=wp.id, questions=[
+        contractor_question_out(v)
+        for v in questions.questions_for_contractor(call.session, wp.id)])
 
 
 def _view(call: Call, question: Question) -> ContractorQuestionOut:
@@ -236,3 +241,33 @@ def decline_question(call: Call, args: DeclineIn) -> ContractorQuestionOut:
                                                  args.question_id, for_update=True)
     questions.decline_question(call.session, call.ctx, question, args.duplicate_of_id)
     return _view(call, question)
+
+
+class CancelIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+    reason: Annotated[str | None, Param(
+        "reason", "query", "Why the tender is cancelled; every invitee reads it.",
+        pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
+        example="The client postponed the project.")] = None
+
+
+class CancelledOut(ApiModel):
+    workpackage_id: int
+    cancelled_rfp_ids: list[int] = Field(description="The RFPs that got the outcome cancelled "
+                                                     "now (none when it was cancelled before).")
+
+
+@function(
+    api=API, name="cancelWorkpackage", path="/workpackages/{workpackageId}/cancel", tag="RFPs",
+    input=CancelIn, response=CancelledOut, idempotent_writes=True,
+    errors=["not_found", "workpackage_decided"],
+    summary="Cancel a workpackage's tender: every RFP gets the outcome cancelled.",
+    description="Each invitee gets a message (with the reason) and sees outcome=cancelled in "
+                "getRfp and getRfps. Refused once the workpackage was awarded (409 "
+                "workpackage_decided).",
+)
+def cancel_workpackage(call: Call, args: CancelIn) -> CancelledOut:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    changed = rfp_status.cancel_workpackage(call.session, call.ctx, wp, args.reason)
+    return CancelledOut(workpackage_id=wp.id, cancelled_rfp_ids=[r.id for r in changed])

@@ -148,7 +148,8 @@ def _set_status(call: Call) -> StatusOut:
                                      for_update=True)
     status = RfpStatus(call["status"]) if call["status"] else None
     result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
-                                   shared=call["shared"], award_others=bool(call["awardOthers"]))
+                                   shared=call["shared"], award_others=bool(call["awardOthers"]),
+                                   decision=rfp_status.Decision(call["reason"], call["rank"]))
     return StatusOut(rfp=rfps_out(call.session, [rfp])[0], changed=result.changed,
                      not_awarded=[_sibling(r) for r in result.not_awarded],
                      offers=[_sibling(r) for r in result.offers])
@@ -160,7 +161,10 @@ function(api=API, name="setRfpStatus", path="/rfps/{rfpId}/status", tag="RFPs",
          description="Statuses: " + "; ".join(f"{s.value} ({label})"
                                               for s, label in RFP_STATUS_LABELS.items()) +
                      ". Awarding offers to set the workpackage's other RFPs to not_awarded; "
-                     "awardOthers=1 does it and sends each a thank-you message.",
+                     "awardOthers=1 does it and sends each a thank-you message. awarded and "
+                     "not_awarded also set the RFP's structured outcome, which the "
+                     "subcontractor always sees (getRfp, getRfps), with the optional reason and "
+                     "rank of a not_awarded outcome shown only to that subcontractor.",
          params=[
              RFP_ID,
              Param("status", "query", "The new status.", pattern=STATUS_PATTERN,
@@ -171,4 +175,11 @@ function(api=API, name="setRfpStatus", path="/rfps/{rfpId}/status", tag="RFPs",
              Param("awardOthers", "query", "With status=awarded: 1 sets the workpackage's other "
                    "RFPs to not_awarded and thanks them.", pattern=r"^(0|1)$", type="boolean",
                    expected="0 or 1", example=0),
+             Param("reason", "query", "With status=not_awarded (or awardOthers=1, for every "
+                   "other RFP): why, shown to that subcontractor only.",
+                   pattern=r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$",
+                   max_length=2000, expected="text of at most 2000 characters"),
+             Param("rank", "query", "With status=not_awarded: the bid's rank (1 = best).",
+                   pattern=r"^[1-9][0-9]{0,3}$", type="integer",
+                   expected="a whole number from 1 to 9999"),
          ], response=StatusOut, errors=["not_found"])(_set_status)

@@ -84,6 +84,8 @@ _TABLE = [
     ErrorCode("invalid_duplicate", 409, "Conflict",
               "A question cannot duplicate itself or a question that was itself declined; name "
               "the original question."),
+    ErrorCode("workpackage_decided", 409, "Conflict",
+              "The workpackage was awarded already; a decided tender cannot be cancelled."),
     ErrorCode("nothing_priced", 422, "Invalid parameters",
               "No budget line is priced and included; price lines (or give totalAmount) first."),
     ErrorCode("idempotency_mismatch", 422, "Invalid parameters",

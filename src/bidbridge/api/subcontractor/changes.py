@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import TypeAdapter
-
 from bidbridge.api.call import Call
 from bidbridge.api.changes_out import question_out, sub_addendum_out
 from bidbridge.api.declare import Input, Param, function
@@ -13,11 +11,9 @@ from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
 from bidbridge.services import addenda, questions
 from bidbridge.services.questions import QuestionView
 from bidbridge.services.scoping import rfp_for_subcontractor
-from bidbridge.wire.changes import QuestionOut, SubAddendumOut
+from bidbridge.wire.changes import QuestionOut, SubAddendaOut, SubAddendumOut, SubQuestionsOut
 
 TAG = "Addenda and questions"
-ADDENDA = TypeAdapter(list[SubAddendumOut])
-QUESTIONS = TypeAdapter(list[QuestionOut])
 
 
 class RfpIn(Input):
@@ -26,7 +22,7 @@ class RfpIn(Input):
 
 @function(
     api="subcontractor", name="getAddenda", path="/rfps/{rfpId}/addenda", tag=TAG,
-    input=RfpIn, response=ADDENDA, errors=["not_found"],
+    input=RfpIn, response=SubAddendaOut, errors=["not_found"],
     summary="The addenda of an RFP's workpackage, oldest first, with your acknowledgement.",
     description=(
         "An addendum is a numbered, locked change to the tender: its text, the budget-line "
@@ -36,11 +32,12 @@ class RfpIn(Input):
         "submitted before an addendum shows state needs_reconfirmation until you submit a new "
         "version (or withdraw)."),
 )
-def get_addenda(call: Call, args: RfpIn) -> list[SubAddendumOut]:
+def get_addenda(call: Call, args: RfpIn) -> SubAddendaOut:
     rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id)
     acks = addenda.acknowledgements(call.session, rfp.id)
-    return [sub_addendum_out(a, acks.get(a.id))
-            for a in addenda.list_addenda(call.session, rfp.workpackage_id)]
+    rows = addenda.list_addenda(call.session, rfp.workpackage_id)
+    return SubAddendaOut(rfp_id=rfp.id, latest_addendum=max((a.number for a in rows), default=0),
+                         addenda=[sub_addendum_out(a, acks.get(a.id)) for a in rows])
 
 
 class AcknowledgeIn(Input):
@@ -103,7 +100,7 @@ def ask_question(call: Call, args: AskIn) -> QuestionOut:
 
 @function(
     api="subcontractor", name="getQuestions", path="/rfps/{rfpId}/questions", tag=TAG,
-    input=RfpIn, response=QUESTIONS, errors=["not_found"],
+    input=RfpIn, response=SubQuestionsOut, errors=["not_found"],
     summary="The workpackage's answered questions, and all of your own, oldest first.",
     description=(
         "Every bidder sees the same answered questions, without who asked them (rfpId is null "
@@ -111,6 +108,7 @@ def ask_question(call: Call, args: AskIn) -> QuestionOut:
         "state: open, answered, or declined as a duplicate (duplicateOfId names the question "
         "that carries the answer)."),
 )
-def get_questions(call: Call, args: RfpIn) -> list[QuestionOut]:
+def get_questions(call: Call, args: RfpIn) -> SubQuestionsOut:
     rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id)
-    return [question_out(v) for v in questions.questions_for_subcontractor(call.session, rfp)]
+    return SubQuestionsOut(rfp_id=rfp.id, questions=[
+        question_out(v) for v in questions.questions_for_subcontractor(call.session, rfp)])

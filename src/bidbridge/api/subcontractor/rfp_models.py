@@ -42,6 +42,10 @@ class RfpSummary(ApiModel):
     updated_at: int = Field(description="Unix seconds; moves whenever anything under the RFP "
                                         "changes.")
     proposal_version: int | None = Field(description="The current proposal's version, or null.")
+    latest_addendum: int = Field(description="The number of the workpackage's latest addendum "
+                                             "(getAddenda); 0: none.")
+    outcome: str | None = Field(description="The award outcome: awarded, not_awarded or "
+                                            "cancelled; null while undecided.")
 
 
 def summary(row: RfpRow) -> RfpSummary:
@@ -53,7 +57,8 @@ def summary(row: RfpRow) -> RfpSummary:
         deadline=_ts(row.deadline), status=shared_status(rfp),
         response=rfp.response.value if rfp.response else None,
         forwarded=rfp.forwarded_to_company_id is not None, updated_at=unix(rfp.updated_at),
-        proposal_version=row.proposal_version)
+        proposal_version=row.proposal_version, latest_addendum=row.latest_addendum,
+        outcome=rfp.outcome)
 
 
 class RfpPageOut(ApiModel):
@@ -179,6 +184,15 @@ class ForwardingOut(ApiModel):
     forwarded_from_at: int | None
 
 
+class OutcomeOut(ApiModel):
+    outcome: str = Field(description="awarded, not_awarded or cancelled.")
+    reason: str | None = Field(description="The contractor's reason (not awarded, cancelled); "
+                                           "only your company sees it.")
+    rank: int | None = Field(description="Your bid's rank, when the contractor gives it "
+                                         "(not awarded).")
+    decided_at: int
+
+
 class RfpOut(ApiModel):
     rfp_id: int
     project: ProjectOut
@@ -191,6 +205,8 @@ class RfpOut(ApiModel):
     counts: CountsOut
     current_proposal: ProposalRef | None
     forwarding: ForwardingOut
+    outcome: OutcomeOut | None = Field(description="The structured award outcome; null while "
+                                                   "undecided.")
     invited_at: int
     updated_at: int
 
@@ -236,6 +252,9 @@ def rfp_out(d: RfpDetail, now_unix: int) -> RfpOut:
             if d.forwarded_from_company else None,
             forwarded_from_message=source.forward_message if source else None,
             forwarded_from_at=_ts(source.forwarded_at) if source else None),
+        outcome=OutcomeOut(outcome=rfp.outcome, reason=rfp.outcome_reason,
+                           rank=rfp.outcome_rank, decided_at=unix(rfp.outcome_at or rfp.updated_at))
+        if rfp.outcome else None,
         invited_at=unix(rfp.invited_at), updated_at=unix(rfp.updated_at))
 
 
