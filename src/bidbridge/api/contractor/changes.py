@@ -27,7 +27,7 @@ from bidbridge.models import (
     Rfp,
     Workpackage,
 )
-from bidbridge.services import addenda, questions, rfp_status, scoping
+from bidbridge.services import addenda, questions, rfp_status, scoping, sealing
 from bidbridge.services.addenda import AddendumDraft, LineChange
 from bidbridge.wire import ApiModel
 from bidbridge.wire.changes import (
@@ -271,3 +271,42 @@ def cancel_workpackage(call: Call, args: CancelIn) -> CancelledOut:
                                             args.workpackage_id)
     changed = rfp_status.cancel_workpackage(call.session, call.ctx, wp, args.reason)
     return CancelledOut(workpackage_id=wp.id, cancelled_rfp_ids=[r.id for r in changed])
+
+
+class BidOpeningOut(ApiModel):
+    workpackage_id: int
+    sealed: bool = Field(description="Whether the workpackage's bids are sealed until the "
+                                     "deadline.")
+    deadline: int | None = Field(description="The workpackage's effective deadline, unix "
+                                             "seconds.")
+    opened_at: int | None = Field(description="When the sealed bids were opened (recorded "
+                                              "once); null when not sealed.")
+    opened_by_name: str | None
+    bid_count: int | None = Field(description="How many bids stood at the opening.")
+
+
+@function(
+    api=API, name="getBidOpening", path="/workpackages/{workpackageId}/opening", tag="Proposals",
+    input=WorkpackageIn, response=BidOpeningOut, errors=["not_found", "sealed_until_deadline"],
+    summary="The opening of a sealed workpackage's bids: who, when, how many.",
+    description="Before the deadline of a sealed workpackage 409 sealed_until_deadline. The "
+                "first read after it (this function or getProposals, or the web comparison) "
+                "records the opening, once; later reads show that record. An unsealed "
+                "workpackage answers sealed=false with no opening.",
+)
+def get_bid_opening(call: Call, args: WorkpackageIn) -> BidOpeningOut:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    deadline = sealing.deadline_of(wp)
+    opening = sealing.ensure_readable(call.session, call.ctx, wp)
+    if opening is None:
+        return BidOpeningOut(workpackage_id=wp.id, sealed=False,
+                             deadline=unix(deadline) if deadline else None, opened_at=None,
+                             opened_by_name=None, bid_count=None)
+    if opening.new:
+        found = opening
+        call.after_read(lambda session: sealing.record_opening(session, call.ctx, found))
+    return BidOpeningOut(workpackage_id=wp.id, sealed=True,
+                         deadline=unix(deadline) if deadline else None,
+                         opened_at=unix(opening.opened_at), opened_by_name=opening.opened_by_name,
+                         bid_count=opening.bid_count)

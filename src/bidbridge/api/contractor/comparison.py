@@ -10,7 +10,7 @@ from bidbridge.api.call import Call
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
 from bidbridge.api.declare import Api, ApiModel, function
 from bidbridge.clock import unix
-from bidbridge.services import comparison, scoping
+from bidbridge.services import comparison, scoping, sealing
 from bidbridge.services.comparison_grid import money_text, unit_text
 
 API: Api = "contractor"
@@ -90,6 +90,9 @@ class ComparisonOut(ApiModel):
 def _get_proposals(call: Call) -> ComparisonOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             call["workpackageId"])
+    opening = sealing.ensure_readable(call.session, call.ctx, wp)
+    if opening is not None and opening.new:
+        call.after_read(lambda session: sealing.record_opening(session, call.ctx, opening))
     result = comparison.compare(call.session, wp)
     bidders, extras = [], []
     for col in result.columns:
@@ -119,9 +122,12 @@ def _get_proposals(call: Call) -> ComparisonOut:
 
 
 function(api=API, name="getProposals", path="/workpackages/{workpackageId}/proposals",
-         tag="Proposals", params=[WORKPACKAGE_ID], response=ComparisonOut, errors=["not_found"],
+         tag="Proposals", params=[WORKPACKAGE_ID], response=ComparisonOut,
+         errors=["not_found", "sealed_until_deadline"],
          summary="Price comparison: every invited subcontractor's latest proposal, line by line.",
          description="Columns are the workpackage's RFPs; rows its budget lines. Each cell holds "
                      "the unit price, the line amount and whether the line is included; the "
                      "lowest included amount per line is marked. Money is EUR, exact, as "
-                     "strings with 2 decimals.")(_get_proposals)
+                     "strings with 2 decimals. A sealed workpackage answers 409 "
+                     "sealed_until_deadline before its deadline; the first read after it records "
+                     "the opening (getBidOpening).")(_get_proposals)

@@ -50,7 +50,7 @@ def _invite(call: Call) -> InvitationOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             call["workpackageId"])
     done = invitations.invite(call.session, call.ctx, wp, call.principal.company_id,
-                              _one_of(call))
+                              _one_of(call), sealed=call["sealed"])
     return InvitationOut.model_validate({"rfp": rfp_out(done.rfp),
                                          "company_created": done.company_created,
                                          "contact_created": done.contact_created})
@@ -74,8 +74,14 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
                    pattern=EMAIL_PATTERN, max_length=254, expected="an e-mail address"),
              Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
                    max_length=200, expected="text on one line, 1 to 200 characters"),
+             Param("sealed", "query", "Sealed opening for the workpackage (off by default): "
+                   "you see that bids came in, but not their prices or attachments until the "
+                   "deadline has passed. Chosen with the first invitation; it cannot change "
+                   "later (409 sealing_fixed).", pattern=r"^(0|1)$", type="boolean",
+                   expected="0 or 1", example=0),
          ], response=InvitationOut,
-         errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
+         errors=["not_found", "already_invited", "contact_email_unavailable",
+                 "sealing_fixed"])(_invite)
 
 
 class RfpListOut(ApiModel):

@@ -84,6 +84,12 @@ _TABLE = [
     ErrorCode("invalid_duplicate", 409, "Conflict",
               "A question cannot duplicate itself or a question that was itself declined; name "
               "the original question."),
+    ErrorCode("sealed_until_deadline", 409, "Conflict",
+              "The workpackage's bids are sealed until its deadline; you can see who submitted, "
+              "and read the bids after the deadline."),
+    ErrorCode("sealing_fixed", 409, "Conflict",
+              "Sealed opening is chosen with the first invitation and cannot change once "
+              "bidders are invited."),
     ErrorCode("workpackage_decided", 409, "Conflict",
               "The workpackage was awarded already; a decided tender cannot be cancelled."),
     ErrorCode("nothing_priced", 422, "Invalid parameters",
