@@ -233,6 +233,11 @@ class ContractorFunctions(BaseClient):
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
         return parse(response_type("contractor", "getAuditLog"), body)
 
+    def get_bid_opening(self, workpackage_id: int) -> _api_contractor_changes.BidOpeningOut:
+        """The opening of a sealed workpackage's bids: who, when, how many. (GET /workpackages/{workpackageId}/opening)"""
+        body = self.call("getBidOpening", f"/workpackages/{_segment(workpackage_id)}/opening", "GET", {})
+        return parse(response_type("contractor", "getBidOpening"), body)
+
     def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
         body = self.call("getBuildingSectors", "/reference/building-sectors", "GET", {})
@@ -303,9 +308,9 @@ class ContractorFunctions(BaseClient):
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
         return parse(response_type("contractor", "getToken"), body)
 
-    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.InvitationOut:
+    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, sealed: bool | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""
-        body = self.call("inviteSubcontractor", f"/workpackages/{_segment(workpackage_id)}/invitations", "POST", {"companyId": company_id, "companyName": company_name, "contactEmail": contact_email, "contactName": contact_name}, idempotent=True, idempotency_key=idempotency_key)
+        body = self.call("inviteSubcontractor", f"/workpackages/{_segment(workpackage_id)}/invitations", "POST", {"companyId": company_id, "companyName": company_name, "contactEmail": contact_email, "contactName": contact_name, "sealed": sealed}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("contractor", "inviteSubcontractor"), body)
 
     def publish_addendum(self, workpackage_id: int, text: str, *, lines: Any | None = None, document_ids: Any | None = None, deadline: int | None = None, answers_question_ids: Any | None = None, idempotency_key: str | None = None) -> _wire_changes.ContractorAddendumOut:
