@@ -24,7 +24,8 @@ def test_the_tendering_functions_are_declared():
         "addProject", "getProjects", "getProject", "updateProject", "addWorkpackage",
         "addBudgetLines", "addDocument", "inviteSubcontractor", "getRfps", "setRfpStatus",
         "getProposals", "sendMessage", "getMessages", "publishAddendum", "getAddenda",
-        "getQuestions", "answerQuestion", "declineQuestion", "cancelWorkpackage"}
+        "getQuestions", "answerQuestion", "declineQuestion", "cancelWorkpackage",
+        "getBidOpening"}
 
 
 @pytest.mark.parametrize("fn", TENDERING, ids=lambda f: f.name)
