@@ -44,6 +44,9 @@ class BidderOut(ApiModel):
     withdrawn: bool = Field(description="The latest version was withdrawn.")
     lines_total: str | None = Field(description="Sum of the included budget lines.")
     extras_total: str | None = Field(description="Sum of the included extra rows.")
+    on_latest_addendum: bool | None = Field(
+        description="The proposal was submitted on the workpackage's latest addendum; false: "
+                    "it needs reconfirmation; null: no proposal.")
 
 
 class PriceOut(ApiModel):
@@ -105,7 +108,8 @@ def _get_proposals(call: Call) -> ComparisonOut:
                                  total_amount=format(p.total_amount, "f"), message=p.message)
             if p else None,
             lines_total=_m(col.lines_total) if p else None,
-            extras_total=_m(col.extras_total) if p else None))
+            extras_total=_m(col.extras_total) if p else None,
+            on_latest_addendum=col.on_latest_addendum))
         extras += [ExtraOut(rfp_id=col.rfp.id, description=e.description, quantity=_q(e.quantity),
                             unit=e.unit, unit_price=_unit(e.unit_price), total=_m(e.total),
                             included=e.included) for e in col.extra_rows]
