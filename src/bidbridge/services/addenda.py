@@ -251,6 +251,12 @@ def publish_addendum(session: Session, ctx: RequestContext, wp: Workpackage, com
     answer its questions, and tell every invitee."""
     rfps = list(session.scalars(select(Rfp).where(Rfp.workpackage_id == wp.id)
                                 .order_by(Rfp.id).with_for_update()))
+    decided = next((r for r in rfps if r.outcome is not None), None)
+    if decided is not None:
+        raise Conflict(f"Workpackage {wp.id} is decided (RFP {decided.id}: {decided.outcome}); "
+                       "a decided tender takes no addenda. Write to the bidders through the "
+                       "RFPs' messages.", code="workpackage_decided",
+                       data={"rfpId": decided.id, "outcome": decided.outcome})
     now = ctx.now()
     previous = wp.deadline or wp.project.deadline_date
     if draft.new_deadline is not None and draft.new_deadline <= now:

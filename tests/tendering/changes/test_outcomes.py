@@ -80,7 +80,8 @@ def test_cancelling_a_workpackage(client, factory):
         thread = b.get(f"/rfps/{b.rfp_id}/messages").json()["messages"]
         assert "cancelled" in thread[-1]["text"]
         assert listed(b, outcome="cancelled") == {b.rfp_id: "cancelled"}
-    again = w.gc.post(f"/workpackages/{w.wp['id']}/cancel", {"reason": "The client postponed the project."})
+    again = w.gc.post(f"/workpackages/{w.wp['id']}/cancel",
+                      {"reason": "The client postponed the project."})
     assert again.status_code == 200 and again.json()["cancelledRfpIds"] == []
 
 
@@ -93,3 +94,12 @@ def test_a_decided_workpackage_cannot_be_cancelled(client, factory):
     other = world(factory, client, bidders=0)
     assert other.gc.post(f"/workpackages/{w.wp['id']}/cancel", {"reason": "x"}).status_code \
         == 404
+
+
+def test_a_decided_workpackage_takes_no_addenda(client, factory):
+    w = world(factory, client, bidders=1)
+    (b,) = w.bidders
+    assert w.gc.post(f"/workpackages/{w.wp['id']}/cancel", {"reason": "Off"}).status_code == 200
+    refused = w.publish("Too late.")
+    assert refused.status_code == 409 and refused.json()["code"] == "workpackage_decided"
+    assert b.get(f"/rfps/{b.rfp_id}/addenda").json()["addenda"] == []

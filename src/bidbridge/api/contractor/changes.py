@@ -130,7 +130,8 @@ class PublishIn(Input):
 @function(
     api=API, name="publishAddendum", path="/workpackages/{workpackageId}/addenda", tag=TAG,
     input=PublishIn, status=201, idempotent_writes=True, response=ContractorAddendumOut,
-    errors=["not_found", "deadline_extension_required", "question_closed"],
+    errors=["not_found", "deadline_extension_required", "question_closed",
+            "workpackage_decided"],
     summary="Publish the next numbered addendum of a workpackage; it is locked from then on.",
     description=(
         "In one step: the budget-line changes (added, removed, quantity or text changed; a "

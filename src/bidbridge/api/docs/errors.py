@@ -91,7 +91,8 @@ _TABLE = [
               "Sealed opening is chosen with the first invitation and cannot change once "
               "bidders are invited."),
     ErrorCode("workpackage_decided", 409, "Conflict",
-              "The workpackage was awarded already; a decided tender cannot be cancelled."),
+              "The workpackage was awarded or cancelled already; a decided tender takes no "
+              "addenda and cannot be cancelled."),
     ErrorCode("nothing_priced", 422, "Invalid parameters",
               "No budget line is priced and included; price lines (or give totalAmount) first."),
     ErrorCode("idempotency_mismatch", 422, "Invalid parameters",
