@@ -49,6 +49,7 @@ class Shot:
     path: Callable[[dict[str, Any]], str]
     viewport: tuple[int, int] = DESKTOP  # width, height
     prepare: Callable[[Page], None] | None = None  # run after the page loaded
+    section: str | None = None  # a CSS selector: shoot only that part of the page
 
 
 def _estimator_works(page: Page, demo: dict[str, Any]) -> None:
@@ -78,6 +79,27 @@ def _estimator_works(page: Page, demo: dict[str, Any]) -> None:
     page.get_by_label(re.compile("Write to")).fill("Is het steigerwerk aan de binnengevel "
                                                    "voor onze rekening?")
     page.get_by_role("button", name="Send message").click()
+
+
+def addendum_rfp(demo: dict[str, Any]) -> int:
+    """Van Dijk's "Sanitair" RFP: the demo publishes an addendum on it."""
+    return next(r["id"] for r in demo["rfps"] if r["subcontractor"].startswith("Van Dijk")
+                and r["workpackage"] == "Sanitair")
+
+
+def _contractor_changes(page: Page, demo: dict[str, Any]) -> None:
+    """After the bids are in: the contractor answers a question and publishes an addendum on
+    "Installaties W", so the comparison shows bids that need reconfirmation."""
+    page.goto(f"/projects/{demo_project(demo)}")
+    open_workpackage()(page)
+    page.locator("#questions textarea").first.fill("Ja: inregelen en het inregelrapport vallen "
+                                                   "onder 53.40.")
+    page.locator("#questions").get_by_role("button", name="Send").first.click()
+    page.wait_for_load_state()
+    page.get_by_label("What changes").fill("Ventilatiekanalen: tracé gewijzigd, zie tekening "
+                                           "53 (versie 2). Hoeveelheden ongewijzigd.")
+    page.get_by_role("button", name="Publish addendum").click()
+    page.wait_for_load_state()
 
 
 def demo_project(demo: dict[str, Any]) -> int:
@@ -131,10 +153,17 @@ SHOTS: list[Shot] = [
     Shot("comparison-phone", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", PHONE,
          prepare=open_workpackage("Bid comparison")),
     Shot("award", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}", prepare=open_award),
+    Shot("rfp-addenda", ESTIMATOR, lambda d: f"/bids/{addendum_rfp(d)}", section="#addenda"),
+    Shot("rfp-questions", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}", section="#questions"),
+    Shot("workpackage-addenda", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage(), section="#addenda"),
+    Shot("workpackage-questions", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=open_workpackage(), section="#questions"),
 ]
 # Run once, before the shots, as (login, action).
 SETUP: list[tuple[str, Callable[[Page, dict[str, Any]], None]]] = [
     (ESTIMATOR, _estimator_works),
+    (CONTRACTOR, _contractor_changes),
 ]
 
 
@@ -207,7 +236,10 @@ def capture(shots: list[Shot], out: Path, port: int) -> list[Path]:
                     if shot.prepare is not None:
                         shot.prepare(page)
                     target = out / f"{shot.name}.png"
-                    page.screenshot(path=str(target), full_page=True)
+                    if shot.section:
+                        page.locator(shot.section).screenshot(path=str(target))
+                    else:
+                        page.screenshot(path=str(target), full_page=True)
                     saved.append(target)
                     context.close()
                 browser.close()

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     secure_cookies: bool = False
     max_upload_bytes: int = 50 * 1024 * 1024
+    # The late-change rule: an addendum must leave bidders at least this long before the
+    # deadline (moving the deadline if need be); 0 switches the rule off.
+    addendum_min_notice_seconds: int = Field(default=2 * 86400, ge=0)
     # Where a company asks platform support for API access (a mailto link on the Profile tab).
     support_email: str = Field(default="support@bidbridge.example",
                                pattern=r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")

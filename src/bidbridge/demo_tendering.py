@@ -15,9 +15,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
-from bidbridge.models import BudgetLine, Company, Contact, Document, Project, Rfp, Workpackage
+from bidbridge.models import (
+    BudgetLine,
+    Company,
+    Contact,
+    Document,
+    Project,
+    Question,
+    Rfp,
+    Workpackage,
+)
 from bidbridge.pdf import one_page_pdf
-from bidbridge.services import api_access, contractor_api, documents, invitations, projects
+from bidbridge.services import (
+    addenda,
+    api_access,
+    contractor_api,
+    documents,
+    invitations,
+    projects,
+    questions,
+)
 from bidbridge.services.budget_setup import NewLine, add_budget_lines
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
@@ -161,4 +178,32 @@ def load_tendering(session: Session, ctx: RequestContext, runtime: Runtime, gc: 
                 rfps.append(DemoRfp(rfp.id, project.name, wp.name, company.name,
                                     unix(deadline) if deadline else None,
                                     deadline is not None and deadline <= ctx.now()))
+    _changes(session, admin_ctx, gc, invitees)
     return project_ids, rfps
+
+
+def _changes(session: Session, ctx: RequestContext, gc: Company, invitees: dict[str, Company]
+             ) -> None:
+    """An addendum on "Sanitair" and two open questions on "Installaties W", once."""
+    by_name = {wp.name: wp for wp in session.scalars(
+        select(Workpackage).join(Project, Project.id == Workpackage.project_id)
+        .where(Project.company_id == gc.id))}
+    sanitair = by_name["Sanitair"]
+    if addenda.latest_number(session, sanitair.id) == 0:
+        addenda.publish_addendum(session, ctx, sanitair, gc.id, addenda.AddendumDraft(
+            text="Douchevloeren: de goot wordt RVS in plaats van kunststof (zie tekening 52, "
+                 "herzien)."))
+    installaties = by_name["Installaties W"]
+    asked = session.scalar(select(func.count()).select_from(Question)
+                           .where(Question.workpackage_id == installaties.id))
+    if asked:
+        return
+    for key, text in (("sub", "Valt het inregelen van de ventilatie onder 53.40?"),
+                      ("other", "Is 53.40 inclusief het inregelrapport?")):
+        rfp = session.scalar(select(Rfp).where(Rfp.workpackage_id == installaties.id,
+                                               Rfp.company_id == invitees[key].id))
+        person = session.scalar(select(Contact).where(Contact.company_id == invitees[key].id)
+                                .order_by(Contact.id))
+        if rfp is not None and person is not None:
+            asker = Actor("contact", person.id, person.name, person.company_id)
+            questions.ask_question(session, ctx.acting_as(asker), rfp, text)

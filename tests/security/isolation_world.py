@@ -29,6 +29,7 @@ class World:
     victim_proposal_id: int
     victim_attachment_id: int
     secrets: list[str] = field(default_factory=list)  # the victim's names: must never show
+    victim_question_id: int = 0
 
     def victim_companies(self) -> list[int]:
         return [self.victim_sub.company.id, self.victim_contractor.company.id]
@@ -51,6 +52,7 @@ ID_PROVIDERS: dict[str, Callable[[World, str], int]] = {
     "workpackageId": lambda w, api: w.victim_tender.workpackage.id,
     "companyId": lambda w, api: w.victim_sub.company.id,
     "contactId": lambda w, api: (w.victim_sub.api_user or w.victim_sub.admin).id,
+    "questionId": lambda w, api: w.victim_question_id,
     # Not an id of its own: the version of the (foreign) document in the same path.
     "version": lambda w, api: 1,
 }
@@ -77,8 +79,12 @@ def build_world(client: TestClient, factory: Factory) -> World:
                                 "application/pdf"))])
     assert submitted.status_code == 201, submitted.text
     body = submitted.json()
+    question = unique("Victim secret question")
+    asked = client.post(f"{SUB}/rfps/{rfp_id}/questions", data={"text": question},
+                        headers=auth(token))
+    assert asked.status_code == 201, asked.text
     names = [victim_sub.company.name, victim_con.company.name, victim.project.name,
-             victim.workpackage.name, message, body["attachments"][0]["name"]]
+             victim.workpackage.name, message, body["attachments"][0]["name"], question]
     for setup in (victim_sub, victim_con):
         for contact in (setup.admin, setup.api_user):
             if contact is not None:
@@ -88,7 +94,8 @@ def build_world(client: TestClient, factory: Factory) -> World:
     return World(caller={"subcontractor": caller_sub, "contractor": caller_con}, tokens=tokens,
                  victim_sub=victim_sub, victim_contractor=victim_con, victim_tender=victim,
                  victim_proposal_id=body["proposalId"],
-                 victim_attachment_id=body["attachments"][0]["documentId"], secrets=names)
+                 victim_attachment_id=body["attachments"][0]["documentId"], secrets=names,
+                 victim_question_id=asked.json()["questionId"])
 
 
 def request_parts(fn: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -112,6 +112,10 @@ def _submit_a_proposal(client: Client) -> int:
     line = client.get_budget_lines(rfp.rfp_id).lines[0]
     client.price_budget_lines(rfp.rfp_id, [{"budgetLineId": line.budget_line_id,
                                             "unitPrice": "12.50", "included": True}])
+    # The demo's "Sanitair" has an addendum: acknowledged first, as submitProposal wants.
+    for addendum in client.get_addenda(rfp.rfp_id).addenda:
+        if not addendum.acknowledged:
+            client.acknowledge_addendum(rfp.rfp_id, addendum.number)
     client.submit_proposal(rfp.rfp_id, message="Our price, valid for 60 days.")
     return rfp.rfp_id
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse
 from bidbridge.wire import account as _account
 from bidbridge.wire import audit as _audit
+from bidbridge.wire import changes as _changes
 from bidbridge.wire import projects as _projects
 from bidbridge.wire import reference as _reference
 from bidbridge.wire.contractor import comparison as _contractor_comparison
@@ -36,10 +37,25 @@ class SubcontractorFunctions(BaseClient):
 
     api = "subcontractor"
 
+    def acknowledge_addendum(self, rfp_id: int, addendum_number: int, *, idempotency_key: str | None = None) -> _changes.SubAddendumOut:
+        """Confirm you have read an addendum; needed before you submit. (POST /rfps/{rfpId}/acknowledgements)"""
+        body = self.call("acknowledgeAddendum", f"/rfps/{_segment(rfp_id)}/acknowledgements", "POST", {"addendumNumber": addendum_number}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.SubAddendumOut, body)
+
+    def ask_question(self, rfp_id: int, text: str, *, budget_line_id: int | None = None, document_id: int | None = None, idempotency_key: str | None = None) -> _changes.QuestionOut:
+        """Ask the contractor a question about the tender, until the question deadline. (POST /rfps/{rfpId}/questions)"""
+        body = self.call("askQuestion", f"/rfps/{_segment(rfp_id)}/questions", "POST", {"text": text, "budgetLineId": budget_line_id, "documentId": document_id}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.QuestionOut, body)
+
     def forward_rfp(self, rfp_id: int, partner_company_id: int, *, message: str | None = None, idempotency_key: str | None = None) -> _subcontractor_rfps.ForwardResult:
         """Hand the RFP to a partner subcontractor, once; your company steps out of it. (POST /rfps/{rfpId}/forward)"""
         body = self.call("forwardRfp", f"/rfps/{_segment(rfp_id)}/forward", "POST", {"partnerCompanyId": partner_company_id, "message": message}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_subcontractor_rfps.ForwardResult, body)
+
+    def get_addenda(self, rfp_id: int) -> _changes.SubAddendaOut:
+        """The addenda of an RFP's workpackage, oldest first, with your acknowledgement. (GET /rfps/{rfpId}/addenda)"""
+        body = self.call("getAddenda", f"/rfps/{_segment(rfp_id)}/addenda", "GET", {})
+        return parse(_changes.SubAddendaOut, body)
 
     def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _audit.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
@@ -104,6 +120,11 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getProposals", f"/rfps/{_segment(rfp_id)}/proposals", "GET", {})
         return parse(list[_subcontractor_proposals.ProposalOut], body)
 
+    def get_questions(self, rfp_id: int) -> _changes.SubQuestionsOut:
+        """The workpackage's answered questions, and all of your own, oldest first. (GET /rfps/{rfpId}/questions)"""
+        body = self.call("getQuestions", f"/rfps/{_segment(rfp_id)}/questions", "GET", {})
+        return parse(_changes.SubQuestionsOut, body)
+
     def get_rfp(self, rfp_id: int) -> _subcontractor_rfps.RfpOut:
         """One RFP: project, contractor and its visible contacts, workpackage, deadlines, status (when shared), our response, counts and the current proposal. (GET /rfps/{rfpId})"""
         body = self.call("getRfp", f"/rfps/{_segment(rfp_id)}", "GET", {})
@@ -119,9 +140,9 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getRfpSummary", "/rfps/summary", "GET", {})
         return parse(_subcontractor_rfps.RfpSummaryOut, body)
 
-    def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _subcontractor_rfps.RfpPageOut:
+    def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, outcome: str | None = None, cursor: str | None = None, limit: int | None = None) -> _subcontractor_rfps.RfpPageOut:
         """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
-        body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "cursor": cursor, "limit": limit})
+        body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "outcome": outcome, "cursor": cursor, "limit": limit})
         return parse(_subcontractor_rfps.RfpPageOut, body)
 
     def get_token(self, *, force_new: bool | None = None) -> _account.TokenOut:
@@ -185,10 +206,35 @@ class ContractorFunctions(BaseClient):
         body = self.call("addWorkpackage", f"/projects/{_segment(project_id)}/workpackages", "POST", {"name": name, "code": code, "description": description, "deadline": deadline}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_contractor_outputs.WorkpackageOut, body)
 
+    def answer_question(self, question_id: int, answer: str, *, idempotency_key: str | None = None) -> _changes.ContractorQuestionOut:
+        """Answer a question; the answer goes to every invitee, the asker unnamed. (POST /questions/{questionId}/answer)"""
+        body = self.call("answerQuestion", f"/questions/{_segment(question_id)}/answer", "POST", {"answer": answer}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.ContractorQuestionOut, body)
+
+    def cancel_workpackage(self, workpackage_id: int, *, reason: str | None = None, idempotency_key: str | None = None) -> _changes.CancelledOut:
+        """Cancel a workpackage's tender: every RFP gets the outcome cancelled. (POST /workpackages/{workpackageId}/cancel)"""
+        body = self.call("cancelWorkpackage", f"/workpackages/{_segment(workpackage_id)}/cancel", "POST", {"reason": reason}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.CancelledOut, body)
+
+    def decline_question(self, question_id: int, duplicate_of_id: int, *, idempotency_key: str | None = None) -> _changes.ContractorQuestionOut:
+        """Decline a question as a duplicate of another on the same workpackage. (POST /questions/{questionId}/decline)"""
+        body = self.call("declineQuestion", f"/questions/{_segment(question_id)}/decline", "POST", {"duplicateOfId": duplicate_of_id}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.ContractorQuestionOut, body)
+
+    def get_addenda(self, workpackage_id: int) -> _changes.ContractorAddendaOut:
+        """A workpackage's addenda, oldest first, with who acknowledged each. (GET /workpackages/{workpackageId}/addenda)"""
+        body = self.call("getAddenda", f"/workpackages/{_segment(workpackage_id)}/addenda", "GET", {})
+        return parse(_changes.ContractorAddendaOut, body)
+
     def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _audit.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
         return parse(_audit.AuditLogOut, body)
+
+    def get_bid_opening(self, workpackage_id: int) -> _changes.BidOpeningOut:
+        """The opening of a sealed workpackage's bids: who, when, how many. (GET /workpackages/{workpackageId}/opening)"""
+        body = self.call("getBidOpening", f"/workpackages/{_segment(workpackage_id)}/opening", "GET", {})
+        return parse(_changes.BidOpeningOut, body)
 
     def get_building_sectors(self) -> list[_reference.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
@@ -240,6 +286,11 @@ class ContractorFunctions(BaseClient):
         body = self.call("getProposals", f"/workpackages/{_segment(workpackage_id)}/proposals", "GET", {})
         return parse(_contractor_comparison.ComparisonOut, body)
 
+    def get_questions(self, workpackage_id: int) -> _changes.ContractorQuestionsOut:
+        """Every question asked on a workpackage, oldest first, with who asked it. (GET /workpackages/{workpackageId}/questions)"""
+        body = self.call("getQuestions", f"/workpackages/{_segment(workpackage_id)}/questions", "GET", {})
+        return parse(_changes.ContractorQuestionsOut, body)
+
     def get_rfp_statuses(self) -> list[_reference.StatusOut]:
         """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
         body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
@@ -255,19 +306,24 @@ class ContractorFunctions(BaseClient):
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
         return parse(_account.TokenOut, body)
 
-    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _contractor_rfps.InvitationOut:
+    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, sealed: bool | None = None, idempotency_key: str | None = None) -> _contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""
-        body = self.call("inviteSubcontractor", f"/workpackages/{_segment(workpackage_id)}/invitations", "POST", {"companyId": company_id, "companyName": company_name, "contactEmail": contact_email, "contactName": contact_name}, idempotent=True, idempotency_key=idempotency_key)
+        body = self.call("inviteSubcontractor", f"/workpackages/{_segment(workpackage_id)}/invitations", "POST", {"companyId": company_id, "companyName": company_name, "contactEmail": contact_email, "contactName": contact_name, "sealed": sealed}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_contractor_rfps.InvitationOut, body)
+
+    def publish_addendum(self, workpackage_id: int, text: str, *, lines: Any | None = None, document_ids: Any | None = None, deadline: int | None = None, answers_question_ids: Any | None = None, idempotency_key: str | None = None) -> _changes.ContractorAddendumOut:
+        """Publish the next numbered addendum of a workpackage; it is locked from then on. (POST /workpackages/{workpackageId}/addenda)"""
+        body = self.call("publishAddendum", f"/workpackages/{_segment(workpackage_id)}/addenda", "POST", {"text": text, "lines": lines, "documentIds": document_ids, "deadline": deadline, "answersQuestionIds": answers_question_ids}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_changes.ContractorAddendumOut, body)
 
     def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _contractor_messages.MessageOut:
         """Send a message to the invited subcontractor. (POST /rfps/{rfpId}/messages)"""
         body = self.call("sendMessage", f"/rfps/{_segment(rfp_id)}/messages", "POST", {"text": text, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_contractor_messages.MessageOut, body)
 
-    def set_rfp_status(self, rfp_id: int, *, status: str | None = None, shared: bool | None = None, award_others: bool | None = None, idempotency_key: str | None = None) -> _contractor_rfps.StatusOut:
+    def set_rfp_status(self, rfp_id: int, *, status: str | None = None, shared: bool | None = None, award_others: bool | None = None, reason: str | None = None, rank: int | None = None, idempotency_key: str | None = None) -> _contractor_rfps.StatusOut:
         """Set your status of an invited subcontractor and whether they see it. (POST /rfps/{rfpId}/status)"""
-        body = self.call("setRfpStatus", f"/rfps/{_segment(rfp_id)}/status", "POST", {"status": status, "shared": shared, "awardOthers": award_others}, idempotent=True, idempotency_key=idempotency_key)
+        body = self.call("setRfpStatus", f"/rfps/{_segment(rfp_id)}/status", "POST", {"status": status, "shared": shared, "awardOthers": award_others, "reason": reason, "rank": rank}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_contractor_rfps.StatusOut, body)
 
     def update_project(self, project_id: int, *, name: str | None = None, phase_id: int | None = None, classification_systems: str | None = None, calc_number: str | None = None, work_number: str | None = None, status: str | None = None, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, client: str | None = None, manager: str | None = None, architect: str | None = None, constructor: str | None = None, calculator: str | None = None, inkoper: str | None = None, werkvoorbereider: str | None = None, planned_start: int | None = None, planned_complete: int | None = None, deadline_date: int | None = None, questions_date: int | None = None, questions_time: int | None = None, update_date: int | None = None, update_time: int | None = None, tender_date: int | None = None, inspection_date: int | None = None, reason: str | None = None, building_sectors: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _projects.ProjectOut:

@@ -13,6 +13,13 @@ from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
 from bidbridge.models.browser import BrowserSession, TwoFactor
+from bidbridge.models.changes import (
+    Addendum,
+    AddendumAcknowledgement,
+    BidOpening,
+    Question,
+    QuestionState,
+)
 from bidbridge.models.idempotency import IdempotencyKey
 from bidbridge.models.proposals import (
     Document,
@@ -35,12 +42,15 @@ from bidbridge.models.tendering import (
 
 __all__ = [
     "AccountEmail",
+    "Addendum",
+    "AddendumAcknowledgement",
     "ApiKey",
     "ApiModule",
     "ApiRequest",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BidOpening",
     "BrowserSession",
     "BudgetLine",
     "Company",
@@ -58,6 +68,8 @@ __all__ = [
     "Project",
     "Proposal",
     "ProposalState",
+    "Question",
+    "QuestionState",
     "Rfp",
     "RfpResponse",
     "RfpStatus",

@@ -7,7 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidbridge.db import ExactDecimal
@@ -49,6 +58,9 @@ class Proposal(Base):
     updated_at: Mapped[datetime] = mapped_column()
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_sha256: Mapped[str | None] = mapped_column(String(64))  # of the keyed request
+    # The number of the latest addendum published when this version was submitted (0: none).
+    # A current version below the workpackage's latest addendum needs reconfirmation.
+    addendum_number: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class MessageDirection(enum.StrEnum):

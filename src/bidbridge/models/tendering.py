@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidbridge.db import ExactDecimal
@@ -84,6 +84,9 @@ class Workpackage(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)  # the external description
     deadline: Mapped[datetime | None] = mapped_column()  # overrides the project's deadline
+    # Sealed opening: the contractor sees that bids came in, not what they say, until the
+    # deadline has passed and the opening is recorded (bid_openings).
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     project: Mapped[Project] = relationship(back_populates="workpackages")
 
@@ -138,6 +141,11 @@ class Rfp(Timestamps, Base):
     invited_at: Mapped[datetime] = mapped_column()
     # When the subcontractor first read the RFP (contractor's status board); not part of its sync.
     opened_at: Mapped[datetime | None] = mapped_column()
+    # The structured award outcome the subcontractor sees: awarded, not_awarded or cancelled.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)  # only this RFP's company sees it
+    outcome_rank: Mapped[int | None] = mapped_column()
+    outcome_at: Mapped[datetime | None] = mapped_column()
 
     workpackage: Mapped[Workpackage] = relationship()
     project: Mapped[Project] = relationship()

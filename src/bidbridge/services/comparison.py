@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bidbridge.models import BudgetLine, Company, Proposal, ProposalState, Rfp, Workpackage
+from bidbridge.models import (
+    Addendum,
+    BudgetLine,
+    Company,
+    Proposal,
+    ProposalState,
+    Rfp,
+    Workpackage,
+)
 
 CENT = Decimal("0.01")
 UNIT_QUANTUM = Decimal("0.0001")
@@ -46,6 +54,9 @@ class Column:
     extra_rows: list[ExtraRow] = field(default_factory=list)
     lines_total: Decimal | None = None  # the included budget lines' amounts
     extras_total: Decimal | None = None
+    # Whether the proposal was submitted on the workpackage's latest addendum (None: no
+    # proposal); one that is not needs reconfirmation.
+    on_latest_addendum: bool | None = None
 
 
 @dataclass
@@ -61,6 +72,7 @@ class Comparison:
     workpackage: Workpackage
     columns: list[Column]
     rows: list[Row]
+    latest_addendum: int = 0
     lowest_total: Decimal | None = None
     lowest_total_rfp_ids: list[int] = field(default_factory=list)
 
@@ -116,6 +128,8 @@ def compare(session: Session, wp: Workpackage) -> Comparison:
         .order_by(BudgetLine.position, BudgetLine.id)))
     rfps = list(session.scalars(select(Rfp).where(Rfp.workpackage_id == wp.id).order_by(Rfp.id)))
     latest = latest_proposals(session, [r.id for r in rfps])
+    addendum = session.scalar(select(func.max(Addendum.number))
+                              .where(Addendum.workpackage_id == wp.id)) or 0
     rows = {line.id: Row(line) for line in lines}
     columns = []
     for rfp in rfps:
@@ -124,11 +138,12 @@ def compare(session: Session, wp: Workpackage) -> Comparison:
         column = Column(rfp, rfp.company, None if withdrawn else proposal, withdrawn)
         columns.append(column)
         if column.proposal is not None:
+            column.on_latest_addendum = column.proposal.addendum_number >= addendum
             _fill(column, column.proposal, rows)
     for row in rows.values():
         row.lowest, row.lowest_rfp_ids = _lowest(
             {i: c.total for i, c in row.cells.items() if c.included and c.total is not None})
-    comparison = Comparison(wp, columns, list(rows.values()))
+    comparison = Comparison(wp, columns, list(rows.values()), addendum)
     comparison.lowest_total, comparison.lowest_total_rfp_ids = _lowest(
         {c.rfp.id: c.proposal.total_amount for c in columns if c.proposal is not None})
     return comparison

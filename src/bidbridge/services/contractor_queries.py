@@ -92,3 +92,9 @@ def workpackage_counts_by_project(session: Session, project_ids: list[int]) -> d
                            .where(Workpackage.project_id.in_(project_ids))
                            .group_by(Workpackage.project_id))
     return {project_id: count for project_id, count in rows}
+
+
+def rfp_count(session: Session, workpackage_id: int) -> int:
+    """How many subcontractors are invited to the workpackage."""
+    return int(session.scalar(select(func.count()).select_from(Rfp)
+                              .where(Rfp.workpackage_id == workpackage_id)) or 0)

@@ -85,8 +85,23 @@ def email_unavailable() -> Conflict:
                     data={"parameter": "contactEmail"})
 
 
+def choose_sealing(session: Session, wp: Workpackage, sealed: bool | None) -> None:
+    """Sealed opening is chosen when inviting: with the first invitation, or again unchanged.
+    Changing it once bidders were invited under the other rule is refused."""
+    if sealed is None or sealed == wp.sealed:
+        return
+    invited = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == wp.id).limit(1))
+    if invited is not None:
+        raise Conflict(f"Workpackage {wp.id} already has invitees, invited "
+                       f"{'sealed' if wp.sealed else 'unsealed'}; the choice cannot change now. "
+                       f"Leave 'sealed' out, or send {int(wp.sealed)}.", code="sealing_fixed",
+                       data={"parameter": "sealed", "sealed": wp.sealed})
+    wp.sealed = sealed
+
+
 def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id: int,
-           invitee: Invitee) -> Invitation:
+           invitee: Invitee, *, sealed: bool | None = None) -> Invitation:
+    choose_sealing(session, wp, sealed)
     company, contact, company_created, contact_created = _resolve(session, ctx, invitee)
     taken = session.scalar(select(Rfp.id).where(Rfp.workpackage_id == wp.id,
                                                 Rfp.company_id == company.id))
@@ -109,7 +124,7 @@ def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id
     touch_project(wp.project, now)
     data = {"rfpId": rfp.id, "workpackageId": wp.id, "projectId": wp.project_id,
             "contractorCompanyId": contractor_id, "subcontractorCompanyId": company.id,
-            "companyCreated": company_created}
+            "companyCreated": company_created, "sealed": wp.sealed}
     # The audit log is per company: each side sees the invitation in its own log.
     for company_id in (contractor_id, company.id):
         record_event(session, ctx, "rfp.invited", company_id=company_id, target_type="rfp",

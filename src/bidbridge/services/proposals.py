@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bidbridge.clock import unix
 from bidbridge.errors import AppError, Conflict, InvalidParameters
 from bidbridge.models import Document, DocumentVersion, Proposal, ProposalState, Rfp, RfpStatus
-from bidbridge.services import documents, money
+from bidbridge.services import addenda, documents, money
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.pricing import Amounts, BudgetSheet, load_sheet
@@ -199,6 +199,9 @@ def submit_proposal(session: Session, ctx: RequestContext, storage: Storage, com
     ensure_not_forwarded(rfp, "submitting a proposal")
     ensure_not_decided(rfp, "submitting a proposal")
     ensure_before_deadline(rfp, now, "submitting a proposal")
+    # Read under the RFP lock, which publishing an addendum takes too: the number and the bill
+    # below belong together.
+    addendum_number = addenda.ensure_acknowledged(session, rfp, "submitting a proposal")
     sheet = load_sheet(session, rfp)
     total = _total(sheet, submission.total_amount)
     lines = snapshot(sheet)
@@ -210,7 +213,8 @@ def submit_proposal(session: Session, ctx: RequestContext, storage: Storage, com
         message=submission.message, total_amount=total, currency=money.CURRENCY, lines=lines,
         content_sha256=content_sha256(rfp.id, version, submission.message, total, lines,
                                       [a.sha256 for a in submission.attachments]),
-        updated_at=now, idempotency_key=key, request_sha256=digest)
+        updated_at=now, idempotency_key=key, request_sha256=digest,
+        addendum_number=addendum_number)
     try:
         with session.begin_nested():
             session.execute(update(Proposal).where(Proposal.rfp_id == rfp.id,
@@ -236,7 +240,8 @@ def submit_proposal(session: Session, ctx: RequestContext, storage: Storage, com
                  target_label=f"RFP {rfp.id} version {version}",
                  data={"rfpId": rfp.id, "version": version, "totalAmount": money.money_text(total),
                        "lineCount": len(lines), "attachmentCount": len(submission.attachments),
-                       "contentSha256": proposal.content_sha256})
+                       "contentSha256": proposal.content_sha256,
+                       "addendumNumber": addendum_number})
     session.flush()
     return Submitted(proposal, replayed=False)
 
@@ -288,6 +293,19 @@ def withdraw_proposal(session: Session, ctx: RequestContext, company_id: int, pr
                  data={"rfpId": rfp.id, "version": proposal.version, "reason": reason})
     session.flush()
     return proposal
+
+
+def needs_reconfirmation(proposal: Proposal, latest_addendum: int) -> bool:
+    """A current, submitted version from before the workpackage's latest addendum."""
+    return (proposal.state == ProposalState.SUBMITTED and proposal.superseded_at is None
+            and proposal.addendum_number < latest_addendum)
+
+
+def shown_state(proposal: Proposal, latest_addendum: int) -> str:
+    """submitted, needs_reconfirmation or withdrawn."""
+    if needs_reconfirmation(proposal, latest_addendum):
+        return "needs_reconfirmation"
+    return proposal.state.value
 
 
 @dataclass(frozen=True)

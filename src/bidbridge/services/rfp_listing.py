@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
 from bidbridge.models import (
+    Addendum,
     Company,
     Project,
     Proposal,
@@ -39,7 +40,7 @@ class RfpFilter:
     response: str | None = None  # calculate, pending, decline, or "none" (not answered yet)
     updated_since: datetime | None = None
     project_id: int | None = None
-
+    outcome: str | None = None  # awarded, not_awarded, cancelled, or "none" (no outcome yet)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class RfpRow:
     contractor_name: str
     deadline: datetime | None
     proposal_version: int | None
+    latest_addendum: int = 0  # the number of the workpackage's latest addendum; 0: none
+    outcome: str | None = None  # awarded, not_awarded, cancelled; None while undecided
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,11 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
                         scalars=False)
     rows = [RfpRow(rfp_id, project_id, workpackage_id, status, status_shared, response,
                    forwarded_to is not None, updated_at, project_name, wp_code, wp_name,
-                   contractor_name, wp_deadline or project_deadline, version)
+                   contractor_name, wp_deadline or project_deadline, version, addendum or 0,
+                   outcome)
             for (rfp_id, project_id, workpackage_id, status, status_shared, response,
                  forwarded_to, updated_at, project_name, project_deadline, wp_code, wp_name,
-                 wp_deadline, contractor_name, version) in page.rows]
+                 wp_deadline, contractor_name, version, addendum, outcome) in page.rows]
     last = rows[-1] if rows else None
     next_position = (Position(last.updated_at, last.rfp_id) if page.more and last is not None
                      else None)
@@ -128,6 +132,10 @@ def _where(query: Select[*_Ts], company_id: int, filters: RfpFilter
         query = query.where(Rfp.updated_at >= filters.updated_since)
     if filters.project_id is not None:
         query = query.where(Rfp.project_id == filters.project_id)
+    if filters.outcome == NO_RESPONSE:
+        query = query.where(Rfp.outcome.is_(None))
+    elif filters.outcome is not None:
+        query = query.where(Rfp.outcome == filters.outcome)
     return query
 
 
@@ -137,10 +145,15 @@ _VERSION = (select(func.max(Proposal.version))
             .where(Proposal.rfp_id == Rfp.id, Proposal.state == ProposalState.SUBMITTED,
                    Proposal.superseded_at.is_(None))
             .correlate(Rfp).scalar_subquery())
+# The workpackage's latest addendum number beside each row, likewise (0 when none: coalesced
+# in Python, so the subquery stays a plain max on the addenda's workpackage index).
+_ADDENDUM = (select(func.max(Addendum.number))
+             .where(Addendum.workpackage_id == Rfp.workpackage_id)
+             .correlate(Rfp).scalar_subquery())
 _PAGE_COLUMNS = (Rfp.id, Rfp.project_id, Rfp.workpackage_id, Rfp.status, Rfp.status_shared,
                  Rfp.response, Rfp.forwarded_to_company_id, Rfp.updated_at, Project.name,
                  Project.deadline_date, Workpackage.code, Workpackage.name, Workpackage.deadline,
-                 Company.name, _VERSION)
+                 Company.name, _VERSION, _ADDENDUM, Rfp.outcome)
 
 
 def ensure_known_project(session: Session, company_id: int, project_id: int) -> None:

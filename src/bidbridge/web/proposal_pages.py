@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError, NotFound
 from bidbridge.models import Proposal, Rfp
-from bidbridge.services import documents, money, pricing, proposals
+from bidbridge.services import addenda, documents, money, pricing, proposals
 from bidbridge.services.proposals import Submission
 from bidbridge.services.receipt_pdf import receipt_pdf
 from bidbridge.services.rfp_access import rfp_for_person
@@ -50,7 +50,12 @@ def _list_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
     has_lines = any(line.deleted_at is None for line, _ in sheet.lines)
     now = me.acting.ctx.now()
     deadline = effective_deadline(rfp)
+    latest = addenda.latest_number(db, rfp.workpackage_id)
+    missing = sorted({a.number for a in addenda.list_addenda(db, rfp.workpackage_id)}
+                     - addenda.acknowledged_numbers(db, rfp.id))
     return render(request, "bids/proposals.html", status=status, section="bids", rfp=rfp,
+                  latest_addendum=latest, unacknowledged=missing,
+                  needs_reconfirmation=lambda p: proposals.needs_reconfirmation(p, latest),
                   versions=versions, sheet=sheet, has_lines=has_lines, deadline=deadline,
                   now=now, is_open=deadline is None or now < deadline,
                   next_version=max((p.version for p in versions), default=0) + 1,

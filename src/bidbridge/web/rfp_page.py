@@ -9,11 +9,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
-from bidbridge.models import RfpResponse
-from bidbridge.services import forwarding, message_reads, messages, rfp_board, rfps
+from bidbridge.models import Rfp, RfpResponse
+from bidbridge.services import (
+    addenda,
+    forwarding,
+    message_reads,
+    messages,
+    questions,
+    rfp_board,
+    rfps,
+)
 from bidbridge.services.rfp_access import rfp_for_person
 from bidbridge.services.rfp_documents import tender_documents
-from bidbridge.services.scoping import effective_deadline
+from bidbridge.services.scoping import effective_deadline, rfp_for_subcontractor
 from bidbridge.web.bid_board import RESPONSE_LABELS, STATUS_LABELS
 from bidbridge.web.bidder import Bidder, BidderDep, field_problem, optional_id
 from bidbridge.web.csrf import checked_form, text
@@ -26,7 +34,10 @@ MESSAGES = {
     "responded": "Your response is recorded; the contractor sees it.",
     "forwarded": "The RFP was forwarded to your partner. Your company has stepped out of it.",
     "sent": "Your message was sent to the contractor.",
+    "acknowledged": "The addendum is acknowledged; the contractor sees it.",
+    "asked": "Your question was sent. The answer goes to every bidder; your company is not named.",
 }
+QUESTION_LIMIT = 5000
 
 
 def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
@@ -46,7 +57,14 @@ def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
     partners = forwarding.find_partners(db, viewer.company_id, partners_for) if partners_for else []
     now = me.acting.ctx.now()
     deadline = effective_deadline(rfp)
+    acks = addenda.acknowledgements(db, rfp.id)
+    published = addenda.list_addenda(db, rfp.workpackage_id)
+    closes = questions.questions_deadline(rfp.project) or deadline
     return render(request, "bids/rfp.html", status=status, section="bids", rfp=rfp,
+                  addenda=[(a, acks.get(a.id)) for a in published],
+                  unacknowledged=[a.number for a in published if a.id not in acks],
+                  questions=questions.questions_for_subcontractor(db, rfp),
+                  questions_open=closes is None or now < closes, questions_close=closes,
                   detail=detail, project=rfp.project, wp=rfp.workpackage, documents=documents,
                   thread=thread, seen_until=seen_until, now=now, deadline=deadline,
                   is_open=deadline is None or now < deadline, statuses=STATUS_LABELS,
@@ -114,3 +132,42 @@ def forward(request: Request, me: BidderDep, rfp_id: int,
         return rfp_page(request, me, rfp_id, status=exc.status if exc.status != 404 else 422,
                         error=exc.detail, form=typed)
     return _done(rfp_id, "forwarded")
+
+
+@router.post("/bids/{rfp_id}/addenda/{number}/acknowledge")
+def acknowledge(request: Request, me: BidderDep, rfp_id: int, number: int,
+                form: FormData = Depends(checked_form)) -> Response:
+    try:
+        rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
+        me.acting.attempt(lambda: addenda.acknowledge_addendum(
+            me.acting.db, me.acting.ctx, lock_rfp(me, rfp.id), number))
+    except AppError as exc:
+        if exc.status == 404 and exc.data.get("resource") == "rfp":
+            raise
+        return rfp_page(request, me, rfp_id, status=exc.status, error=exc.detail)
+    return _done(rfp_id, "acknowledged", "#addenda")
+
+
+@router.post("/bids/{rfp_id}/questions")
+def ask(request: Request, me: BidderDep, rfp_id: int,
+        form: FormData = Depends(checked_form)) -> Response:
+    typed = {"question": text(form, "question")}
+    try:
+        if not typed["question"].strip():
+            raise field_problem("question", "write your question", "text of 1 to 5000 characters")
+        if len(typed["question"]) > QUESTION_LIMIT:
+            raise field_problem("question", f"longer than {QUESTION_LIMIT} characters",
+                                f"at most {QUESTION_LIMIT} characters")
+        rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
+        me.acting.attempt(lambda: questions.ask_question(
+            me.acting.db, me.acting.ctx, lock_rfp(me, rfp.id), typed["question"]))
+    except AppError as exc:
+        if exc.status == 404 and exc.data.get("resource") == "rfp":
+            raise
+        return rfp_page(request, me, rfp_id, status=exc.status, error=exc.detail, form=typed)
+    return _done(rfp_id, "asked", "#questions")
+
+
+def lock_rfp(me: Bidder, rfp_id: int) -> Rfp:
+    """The person's RFP under the row lock the API functions take (addenda serialise on it)."""
+    return rfp_for_subcontractor(me.acting.db, me.viewer.company_id, rfp_id, for_update=True)

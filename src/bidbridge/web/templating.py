@@ -41,6 +41,7 @@ def format_time(value: datetime | None) -> str:
 
 
 _env.filters["time"] = format_time
+_env.filters["unix_time"] = lambda seconds: format_time(datetime.fromtimestamp(seconds, UTC))
 _env.globals["nav_items"] = nav_items
 _env.filters.update(euro=formatting.euro, filesize=formatting.filesize,
                     deadline=formatting.deadline_text, date=formatting.date_text)

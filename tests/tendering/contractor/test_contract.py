@@ -12,7 +12,7 @@ from tests.factories import auth
 from tests.tendering.contractor.helpers import BASE, contractor
 
 TENDERING = [fn for fn in REGISTRY["contractor"].values()
-             if fn.tag in ("Projects", "RFPs", "Proposals", "Messages")]
+             if fn.tag in ("Projects", "RFPs", "Proposals", "Messages", "Addenda and questions")]
 
 
 def _path(path: str) -> str:
@@ -23,7 +23,9 @@ def test_the_tendering_functions_are_declared():
     assert {fn.name for fn in TENDERING} == {
         "addProject", "getProjects", "getProject", "updateProject", "addWorkpackage",
         "addBudgetLines", "addDocument", "inviteSubcontractor", "getRfps", "setRfpStatus",
-        "getProposals", "sendMessage", "getMessages"}
+        "getProposals", "sendMessage", "getMessages", "publishAddendum", "getAddenda",
+        "getQuestions", "answerQuestion", "declineQuestion", "cancelWorkpackage",
+        "getBidOpening"}
 
 
 @pytest.mark.parametrize("fn", TENDERING, ids=lambda f: f.name)

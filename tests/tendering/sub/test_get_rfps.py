@@ -42,6 +42,7 @@ def test_lists_only_own_rfps_with_summary_values(factory, client, clock):
         "workpackageName": t.workpackage.name, "contractorName": t.contractor.company.name,
         "deadline": unix(t.project.deadline_date), "status": None, "response": None,
         "forwarded": False, "updatedAt": unix(mine.updated_at), "proposalVersion": None,
+        "latestAddendum": 0, "outcome": None,
     }
     assert response.json()["nextCursor"] is None
 

@@ -9,7 +9,7 @@ from bidbridge.api.call import Call
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
 from bidbridge.api.declare import Api, Input, function
 from bidbridge.clock import unix
-from bidbridge.services import comparison, scoping
+from bidbridge.services import comparison, scoping, sealing
 from bidbridge.services.comparison_grid import money_text, unit_text
 from bidbridge.wire.contractor.comparison import (
     BidderOut,
@@ -39,6 +39,9 @@ class ComparisonIn(Input):
 def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             args.workpackage_id)
+    opening = sealing.ensure_readable(call.session, call.ctx, wp)
+    if opening is not None and opening.new:
+        call.after_read(lambda session: sealing.record_opening(session, call.ctx, opening))
     result = comparison.compare(call.session, wp)
     bidders, extras = [], []
     for col in result.columns:
@@ -51,7 +54,8 @@ def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
                                  total_amount=format(p.total_amount, "f"), message=p.message)
             if p else None,
             lines_total=_m(col.lines_total) if p else None,
-            extras_total=_m(col.extras_total) if p else None))
+            extras_total=_m(col.extras_total) if p else None,
+            on_latest_addendum=col.on_latest_addendum))
         extras += [ExtraOut(rfp_id=col.rfp.id, description=e.description, quantity=_q(e.quantity),
                             unit=e.unit, unit_price=_unit(e.unit_price), total=_m(e.total),
                             included=e.included) for e in col.extra_rows]
@@ -68,9 +72,12 @@ def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
 
 
 function(api=API, name="getProposals", path="/workpackages/{workpackageId}/proposals",
-         tag="Proposals", input=ComparisonIn, response=ComparisonOut, errors=["not_found"],
+         tag="Proposals", input=ComparisonIn, response=ComparisonOut,
+         errors=["not_found", "sealed_until_deadline"],
          summary="Price comparison: every invited subcontractor's latest proposal, line by line.",
          description="Columns are the workpackage's RFPs; rows its budget lines. Each cell holds "
                      "the unit price, the line amount and whether the line is included; the "
                      "lowest included amount per line is marked. Money is EUR, exact, as "
-                     "strings with 2 decimals.")(_get_proposals)
+                     "strings with 2 decimals. A sealed workpackage answers 409 "
+                     "sealed_until_deadline before its deadline; the first read after it records "
+                     "the opening (getBidOpening).")(_get_proposals)

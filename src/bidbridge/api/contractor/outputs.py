@@ -13,6 +13,7 @@ from bidbridge.models import Document, Proposal, Rfp, Workpackage
 from bidbridge.services.comparison import latest_proposals
 from bidbridge.services.documents import current_version
 from bidbridge.services.projects import WorkpackageCounts
+from bidbridge.services.sealing import is_readable
 from bidbridge.wire.contractor.outputs import (  # noqa: F401  (re-exported)
     CompanyRef,
     DocumentOut,
@@ -51,12 +52,20 @@ def document_out(session: Session, doc: Document) -> dict[str, Any]:
 
 
 def rfps_out(session: Session, rfps: list[Rfp]) -> list[RfpOut]:
-    """RFPs with their newest proposal version, in one extra query."""
+    """RFPs with their newest proposal version, in one extra query; amounts of sealed
+    workpackages stay hidden until their opening."""
     latest = latest_proposals(session, [r.id for r in rfps])
-    return [RfpOut.model_validate(rfp_out(r, latest.get(r.id))) for r in rfps]
+    readable: dict[int, bool] = {}
+    for r in rfps:
+        if r.workpackage_id not in readable:
+            readable[r.workpackage_id] = is_readable(session, r.workpackage)
+    return [RfpOut.model_validate(rfp_out(r, latest.get(r.id),
+                                          sealed=not readable[r.workpackage_id]))
+            for r in rfps]
 
 
-def rfp_out(rfp: Rfp, latest: Proposal | None = None) -> dict[str, Any]:
+def rfp_out(rfp: Rfp, latest: Proposal | None = None, *, sealed: bool = False
+            ) -> dict[str, Any]:
     return {"id": rfp.id, "project_id": rfp.project_id, "workpackage_id": rfp.workpackage_id,
             "company": {"id": rfp.company.id, "name": rfp.company.name},
             "invited_contact_id": rfp.invited_contact_id, "status": rfp.status.value,
@@ -68,5 +77,5 @@ def rfp_out(rfp: Rfp, latest: Proposal | None = None) -> dict[str, Any]:
             "invited_at": unix(rfp.invited_at), "updated_at": unix(rfp.updated_at),
             "latest_proposal": None if latest is None else {
                 "id": latest.id, "version": latest.version, "state": latest.state.value,
-                "total_amount": format(latest.total_amount, "f"),
+                "total_amount": None if sealed else format(latest.total_amount, "f"),
                 "submitted_at": unix(latest.submitted_at)}}

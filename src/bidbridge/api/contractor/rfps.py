@@ -46,6 +46,12 @@ class InviteIn(Input):
     contact_name: Annotated[str | None, Param(
         "contactName", "query", "The person's name.", pattern=line_pattern(200),
         max_length=200, expected="text on one line, 1 to 200 characters")] = None
+    sealed: Annotated[bool | None, Param(
+        "sealed", "query", "Sealed opening for the workpackage (off by default): "
+        "you see that bids came in, but not their prices or attachments until the "
+        "deadline has passed. Chosen with the first invitation; it cannot change "
+        "later (409 sealing_fixed).", pattern=r"^(0|1)$", type="boolean",
+        expected="0 or 1", example=0)] = None
 
 
 def _one_of(args: InviteIn) -> invitations.Invitee:
@@ -68,7 +74,7 @@ def _invite(call: Call, args: InviteIn) -> InvitationOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             args.workpackage_id)
     done = invitations.invite(call.session, call.ctx, wp, call.principal.company_id,
-                              _one_of(args))
+                              _one_of(args), sealed=args.sealed)
     return InvitationOut.model_validate({"rfp": rfp_out(done.rfp),
                                          "company_created": done.company_created,
                                          "contact_created": done.contact_created})
@@ -81,7 +87,8 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
                      "contactEmail: a new subcontractor company with an 'other' contact is "
                      "created (when the e-mail is known, that contact's company is invited).",
          input=InviteIn, response=InvitationOut,
-         errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
+         errors=["not_found", "already_invited", "contact_email_unavailable",
+                 "sealing_fixed"])(_invite)
 
 
 class GetRfpsIn(Input):
@@ -148,6 +155,15 @@ class SetStatusIn(Input):
         "awardOthers", "query", "With status=awarded: 1 sets the workpackage's other "
         "RFPs to not_awarded and thanks them.", pattern=r"^(0|1)$", type="boolean",
         expected="0 or 1", example=0)] = None
+    reason: Annotated[str | None, Param(
+        "reason", "query", "With status=not_awarded (or awardOthers=1, for every "
+        "other RFP): why, shown to that subcontractor only.",
+        pattern=r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$",
+        max_length=2000, expected="text of at most 2000 characters")] = None
+    rank: Annotated[int | None, Param(
+        "rank", "query", "With status=not_awarded: the bid's rank (1 = best).",
+        pattern=r"^[1-9][0-9]{0,3}$", type="integer",
+        expected="a whole number from 1 to 9999")] = None
 
 
 def _set_status(call: Call, args: SetStatusIn) -> StatusOut:
@@ -155,7 +171,8 @@ def _set_status(call: Call, args: SetStatusIn) -> StatusOut:
                                      for_update=True)
     status = RfpStatus(args.status) if args.status else None
     result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
-                                   shared=args.shared, award_others=bool(args.award_others))
+                                   shared=args.shared, award_others=bool(args.award_others),
+                                   decision=rfp_status.Decision(args.reason, args.rank))
     return StatusOut(rfp=rfps_out(call.session, [rfp])[0], changed=result.changed,
                      not_awarded=[_sibling(r) for r in result.not_awarded],
                      offers=[_sibling(r) for r in result.offers])
@@ -167,5 +184,8 @@ function(api=API, name="setRfpStatus", path="/rfps/{rfpId}/status", tag="RFPs",
          description="Statuses: " + "; ".join(f"{s.value} ({label})"
                                               for s, label in RFP_STATUS_LABELS.items()) +
                      ". Awarding offers to set the workpackage's other RFPs to not_awarded; "
-                     "awardOthers=1 does it and sends each a thank-you message.",
+                     "awardOthers=1 does it and sends each a thank-you message. awarded and "
+                     "not_awarded also set the RFP's structured outcome, which the "
+                     "subcontractor always sees (getRfp, getRfps), with the optional reason and "
+                     "rank of a not_awarded outcome shown only to that subcontractor.",
          input=SetStatusIn, response=StatusOut, errors=["not_found"])(_set_status)

@@ -69,6 +69,30 @@ _TABLE = [
     ErrorCode("contact_email_unavailable", 409, "Conflict",
               "That e-mail address cannot receive an invitation; invite the company by companyId, "
               "or use another address of the person."),
+    ErrorCode("addendum_unacknowledged", 409, "Conflict",
+              "The tender has addenda you have not acknowledged ('missing' lists their numbers); "
+              "read them with getAddenda and acknowledge each with acknowledgeAddendum."),
+    ErrorCode("deadline_extension_required", 422, "Invalid parameters",
+              "An addendum this close to the deadline must move the deadline; send 'deadline' at "
+              "or after earliestDeadline (unix seconds)."),
+    ErrorCode("questions_closed", 409, "Conflict",
+              "The question deadline has passed; write to the contractor through the RFP's "
+              "messages instead."),
+    ErrorCode("question_closed", 409, "Conflict",
+              "The question was answered or declined already; correct an answer with an "
+              "addendum."),
+    ErrorCode("invalid_duplicate", 409, "Conflict",
+              "A question cannot duplicate itself or a question that was itself declined; name "
+              "the original question."),
+    ErrorCode("sealed_until_deadline", 409, "Conflict",
+              "The workpackage's bids are sealed until its deadline; you can see who submitted, "
+              "and read the bids after the deadline."),
+    ErrorCode("sealing_fixed", 409, "Conflict",
+              "Sealed opening is chosen with the first invitation and cannot change once "
+              "bidders are invited."),
+    ErrorCode("workpackage_decided", 409, "Conflict",
+              "The workpackage was awarded or cancelled already; a decided tender takes no "
+              "addenda and cannot be cancelled."),
     ErrorCode("nothing_priced", 422, "Invalid parameters",
               "No budget line is priced and included; price lines (or give totalAmount) first."),
     ErrorCode("idempotency_mismatch", 422, "Invalid parameters",

@@ -31,12 +31,21 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         "submitProposal": {"totalAmount": None},
         # Forwarding ends our part in an RFP: use another open one than the one we price.
         "forwardRfp": {"rfpId": "{{forwardRfpId}}"},
+        # An RFP whose workpackage has an addendum (the demo's "Sanitair").
+        "getAddenda": {"rfpId": "{{addendumRfpId}}"},
+        "acknowledgeAddendum": {"rfpId": "{{addendumRfpId}}"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
         # questionsTime is an hour on questionsDate, which has no example.
         "addProject": {"questionsTime": None},
         "updateProject": {"questionsTime": None},
+        # The run's workpackage may be close to (or past) its deadline: the late-change rule
+        # then wants the deadline moved, so the example moves it far out.
+        "publishAddendum": {"deadline": "4102444800"},
+        # answerQuestion closes the first open question; decline the second as its duplicate.
+        "declineQuestion": {"questionId": "{{declineQuestionId}}",
+                            "duplicateOfId": "{{questionId}}"},
     },
 }
 
@@ -59,11 +68,21 @@ def _open_rfp(item: dict[str, Any], now: float) -> bool:
 
 
 _OPEN_RFP_JS = "!item.forwarded && (item.deadline === null || item.deadline > now)"
+
+
+def _open_with_addendum(item: dict[str, Any], now: float) -> bool:
+    return _open_rfp(item, now) and item.get("latestAddendum", 0) > 0
+
+
 PICKS: dict[Api, dict[str, list[Pick]]] = {
     "subcontractor": {"getRfps": [
         Pick("rfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS),
-        Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1)]},
-    "contractor": {},
+        Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1),
+        Pick("addendumRfpId", "rfps", "rfpId", _open_with_addendum,
+             _OPEN_RFP_JS + " && item.latestAddendum > 0")]},
+    "contractor": {"getQuestions": [
+        Pick("declineQuestionId", "questions", "questionId",
+             lambda item, now: item.get("state") == "open", "item.state === 'open'", nth=1)]},
 }
 
 

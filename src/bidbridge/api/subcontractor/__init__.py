@@ -11,6 +11,7 @@ register_audit_function("subcontractor")
 from bidbridge.api.company_update import register_update_company  # noqa: E402
 from bidbridge.api.reference_functions import register_reference_functions  # noqa: E402
 from bidbridge.api.subcontractor import budget_lines as _budget_lines  # noqa: E402, F401
+from bidbridge.api.subcontractor import changes as _changes  # noqa: E402, F401
 from bidbridge.api.subcontractor import documents as _documents  # noqa: E402, F401
 from bidbridge.api.subcontractor import messages as _messages  # noqa: E402, F401
 from bidbridge.api.subcontractor import proposals as _proposals  # noqa: E402, F401

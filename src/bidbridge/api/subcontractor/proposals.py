@@ -14,8 +14,8 @@ from bidbridge.api.call import Call
 from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
 from bidbridge.clock import unix
-from bidbridge.models import Proposal
-from bidbridge.services import documents, money, proposals
+from bidbridge.models import Proposal, Rfp
+from bidbridge.services import addenda, documents, money, proposals
 from bidbridge.services.proposals import Attachment, AttachmentInfo, Submission
 from bidbridge.wire.subcontractor.proposals import (
     CONTENT_SHA256_RULE,
@@ -36,14 +36,15 @@ def _attachment_out(info: AttachmentInfo) -> AttachmentOut:
                          download_path=f"{API_PREFIX}/documents/{info.document_id}")
 
 
-def proposal_out(p: Proposal, files: list[AttachmentInfo]) -> ProposalOut:
+def proposal_out(p: Proposal, files: list[AttachmentInfo], latest_addendum: int) -> ProposalOut:
     attachments = [_attachment_out(f) for f in files]
     total = money.money_text(p.total_amount) or "0.00"
     receipt = ReceiptOut(proposal_id=p.id, version=p.version, submitted_at=unix(p.submitted_at),
                          total_amount=total, currency=p.currency, line_count=len(p.lines),
                          attachments=attachments, content_sha256=p.content_sha256)
     return ProposalOut(
-        proposal_id=p.id, rfp_id=p.rfp_id, version=p.version, state=p.state.value,
+        proposal_id=p.id, rfp_id=p.rfp_id, version=p.version,
+        state=proposals.shown_state(p, latest_addendum), addendum_number=p.addendum_number,
         superseded=p.superseded_at is not None,
         superseded_at=unix(p.superseded_at) if p.superseded_at else None,
         submitted_at=unix(p.submitted_at), submitted_by_name=p.submitted_by_name,
@@ -80,6 +81,12 @@ class SubmitProposalIn(Input):
         expected="one or more files in a multipart/form-data body")] = None
 
 
+def _workpackage_of(call: Call, proposal: Proposal) -> int:
+    rfp = call.session.get(Rfp, proposal.rfp_id)
+    assert rfp is not None
+    return rfp.workpackage_id
+
+
 def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
     submission = Submission(message=args.message, total_amount=args.total_amount,
                             attachments=_attachments(args.attachments),
@@ -88,7 +95,8 @@ def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
         call.session, call.ctx, call.runtime.storage, call.principal.company_id, args.rfp_id,
         submission, max_bytes=call.runtime.settings.max_upload_bytes)
     files = proposals.attachments_of(call.session, [result.proposal.id])
-    body = proposal_out(result.proposal, files[result.proposal.id])
+    latest = addenda.latest_number(call.session, _workpackage_of(call, result.proposal))
+    body = proposal_out(result.proposal, files[result.proposal.id], latest)
     headers = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     return Response(body.model_dump_json(by_alias=True), status_code=200 if result.replayed
                     else 201, media_type="application/json", headers=headers)
@@ -97,7 +105,8 @@ def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
 function(
     api="subcontractor", name="submitProposal", path="/rfps/{rfpId}/proposals",
     tag="Proposals", response=ProposalOut, status=201,
-    errors=["not_found", "deadline_passed", "rfp_forwarded", "rfp_decided", "nothing_priced",
+    errors=["not_found", "deadline_passed", "rfp_forwarded", "rfp_decided",
+            "addendum_unacknowledged", "nothing_priced",
             "idempotency_mismatch", "file_too_large", "storage_unavailable"],
     summary="Submit a new, immutable proposal version with a receipt.",
     description=(
@@ -108,11 +117,16 @@ function(
         "to BIDBRIDGE_MAX_UPLOAD_BYTES (50 MB by default; 413 beyond). Moves the RFP's status "
         "to proposal. Refused at and after the deadline (409 deadline_passed, with the "
         "deadline), after forwarding (409 rfp_forwarded) and once the contractor awarded the "
-        "workpackage (409 rfp_decided). Header Idempotency-Key (1–255 visible ASCII "
-        "characters): a retry with the same key answers 200 with the version the first call "
-        "created (header Idempotent-Replayed: true), never a duplicate, even after the "
-        "deadline; the same key with different content answers 422 idempotency_mismatch. "
-        "Keys are kept with the proposal, without expiry. The answer (201) carries a receipt; "
+        "workpackage (409 rfp_decided). Refused until every addendum of the workpackage is "
+        "acknowledged (409 addendum_unacknowledged, 'missing' lists their numbers); a version "
+        "submitted before a later addendum shows state needs_reconfirmation: reconfirm by "
+        "acknowledging and submitting again (lines whose quantity the addendum changed are "
+        "unpriced; the others keep your draft prices), or withdraw it. Header Idempotency-Key "
+        "(1–255 visible ASCII characters): a retry with the same key answers 200 with the "
+        "version the first call created (header Idempotent-Replayed: true), never a duplicate, "
+        "even after the deadline; the same key with different content answers 422 "
+        "idempotency_mismatch. Keys are kept with the proposal, without expiry. The answer "
+        "(201) carries a receipt; "
         "its contentSha256 lets you prove what was sent: " + CONTENT_SHA256_RULE),
     input=SubmitProposalIn,
 )(_submit_proposal)
@@ -123,9 +137,10 @@ class ProposalsIn(Input):
 
 
 def _get_proposals(call: Call, args: ProposalsIn) -> list[ProposalOut]:
-    _, rows = proposals.list_proposals(call.session, call.principal.company_id, args.rfp_id)
+    rfp, rows = proposals.list_proposals(call.session, call.principal.company_id, args.rfp_id)
     files = proposals.attachments_of(call.session, [p.id for p in rows])
-    return [proposal_out(p, files[p.id]) for p in rows]
+    latest = addenda.latest_number(call.session, rfp.workpackage_id)
+    return [proposal_out(p, files[p.id], latest) for p in rows]
 
 
 function(
@@ -155,7 +170,8 @@ def _withdraw_proposal(call: Call, args: WithdrawIn) -> ProposalOut:
     proposal = proposals.withdraw_proposal(call.session, call.ctx, call.principal.company_id,
                                            args.proposal_id, args.reason)
     files = proposals.attachments_of(call.session, [proposal.id])
-    return proposal_out(proposal, files[proposal.id])
+    return proposal_out(proposal, files[proposal.id],
+                        addenda.latest_number(call.session, _workpackage_of(call, proposal)))
 
 
 function(

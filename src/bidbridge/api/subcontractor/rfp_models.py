@@ -18,6 +18,7 @@ from bidbridge.wire.subcontractor.rfps import (  # noqa: F401  (re-exported)
     DeadlinesOut,
     ForwardingOut,
     NextDeadlineOut,
+    OutcomeOut,
     ProposalRef,
     ResponseOut,
     RfpOut,
@@ -44,7 +45,8 @@ def summary(row: RfpRow) -> RfpSummary:
         workpackage_name=row.workpackage_name, contractor_name=row.contractor_name,
         deadline=_ts(row.deadline), status=row.status.value if row.status_shared else None,
         response=row.response.value if row.response else None, forwarded=row.forwarded,
-        updated_at=unix(row.updated_at), proposal_version=row.proposal_version)
+        updated_at=unix(row.updated_at), proposal_version=row.proposal_version,
+        latest_addendum=row.latest_addendum, outcome=row.outcome)
 
 
 def _split(text: str | None) -> list[str]:
@@ -108,6 +110,9 @@ def rfp_out(d: RfpDetail, now_unix: int) -> RfpOut:
             if d.forwarded_from_company else None,
             forwarded_from_message=source.forward_message if source else None,
             forwarded_from_at=_ts(source.forwarded_at) if source else None),
+        outcome=OutcomeOut(outcome=rfp.outcome, reason=rfp.outcome_reason,
+                           rank=rfp.outcome_rank, decided_at=unix(rfp.outcome_at or rfp.updated_at))
+        if rfp.outcome else None,
         invited_at=unix(rfp.invited_at), updated_at=unix(rfp.updated_at))
 
 

@@ -53,6 +53,10 @@ class GetRfpsIn(Input):
     project_id: Annotated[int | None, Param(
         "projectId", "query", "Only RFPs of this project.", pattern=ID_PATTERN, type="integer",
         expected="a project id from an earlier getRfps", example=1)] = None
+    outcome: Annotated[str | None, Param(
+        "outcome", "query", "Only RFPs with this award outcome; none = not decided yet.",
+        pattern=r"^(awarded|not_awarded|cancelled|none)$",
+        expected="awarded, not_awarded, cancelled or none", example="awarded")] = None
     cursor: Annotated[str | None, Param(
         "cursor", "query", "The nextCursor of the previous page.", pattern=CURSOR_PATTERN,
         expected="a nextCursor value from getRfps")] = None
@@ -83,7 +87,7 @@ def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
         status=RfpStatus(args.status) if args.status else None,
         response=args.response,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
-        project_id=args.project_id)
+        project_id=args.project_id, outcome=args.outcome)
     after = Position(*cursors.after_change(args.cursor, CURSOR_TAG, function="getRfps")) \
         if args.cursor else None
     page = list_rfps(call.session, call.principal.company_id, filters, after, args.limit)

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from bidbridge.web.contractor import (
     budget_lines,
+    changes,
     comparison,
     invitations,
     messages,
@@ -19,5 +20,6 @@ from bidbridge.web.contractor import (
 )
 
 router = APIRouter()
-for _module in (projects, workpackages, budget_lines, invitations, comparison, messages):
+for _module in (projects, workpackages, budget_lines, invitations, comparison, messages,
+                changes):
     router.include_router(_module.router)

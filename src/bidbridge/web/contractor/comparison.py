@@ -9,9 +9,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bidbridge.models import RfpStatus
+from bidbridge.models import RfpStatus, Workpackage
 from bidbridge.reference import RFP_STATUS_LABELS
-from bidbridge.services import comparison, comparison_grid, rfp_status
+from bidbridge.services import comparison, comparison_grid, rfp_status, sealing
 from bidbridge.web.contractor.common import Contractor, done, page, rfp_of, workpackage_of
 from bidbridge.web.csrf import checked_form, text
 from bidbridge.web.templating import secure_headers
@@ -52,10 +52,18 @@ MESSAGES = {"awarded": "The workpackage is awarded.",
                            "awarded and got the thank-you message."}
 
 
+def _open(acting: Contractor, wp: Workpackage) -> None:
+    """A sealed workpackage's bids are read after its deadline only; the first read opens them."""
+    opening = sealing.ensure_readable(acting.db, acting.ctx, wp)
+    if opening is not None:
+        sealing.record_opening(acting.db, acting.ctx, opening)
+
+
 @router.get("/workpackages/{wp_id:int}/comparison")
 def comparison_page(request: Request, acting: Contractor, wp_id: int,
                     msg: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
+    _open(acting, wp)
     result = comparison.compare(acting.db, wp)
     return page(request, "contractor/comparison.html", wp=wp, project=wp.project,
                 grid=comparison_grid.grid(result), result=result, statuses=RFP_STATUS_LABELS,
@@ -66,6 +74,7 @@ def comparison_page(request: Request, acting: Contractor, wp_id: int,
 @router.get("/workpackages/{wp_id:int}/comparison.xlsx")
 def comparison_export(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
+    _open(acting, wp)
     title = f"{wp.project.name} — {wp.name}: bid comparison"
     data = comparison_grid.workbook(comparison.compare(acting.db, wp), title)
     name = f"comparison-workpackage-{wp.id}.xlsx"
@@ -76,6 +85,7 @@ def comparison_export(acting: Contractor, wp_id: int) -> Response:
 def _award_page(request: Request, acting: Contractor, wp_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
+    _open(acting, wp)
     result = comparison.compare(acting.db, wp)
     return page(request, "contractor/award.html", status=status, wp=wp, project=wp.project,
                 columns=result.columns, lowest=result.lowest_total_rfp_ids,

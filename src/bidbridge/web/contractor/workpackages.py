@@ -11,9 +11,10 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bidbridge.api.contractor.changes import addenda_out
 from bidbridge.errors import AppError
 from bidbridge.models import Project, Workpackage
-from bidbridge.services import budget_setup, contractor_queries, documents, projects
+from bidbridge.services import budget_setup, contractor_queries, documents, projects, questions
 from bidbridge.services.tender_documents import add_tender_document, document_of_workpackage
 from bidbridge.web.contractor.common import Contractor, done, page, project_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, html_date, long_text, moment, one_line
@@ -30,6 +31,9 @@ MESSAGES = {
     "line_moved": "The line is moved.", "line_deleted": "The line is deleted.",
     "imported": "The spreadsheet's lines are added.",
     "document": "The document is uploaded. Invited subcontractors see it.",
+    "addendum": "The addendum is published; every invitee got a message and must acknowledge it.",
+    "answered": "The answer is published to every invitee, without naming who asked.",
+    "declined": "The question is declined as a duplicate; its asker sees which one answers it.",
 }
 WP_FIELDS = {"name", "code", "description", "deadline"}
 
@@ -102,7 +106,8 @@ def workpackage_page(request: Request, acting: Acting, wp: Workpackage, *, statu
                      message: str | None = None, line_problems: dict[str, str] | None = None,
                      line_values: dict[str, str] | None = None,
                      import_errors: list[str] | None = None, error: str | None = None,
-                     document_error: str | None = None) -> Response:
+                     document_error: str | None = None, addendum_error: str | None = None,
+                     question_error: str | None = None) -> Response:
     """The workpackage's main page; refusals are shown in the section they belong to."""
     return page(request, "contractor/workpackage.html", status=status, wp=wp,
                 project=wp.project, lines=budget_setup.live_lines(acting.db, wp.id),
@@ -112,7 +117,11 @@ def workpackage_page(request: Request, acting: Acting, wp: Workpackage, *, statu
                 line_values=line_values or {"code": "", "description": "", "quantity": "",
                                             "unit": ""},
                 import_errors=import_errors or [], lines_error=error,
-                document_error=document_error)
+                document_error=document_error, addendum_error=addendum_error,
+                question_error=question_error, addenda=addenda_out(acting.db, wp),
+                questions=questions.questions_for_contractor(acting.db, wp.id),
+                rfp_count=contractor_queries.rfp_count(acting.db, wp.id),
+                min_notice_hours=acting.runtime.settings.addendum_min_notice_seconds // 3600)
 
 
 @router.get("/workpackages/{wp_id:int}")

@@ -26,6 +26,9 @@ class BidderOut(ApiModel):
     withdrawn: bool = Field(description="The latest version was withdrawn.")
     lines_total: str | None = Field(description="Sum of the included budget lines.")
     extras_total: str | None = Field(description="Sum of the included extra rows.")
+    on_latest_addendum: bool | None = Field(
+        description="The proposal was submitted on the workpackage's latest addendum; false: "
+                    "it needs reconfirmation; null: no proposal.")
 
 
 class PriceOut(ApiModel):

@@ -43,7 +43,8 @@ class ProposalSummary(ApiModel):
     id: int
     version: int
     state: str = Field(description="submitted or withdrawn")
-    total_amount: str = Field(description="EUR, 2 decimals.")
+    total_amount: str | None = Field(description="EUR, 2 decimals; null while the workpackage "
+                                                 "is sealed (until its bids are opened).")
     submitted_at: int
 
 

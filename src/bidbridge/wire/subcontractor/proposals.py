@@ -41,7 +41,11 @@ class ProposalOut(ApiModel):
     proposal_id: int
     rfp_id: int
     version: int
-    state: str = Field(description="submitted or withdrawn")
+    state: str = Field(description="submitted, needs_reconfirmation (a current version "
+                                   "submitted before the workpackage's latest addendum) or "
+                                   "withdrawn")
+    addendum_number: int = Field(description="The latest addendum published when this version "
+                                             "was submitted; 0: none.")
     superseded: bool = Field(description="A later version exists.")
     superseded_at: int | None
     submitted_at: int

@@ -26,6 +26,10 @@ class RfpSummary(ApiModel):
     updated_at: int = Field(description="Unix seconds; moves whenever anything under the RFP "
                                         "changes.")
     proposal_version: int | None = Field(description="The current proposal's version, or null.")
+    latest_addendum: int = Field(description="The number of the workpackage's latest addendum "
+                                             "(getAddenda); 0: none.")
+    outcome: str | None = Field(description="The award outcome: awarded, not_awarded or "
+                                            "cancelled; null while undecided.")
 
 
 class RfpPageOut(ApiModel):
@@ -96,6 +100,15 @@ class ForwardingOut(ApiModel):
     forwarded_from_at: int | None
 
 
+class OutcomeOut(ApiModel):
+    outcome: str = Field(description="awarded, not_awarded or cancelled.")
+    reason: str | None = Field(description="The contractor's reason (not awarded, cancelled); "
+                                           "only your company sees it.")
+    rank: int | None = Field(description="Your bid's rank, when the contractor gives it "
+                                         "(not awarded).")
+    decided_at: int
+
+
 class RfpOut(ApiModel):
     rfp_id: int
     project: SharedProjectOut
@@ -108,6 +121,8 @@ class RfpOut(ApiModel):
     counts: CountsOut
     current_proposal: ProposalRef | None
     forwarding: ForwardingOut
+    outcome: OutcomeOut | None = Field(description="The structured award outcome; null while "
+                                                   "undecided.")
     invited_at: int
     updated_at: int
 
