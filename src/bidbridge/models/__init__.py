@@ -13,6 +13,7 @@ from bidbridge.models.api_access import ApiKey, ApiModule, ApiToken
 from bidbridge.models.audit import ApiRequest, AuditEvent
 from bidbridge.models.base import Base
 from bidbridge.models.browser import BrowserSession, TwoFactor
+from bidbridge.models.events import Event, WebhookDelivery, WebhookEndpoint
 from bidbridge.models.idempotency import IdempotencyKey
 from bidbridge.models.proposals import (
     Document,
@@ -50,6 +51,7 @@ __all__ = [
     "ContactType",
     "Document",
     "DocumentVersion",
+    "Event",
     "IdempotencyKey",
     "Message",
     "MessageDirection",
@@ -63,5 +65,7 @@ __all__ = [
     "RfpStatus",
     "SupportUser",
     "TwoFactor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workpackage",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Company, Message, MessageDirection, Rfp, RfpStatus
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import touch_rfp
@@ -48,7 +49,24 @@ def _set(session: Session, ctx: RequestContext, rfp: Rfp, status: RfpStatus | No
                  target_type="rfp", target_id=rfp.id, target_label=f"RFP {rfp.id}",
                  data={"from": before[0].value, "to": rfp.status.value,
                        "shared": rfp.status_shared, **data})
+    _tell_subcontractor(session, ctx, rfp, before)
     return True
+
+
+OUTCOMES = (RfpStatus.AWARDED, RfpStatus.NOT_AWARDED)
+
+
+def _tell_subcontractor(session: Session, ctx: RequestContext, rfp: Rfp,
+                        before: tuple[RfpStatus, bool]) -> None:
+    """An event only for what the subcontractor can see: a shared status, or one that stopped
+    being shared (getRfp's status becomes null)."""
+    was_seen = before[0] if before[1] else None
+    seen = rfp.status if rfp.status_shared else None
+    if seen == was_seen:
+        return
+    kind = "rfp.outcome" if seen in OUTCOMES else "rfp.changed"
+    events.emit(session, ctx, kind, company_id=rfp.company_id, subject_id=rfp.id,
+                rfp_id=rfp.id, data={"changed": ["status"]})
 
 
 def set_status(session: Session, ctx: RequestContext, rfp: Rfp, *, status: RfpStatus | None,
@@ -92,3 +110,5 @@ def _thank(session: Session, ctx: RequestContext, rfp: Rfp) -> None:
     record_event(session, ctx, "message.sent", company_id=contractor.id, target_type="message",
                  target_id=message.id, target_label=f"RFP {rfp.id}",
                  data={"rfpId": rfp.id, "kind": "thank_you"})
+    events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                subject_id=message.id, rfp_id=rfp.id)
