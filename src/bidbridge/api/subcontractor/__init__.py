@@ -21,3 +21,4 @@ register_update_company("subcontractor")
 
 # Events (issue #15): the change feed and webhook endpoints.
 from bidbridge.api.subcontractor import events as _events  # noqa: E402, F401
+from bidbridge.api.subcontractor import webhooks as _webhooks  # noqa: E402, F401

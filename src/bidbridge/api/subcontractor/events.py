@@ -58,9 +58,9 @@ def _event_model(event_type: str) -> type[ApiModel]:
     model = create_model(
         _model_name(event_type), __base__=ApiModel, __doc__=known.description,
         id=(int, Field(description="The event's id; webhook-id is evt_<id>.")),
-        type=(Literal[event_type], ...),  # type: ignore[valid-type]
+        type=(Literal[event_type], ...),  # type: ignore[arg-type]
         occurred_at=(int, Field(description="Unix seconds.")),
-        subject_type=(Literal[known.subject_type], ...),  # type: ignore[valid-type]
+        subject_type=(Literal[known.subject_type], ...),  # type: ignore[arg-type]
         subject_id=(int, ...),
         rfp_id=(int | None, Field(description="The RFP the event concerns, if any.")),
         object=(OBJECTS[known.subject_type], Field(
@@ -74,7 +74,7 @@ def _event_model(event_type: str) -> type[ApiModel]:
 EVENT_MODELS: dict[str, type[ApiModel]] = {name: _event_model(name) for name in EVENT_TYPES}
 AnyEvent = Annotated[Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]  # noqa: UP007
                      Field(discriminator="type")]
-EVENT = TypeAdapter[Any](AnyEvent)
+EVENT = TypeAdapter[Any](AnyEvent)  # type: ignore[arg-type]
 
 
 def event_out(row: Event) -> Any:
@@ -87,7 +87,7 @@ def event_out(row: Event) -> Any:
 
 def event_json(row: Event) -> dict[str, Any]:
     """The event as getEvents and a webhook's body carry it."""
-    return EVENT.dump_python(event_out(row), mode="json", by_alias=True)  # type: ignore[no-any-return]
+    return EVENT.dump_python(event_out(row), mode="json", by_alias=True)
 
 
 class EventPageOut(ApiModel):
