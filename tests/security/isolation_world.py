@@ -28,6 +28,7 @@ class World:
     victim_tender: Tender
     victim_proposal_id: int
     victim_attachment_id: int
+    victim_endpoint_id: int = 0
     secrets: list[str] = field(default_factory=list)  # the victim's names: must never show
 
     def victim_companies(self) -> list[int]:
@@ -51,6 +52,7 @@ ID_PROVIDERS: dict[str, Callable[[World, str], int]] = {
     "workpackageId": lambda w, api: w.victim_tender.workpackage.id,
     "companyId": lambda w, api: w.victim_sub.company.id,
     "contactId": lambda w, api: (w.victim_sub.api_user or w.victim_sub.admin).id,
+    "endpointId": lambda w, api: w.victim_endpoint_id,
     # Not an id of its own: the version of the (foreign) document in the same path.
     "version": lambda w, api: 1,
 }
@@ -77,7 +79,11 @@ def build_world(client: TestClient, factory: Factory) -> World:
                                 "application/pdf"))])
     assert submitted.status_code == 201, submitted.text
     body = submitted.json()
-    names = [victim_sub.company.name, victim_con.company.name, victim.project.name,
+    hook_url = "https://" + unique("victim-erp").lower() + ".example/hooks"
+    endpoint = client.post(f"{SUB}/webhook-endpoints", data={"url": hook_url},
+                           headers=auth(token))
+    assert endpoint.status_code == 201, endpoint.text
+    names = [hook_url, endpoint.json()["secret"], victim_sub.company.name, victim_con.company.name, victim.project.name,
              victim.workpackage.name, message, body["attachments"][0]["name"]]
     for setup in (victim_sub, victim_con):
         for contact in (setup.admin, setup.api_user):
@@ -88,7 +94,8 @@ def build_world(client: TestClient, factory: Factory) -> World:
     return World(caller={"subcontractor": caller_sub, "contractor": caller_con}, tokens=tokens,
                  victim_sub=victim_sub, victim_contractor=victim_con, victim_tender=victim,
                  victim_proposal_id=body["proposalId"],
-                 victim_attachment_id=body["attachments"][0]["documentId"], secrets=names)
+                 victim_attachment_id=body["attachments"][0]["documentId"],
+                 victim_endpoint_id=endpoint.json()["endpointId"], secrets=names)
 
 
 def request_parts(fn: Any) -> tuple[dict[str, Any], dict[str, Any]]:

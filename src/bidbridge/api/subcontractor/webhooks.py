@@ -79,7 +79,7 @@ URL = Param("url", "query", "Where deliveries are POSTed: your receiver's https 
             max_length=2000, expected="an https:// URL", example="https://erp.example.com/hooks")
 EVENT_TYPES_PARAM = Param(
     "eventTypes", "query", "The event types to send, comma-separated; * or left out (when "
-    "adding): every type.", pattern=r"^\*$|" + TYPES_PATTERN, max_length=1000,
+    "adding): every type.", pattern=r"^(\*|" + TYPES_PATTERN[1:-1] + ")$", max_length=1000,
     expected="* or a comma-separated list of event types",
     example="rfp.received,message.received")
 DESCRIPTION = Param("description", "query", "A note for you, up to 200 characters.",
