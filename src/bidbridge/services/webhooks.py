@@ -213,3 +213,31 @@ def replay(session: Session, ctx: RequestContext, endpoint: WebhookEndpoint, *,
     _audit(session, ctx, "replayed", endpoint, count=len(found), eventId=event_id)
     session.flush()
     return len(found)
+
+
+@dataclass(frozen=True)
+class EndpointOverview:
+    endpoint: WebhookEndpoint
+    pending: int
+    failed: int
+    last: WebhookDelivery | None
+
+
+def overview(session: Session, company_id: int) -> list[EndpointOverview]:
+    """The API tab's list: each endpoint with its waiting and failed deliveries and the latest
+    attempt."""
+    from sqlalchemy import func
+
+    found = []
+    for endpoint in list_endpoints(session, company_id):
+        counts = dict(session.execute(
+            select(WebhookDelivery.status, func.count()).where(
+                WebhookDelivery.endpoint_id == endpoint.id).group_by(WebhookDelivery.status)
+        ).tuples().all())
+        last = session.scalar(select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == endpoint.id,
+            WebhookDelivery.last_attempt_at.is_not(None))
+            .order_by(WebhookDelivery.last_attempt_at.desc(), WebhookDelivery.id.desc()).limit(1))
+        found.append(EndpointOverview(endpoint, int(counts.get("pending", 0)),
+                                      int(counts.get("failed", 0)), last))
+    return found

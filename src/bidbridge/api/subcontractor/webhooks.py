@@ -302,13 +302,13 @@ class ReplayOut(ApiModel):
     idempotent_writes=True,
 )
 def replay_webhook_events(call: Call, args: ReplayIn) -> ReplayOut:
+    endpoint = webhooks.endpoint_of(call.session, call.principal.company_id, args.endpoint_id)
     if (args.event_id is None) == (args.since is None or args.until is None):
         raise InvalidParameters(
             "replayWebhookEvents: give eventId, or since and until (not both, not neither).",
             data={"errors": [{"parameter": "eventId", "in": "query", "problem": "missing",
                               "message": "eventId, or since and until",
                               "expected": "an event id, or a time range"}]})
-    endpoint = webhooks.endpoint_of(call.session, call.principal.company_id, args.endpoint_id)
     queued = webhooks.replay(
         call.session, call.ctx, endpoint, event_id=args.event_id,
         since=datetime.fromtimestamp(args.since, UTC) if args.since is not None else None,
