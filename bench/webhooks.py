@@ -135,9 +135,15 @@ def measure(backend: str, workers: int, n_events: int, rate: float, seconds: flo
             time.sleep(0.05)
         lags = sorted((arrivals.at[k] - t) * 1000 for k, t in committed.items()
                       if k in arrivals.at)
-        with sessions() as s:
-            undelivered = s.scalar(select(func.count()).select_from(WebhookDelivery).where(
-                WebhookDelivery.status != "delivered"))
+        # An arrival is seen before the worker records it: give the records a moment.
+        deadline = time.monotonic() + 30
+        while True:
+            with sessions() as s:
+                undelivered = s.scalar(select(func.count()).select_from(WebhookDelivery).where(
+                    WebhookDelivery.status != "delivered"))
+            if not undelivered or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

@@ -133,8 +133,6 @@ def record(session: Session, ctx: RequestContext, claimed: Claimed, answer: Answ
     delivery = session.get(WebhookDelivery, claimed.delivery_id, with_for_update=True)
     if delivery is None:  # the endpoint was deleted meanwhile
         return
-    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
-    assert endpoint is not None
     delivery.last_attempt_at = now
     delivery.last_status_code = answer.status
     delivery.last_error = answer.error[:300] if answer.error else None
@@ -143,8 +141,14 @@ def record(session: Session, ctx: RequestContext, claimed: Claimed, answer: Answ
     if ok:
         delivery.status = "delivered"
         delivery.delivered_at = now
-        endpoint.failing_since = None
+        # Touches (and locks) the endpoint row only when it was failing: successes of one
+        # endpoint must not queue behind each other on its row.
+        session.execute(update(WebhookEndpoint).where(
+            WebhookEndpoint.id == delivery.endpoint_id, WebhookEndpoint.failing_since.is_not(None))
+            .values(failing_since=None))
         return
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
+    assert endpoint is not None
     if answer.status == 410:
         delivery.status = "failed"
         webhooks.disable_by_platform(session, ctx, endpoint,

@@ -57,7 +57,7 @@ def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
         api_user=api_user, is_api_user=is_api_user, key=key,
         key_prefix=display_prefix(key.key_id) if key else None, new_key=new_key,
         endpoints=webhooks.overview(db, module.company_id) if is_api_user else [],
-        docs_url="/rest/" + user.company_kind + "/v1#addWebhookEndpoint",
+        docs_url=f"/rest/{user.company_kind}/v1#addWebhookEndpoint",
         token_url=f"{str(request.base_url).rstrip('/')}/rest/{user.company_kind}/v1/tokens",
         message=message, error=error)
     return response
