@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from bidbridge.db import make_engine, make_sessionmaker
 from bidbridge.migrate import upgrade
 from bidbridge.models import CompanyKind, WebhookDelivery
-from bidbridge.services import accounts, events, webhooks
+from bidbridge.services import accounts, api_access, events, webhooks
 from bidbridge.services.context import Actor, RequestContext
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -98,6 +98,7 @@ def measure(backend: str, workers: int, n_events: int, rate: float, seconds: flo
     with sessions() as s, s.begin():
         company = accounts.create_company(s, ctx, kind=CompanyKind.SUBCONTRACTOR, name="Bench")
         company_id = company.id
+        api_access.activate_api(s, ctx, company)  # no webhooks for a company without the API
         webhooks.add_endpoint(s, ctx, webhooks.Sealer(SECRET), company_id,
                               url=f"http://127.0.0.1:{port}/hooks", event_types=[],
                               description=None)

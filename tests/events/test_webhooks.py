@@ -257,3 +257,20 @@ def test_ssrf_loopback_private_and_redirects_are_refused(factory, client):
         assert "redirect" in redirected["lastError"]
 
 
+
+
+def test_no_webhooks_while_the_api_module_is_off_but_the_news_that_it_went_off(factory, client):
+    from bidbridge.models import Company
+    from bidbridge.services import api_access
+    from bidbridge.services.context import Actor
+
+    sub = signed_in(factory, client)
+    rfp = tender(factory, [sub.setup]).rfp_for(sub.setup)
+    with receiving() as receiver:
+        secret = add(sub, receiver.url)["secret"]
+        support = factory.ctx(Actor("support", None, "Support"))
+        with factory.runtime.sessions() as s, s.begin():
+            api_access.deactivate_api(s, support, s.get(Company, sub.company_id))
+        _respond(factory, sub, rfp.id)  # the company still works in the web app
+        drain(make_worker(factory.runtime))
+        assert [b["type"] for b in receiver.verified(secret)] == ["api_module.deactivated"]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
-from bidbridge.models import Event, Rfp, WebhookDelivery, WebhookEndpoint
+from bidbridge.models import ApiModule, Event, Rfp, WebhookDelivery, WebhookEndpoint
 from bidbridge.services.context import RequestContext
 
 
@@ -117,8 +117,14 @@ def subject_key(event: Event) -> str:
 
 
 def _queue_deliveries(session: Session, event: Event) -> None:
-    endpoints = session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.company_id == event.company_id, WebhookEndpoint.enabled.is_(True)))
+    """One outbox row per enabled endpoint that takes the type. A company whose API module is
+    off gets nothing by webhook (as its tokens get nothing), but the news that it went off."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.company_id == event.company_id,
+                                          WebhookEndpoint.enabled.is_(True))
+    if event.type != "api_module.deactivated":
+        query = query.join(ApiModule, ApiModule.company_id == WebhookEndpoint.company_id).where(
+            ApiModule.active.is_(True))
+    endpoints = session.scalars(query)
     for endpoint in endpoints:
         if endpoint.event_types and event.type not in endpoint.event_types:
             continue

@@ -141,8 +141,9 @@ class UpdateEndpointIn(Input):
     event_types: Annotated[str | None, EVENT_TYPES_PARAM] = None
     description: Annotated[str | None, DESCRIPTION] = None
     enabled: Annotated[bool | None, Param(
-        "enabled", "query", "0 disables the endpoint (deliveries wait); 1 enables it again "
-        "and delivers what waited.", pattern=r"^(0|1)$", type="boolean",
+        "enabled", "query", "0 disables the endpoint: deliveries already queued wait, new "
+        "events are not queued for it; 1 enables it again and sends what waited (replay a time "
+        "range for the events in between).", pattern=r"^(0|1)$", type="boolean",
         expected="0 or 1", example=1)] = None
 
 
