@@ -83,8 +83,9 @@ def build_world(client: TestClient, factory: Factory) -> World:
     endpoint = client.post(f"{SUB}/webhook-endpoints", data={"url": hook_url},
                            headers=auth(token))
     assert endpoint.status_code == 201, endpoint.text
-    names = [hook_url, endpoint.json()["secret"], victim_sub.company.name, victim_con.company.name, victim.project.name,
-             victim.workpackage.name, message, body["attachments"][0]["name"]]
+    names = [hook_url, endpoint.json()["secret"], victim_sub.company.name,
+             victim_con.company.name, victim.project.name, victim.workpackage.name, message,
+             body["attachments"][0]["name"]]
     for setup in (victim_sub, victim_con):
         for contact in (setup.admin, setup.api_user):
             if contact is not None:
