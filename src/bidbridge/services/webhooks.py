@@ -233,7 +233,7 @@ def overview(session: Session, company_id: int) -> list[EndpointOverview]:
         counts = dict(session.execute(
             select(WebhookDelivery.status, func.count()).where(
                 WebhookDelivery.endpoint_id == endpoint.id).group_by(WebhookDelivery.status)
-        ).tuples().all())
+        ).all())
         last = session.scalar(select(WebhookDelivery).where(
             WebhookDelivery.endpoint_id == endpoint.id,
             WebhookDelivery.last_attempt_at.is_not(None))
