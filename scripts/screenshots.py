@@ -139,6 +139,7 @@ SHOTS: list[Shot] = [
     Shot("proposals", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}/proposals"),
     Shot("receipt", ESTIMATOR, lambda d: str(d["receipt_path"])),
     Shot("my-account", ESTIMATOR, lambda d: "/account"),
+    Shot("api-tab-webhooks", "api@vandijk.test", lambda d: "/account/api"),
     Shot("projects", CONTRACTOR, lambda d: "/projects"),
     Shot("project", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}"),
     Shot("project-form", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}/edit"),

@@ -1,4 +1,4 @@
-"""The bidbridge command: serve, db upgrade, demo, support."""
+"""The bidbridge command: serve, worker, db upgrade, demo, support."""
 
 from __future__ import annotations
 
@@ -94,11 +94,51 @@ def serve(
         logging.getLogger("bidbridge.serve").info(banner)
     else:
         console.print(banner)
+    if settings.is_sqlite and settings.webhook_worker_in_process:
+        # The embedded default needs nothing more: one delivery worker in this process.
+        _start_worker_thread(settings)
     uvicorn.run("bidbridge.asgi:app", host=host, port=port, workers=workers,
                 proxy_headers=bool(forwarded_allow_ips),
                 forwarded_allow_ips=forwarded_allow_ips or None, log_level=level,
                 access_log=access_log,
                 log_config=uvicorn_log_config(settings.log_json, level) or uvicorn.config.LOGGING_CONFIG)
+
+
+def _start_worker_thread(settings: Settings) -> None:
+    import threading
+
+    from bidbridge.services.webhook_delivery import Worker
+
+    runtime = Runtime.create(settings)
+    stop = threading.Event()
+    worker = Worker(settings, runtime.sessions, runtime.clock)
+    threading.Thread(target=worker.run, args=(stop,), name="webhook-worker", daemon=True).start()
+
+
+@app.command()
+def worker(
+    batch: Annotated[int, typer.Option(help="Deliveries claimed and sent at once.", min=1,
+                                       max=64)] = 8,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at an empty outbox.",
+                                        min=0.05)] = 0.5,
+) -> None:
+    """Deliver webhooks from the outbox. Run as many as you like, on any machine (PostgreSQL:
+    they share the work through row claims). SIGTERM or Ctrl-C stops after the current batch."""
+    import signal
+    import threading
+
+    from bidbridge.services.webhook_delivery import Worker, release
+
+    settings = _settings()
+    runtime = Runtime.create(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    delivery = Worker(settings, runtime.sessions, runtime.clock, batch=batch)
+    console.print(f"webhook worker {delivery.owner} on {_safe_url(settings.database_url)}")
+    delivery.run(stop, poll_seconds=poll)
+    with runtime.sessions() as s, s.begin():
+        release(s, delivery.owner)
 
 
 def _metrics_directory(path: Path) -> None:

@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     storage_timeout_seconds: float = Field(default=10.0, gt=0)
     # One JSON object per log line (with the request id), for a log collector.
     log_json: bool = False
+    # Events (getEvents, webhooks): kept this many days; an older cursor answers 410.
+    event_retention_days: int = Field(default=30, ge=30)
+    # Webhook delivery: targets in these networks (comma-separated CIDRs, e.g. 127.0.0.0/8) are
+    # allowed even though private, loopback or link-local; empty = only public addresses.
+    webhook_allowed_networks: str = ""
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)  # the whole attempt
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+    # bidbridge serve on SQLite runs the delivery worker in-process (0 = off, e.g. when a
+    # separate `bidbridge worker` runs); on PostgreSQL run `bidbridge worker` processes.
+    webhook_worker_in_process: bool = True
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> Settings:

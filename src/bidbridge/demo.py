@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bidbridge.demo_bids import load_bids
 from bidbridge.demo_tendering import DemoRfp, load_tendering
 from bidbridge.models import Company, CompanyKind, ContactRole, ContactType, Rfp, SupportUser
-from bidbridge.services import accounts, api_access, api_keys
+from bidbridge.services import accounts, api_access, api_keys, webhooks
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
 
@@ -131,6 +131,17 @@ def load_demo(runtime: Runtime, *, base_url: str, new_api_key: bool = False) -> 
             _, summary.contractor_api_key = api_keys.generate_key(
                 session, gc_ctx, gc_admin, pepper=runtime.settings.pepper,
                 pepper_id=runtime.settings.pepper_id)
+
+        if not webhooks.list_endpoints(session, sub.id):
+            # A disabled example endpoint: the API tab and the webhook functions have something
+            # to show; enable it with the URL of a receiver of yours (updateWebhookEndpoint).
+            user_ctx = ctx.acting_as(Actor("contact", api_user.id, api_user.name, sub.id))
+            endpoint, _ = webhooks.add_endpoint(
+                session, user_ctx, webhooks.Sealer(runtime.settings.secret_key), sub.id,
+                url="https://erp.vandijk.example/bidbridge-hooks",
+                event_types=["rfp.received", "rfp.changed", "message.received"],
+                description="Demo: point it at your receiver and enable it")
+            webhooks.update_endpoint(session, user_ctx, endpoint, enabled=False)
 
         summary.companies = {SUB_NAME: sub.id, OTHER_SUB_NAME: other.id, GC_NAME: gc.id}
     sub_kind, gc_kind = CompanyKind.SUBCONTRACTOR.value, CompanyKind.CONTRACTOR.value

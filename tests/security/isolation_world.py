@@ -28,6 +28,7 @@ class World:
     victim_tender: Tender
     victim_proposal_id: int
     victim_attachment_id: int
+    victim_endpoint_id: int = 0
     secrets: list[str] = field(default_factory=list)  # the victim's names: must never show
     victim_question_id: int = 0
 
@@ -53,6 +54,7 @@ ID_PROVIDERS: dict[str, Callable[[World, str], int]] = {
     "companyId": lambda w, api: w.victim_sub.company.id,
     "contactId": lambda w, api: (w.victim_sub.api_user or w.victim_sub.admin).id,
     "questionId": lambda w, api: w.victim_question_id,
+    "endpointId": lambda w, api: w.victim_endpoint_id,
     # Not an id of its own: the version of the (foreign) document in the same path.
     "version": lambda w, api: 1,
 }
@@ -83,8 +85,13 @@ def build_world(client: TestClient, factory: Factory) -> World:
     asked = client.post(f"{SUB}/rfps/{rfp_id}/questions", data={"text": question},
                         headers=auth(token))
     assert asked.status_code == 201, asked.text
-    names = [victim_sub.company.name, victim_con.company.name, victim.project.name,
-             victim.workpackage.name, message, body["attachments"][0]["name"], question]
+    hook_url = "https://" + unique("victim-erp").lower() + ".example/hooks"
+    endpoint = client.post(f"{SUB}/webhook-endpoints", data={"url": hook_url},
+                           headers=auth(token))
+    assert endpoint.status_code == 201, endpoint.text
+    names = [hook_url, endpoint.json()["secret"], victim_sub.company.name,
+             victim_con.company.name, victim.project.name, victim.workpackage.name, message,
+             body["attachments"][0]["name"], question]
     for setup in (victim_sub, victim_con):
         for contact in (setup.admin, setup.api_user):
             if contact is not None:
@@ -95,7 +102,8 @@ def build_world(client: TestClient, factory: Factory) -> World:
                  victim_sub=victim_sub, victim_contractor=victim_con, victim_tender=victim,
                  victim_proposal_id=body["proposalId"],
                  victim_attachment_id=body["attachments"][0]["documentId"], secrets=names,
-                 victim_question_id=asked.json()["questionId"])
+                 victim_question_id=asked.json()["questionId"],
+                 victim_endpoint_id=endpoint.json()["endpointId"])
 
 
 def request_parts(fn: Any) -> tuple[dict[str, Any], dict[str, Any]]:

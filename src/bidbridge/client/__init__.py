@@ -10,6 +10,7 @@ from typing import Any
 
 from bidbridge.client.core import BaseClient, Download
 from bidbridge.client.errors import ApiError, ClientError, DownloadError, RateLimitedError
+from bidbridge.client.events import FeedMixin, WebhookError, verify_webhook
 from bidbridge.client.functions import ContractorFunctions, SubcontractorFunctions
 
 
@@ -21,7 +22,7 @@ class ContractorClient(ContractorFunctions):
         super().__init__(base_url, login, api_key, **options)
 
 
-class Client(SubcontractorFunctions):
+class Client(FeedMixin, SubcontractorFunctions):
     """The subcontractor API; ``api="contractor"`` gives a ContractorClient instead."""
 
     def __new__(cls, base_url: str, login: str, api_key: str, *, api: str = "subcontractor",
@@ -38,4 +39,4 @@ class Client(SubcontractorFunctions):
 
 
 __all__ = ["ApiError", "BaseClient", "Client", "ClientError", "ContractorClient", "Download",
-           "DownloadError", "RateLimitedError"]
+           "DownloadError", "RateLimitedError", "WebhookError", "verify_webhook"]

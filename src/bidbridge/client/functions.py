@@ -23,9 +23,11 @@ from bidbridge.wire.contractor import rfps as _contractor_rfps
 from bidbridge.wire.contractor import workpackages as _contractor_workpackages
 from bidbridge.wire.subcontractor import budget_lines as _subcontractor_budget_lines
 from bidbridge.wire.subcontractor import documents as _subcontractor_documents
+from bidbridge.wire.subcontractor import events as _subcontractor_events
 from bidbridge.wire.subcontractor import messages as _subcontractor_messages
 from bidbridge.wire.subcontractor import proposals as _subcontractor_proposals
 from bidbridge.wire.subcontractor import rfps as _subcontractor_rfps
+from bidbridge.wire.subcontractor import webhooks as _subcontractor_webhooks
 
 
 def _segment(value: object) -> str:
@@ -42,10 +44,20 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("acknowledgeAddendum", f"/rfps/{_segment(rfp_id)}/acknowledgements", "POST", {"addendumNumber": addendum_number}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_changes.SubAddendumOut, body)
 
+    def add_webhook_endpoint(self, url: str, *, event_types: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _subcontractor_webhooks.EndpointSecretOut:
+        """Add a webhook endpoint; the answer carries its signing secret, shown only once. (POST /webhook-endpoints)"""
+        body = self.call("addWebhookEndpoint", "/webhook-endpoints", "POST", {"url": url, "eventTypes": event_types, "description": description}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_subcontractor_webhooks.EndpointSecretOut, body)
+
     def ask_question(self, rfp_id: int, text: str, *, budget_line_id: int | None = None, document_id: int | None = None, idempotency_key: str | None = None) -> _changes.QuestionOut:
         """Ask the contractor a question about the tender, until the question deadline. (POST /rfps/{rfpId}/questions)"""
         body = self.call("askQuestion", f"/rfps/{_segment(rfp_id)}/questions", "POST", {"text": text, "budgetLineId": budget_line_id, "documentId": document_id}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_changes.QuestionOut, body)
+
+    def delete_webhook_endpoint(self, endpoint_id: int, confirm: str, *, idempotency_key: str | None = None) -> _subcontractor_webhooks.DeletedOut:
+        """Delete an endpoint with its deliveries (to pause it, disable it instead). (POST /webhook-endpoints/{endpointId}/delete)"""
+        body = self.call("deleteWebhookEndpoint", f"/webhook-endpoints/{_segment(endpoint_id)}/delete", "POST", {"confirm": confirm}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_subcontractor_webhooks.DeletedOut, body)
 
     def forward_rfp(self, rfp_id: int, partner_company_id: int, *, message: str | None = None, idempotency_key: str | None = None) -> _subcontractor_rfps.ForwardResult:
         """Hand the RFP to a partner subcontractor, once; your company steps out of it. (POST /rfps/{rfpId}/forward)"""
@@ -100,6 +112,11 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getDocuments", f"/rfps/{_segment(rfp_id)}/documents", "GET", {})
         return parse(list[_subcontractor_documents.DocumentOut], body)
 
+    def get_events(self, *, cursor: str | None = None, types: str | None = None, subject_type: str | None = None, subject_id: int | None = None, rfp_id: int | None = None, limit: int | None = None) -> _subcontractor_events.EventPageOut:
+        """The change feed: every event of your company after a cursor, in order, exactly once. (POST /events)"""
+        body = self.call("getEvents", "/events", "POST", {"cursor": cursor, "types": types, "subjectType": subject_type, "subjectId": subject_id, "rfpId": rfp_id, "limit": limit})
+        return parse(_subcontractor_events.EventPageOut, body)
+
     def get_me(self) -> _account.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
@@ -150,15 +167,35 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
         return parse(_account.TokenOut, body)
 
+    def get_webhook_deliveries(self, endpoint_id: int, *, cursor: str | None = None, limit: int | None = None) -> _subcontractor_webhooks.DeliveryPageOut:
+        """An endpoint's deliveries, newest first: status, attempts, last answer and time. (POST /webhook-endpoints/{endpointId}/deliveries)"""
+        body = self.call("getWebhookDeliveries", f"/webhook-endpoints/{_segment(endpoint_id)}/deliveries", "POST", {"cursor": cursor, "limit": limit})
+        return parse(_subcontractor_webhooks.DeliveryPageOut, body)
+
+    def get_webhook_endpoints(self) -> list[_subcontractor_webhooks.EndpointOut]:
+        """Your webhook endpoints (never their secrets). (GET /webhook-endpoints)"""
+        body = self.call("getWebhookEndpoints", "/webhook-endpoints", "GET", {})
+        return parse(list[_subcontractor_webhooks.EndpointOut], body)
+
     def price_budget_lines(self, rfp_id: int, lines: Any, *, idempotency_key: str | None = None) -> _subcontractor_budget_lines.BudgetLinesOut:
         """Save draft prices for budget lines and your own extra rows (one or many at once). (POST /rfps/{rfpId}/budget-lines)"""
         body = self.call("priceBudgetLines", f"/rfps/{_segment(rfp_id)}/budget-lines", "POST", {"lines": lines}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_subcontractor_budget_lines.BudgetLinesOut, body)
 
+    def replay_webhook_events(self, endpoint_id: int, *, event_id: int | None = None, since: int | None = None, until: int | None = None, idempotency_key: str | None = None) -> _subcontractor_webhooks.ReplayOut:
+        """Send one event, or every event of a time range, to the endpoint again. (POST /webhook-endpoints/{endpointId}/replay)"""
+        body = self.call("replayWebhookEvents", f"/webhook-endpoints/{_segment(endpoint_id)}/replay", "POST", {"eventId": event_id, "since": since, "until": until}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_subcontractor_webhooks.ReplayOut, body)
+
     def respond_to_rfp(self, rfp_id: int, response: str, *, note: str | None = None, idempotency_key: str | None = None) -> _subcontractor_rfps.ResponseResult:
         """Answer an RFP: calculate, pending or decline, with an optional note. (POST /rfps/{rfpId}/response)"""
         body = self.call("respondToRfp", f"/rfps/{_segment(rfp_id)}/response", "POST", {"response": response, "note": note}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_subcontractor_rfps.ResponseResult, body)
+
+    def rotate_webhook_secret(self, endpoint_id: int, *, overlap_hours: int | None = None, idempotency_key: str | None = None) -> _subcontractor_webhooks.EndpointSecretOut:
+        """A new signing secret, shown once; the old one keeps signing beside it for 24 h. (POST /webhook-endpoints/{endpointId}/rotate-secret)"""
+        body = self.call("rotateWebhookSecret", f"/webhook-endpoints/{_segment(endpoint_id)}/rotate-secret", "POST", {"overlapHours": overlap_hours}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_subcontractor_webhooks.EndpointSecretOut, body)
 
     def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _subcontractor_messages.MessageOut:
         """Write to the contractor on this RFP, optionally with attachments. (POST /rfps/{rfpId}/messages)"""
@@ -174,6 +211,11 @@ class SubcontractorFunctions(BaseClient):
         """Change your company's address, phone or website. (POST /company)"""
         body = self.call("updateCompany", "/company", "POST", {"address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "phone": phone, "website": website}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_account.CompanyOut, body)
+
+    def update_webhook_endpoint(self, endpoint_id: int, *, url: str | None = None, event_types: str | None = None, description: str | None = None, enabled: bool | None = None, idempotency_key: str | None = None) -> _subcontractor_webhooks.EndpointOut:
+        """Change an endpoint's URL, event types or note; disable or enable it. (POST /webhook-endpoints/{endpointId})"""
+        body = self.call("updateWebhookEndpoint", f"/webhook-endpoints/{_segment(endpoint_id)}", "POST", {"url": url, "eventTypes": event_types, "description": description, "enabled": enabled}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_subcontractor_webhooks.EndpointOut, body)
 
     def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""

@@ -20,6 +20,7 @@ from bidbridge.models.changes import (
     Question,
     QuestionState,
 )
+from bidbridge.models.events import Event, WebhookDelivery, WebhookEndpoint
 from bidbridge.models.idempotency import IdempotencyKey
 from bidbridge.models.proposals import (
     Document,
@@ -60,6 +61,7 @@ __all__ = [
     "ContactType",
     "Document",
     "DocumentVersion",
+    "Event",
     "IdempotencyKey",
     "Message",
     "MessageDirection",
@@ -75,5 +77,7 @@ __all__ = [
     "RfpStatus",
     "SupportUser",
     "TwoFactor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workpackage",
 ]

@@ -30,7 +30,7 @@ from bidbridge.models import (
     Rfp,
     Workpackage,
 )
-from bidbridge.services import budget_setup, money
+from bidbridge.services import budget_setup, events, money
 from bidbridge.services.audit import record_event
 from bidbridge.services.budget_setup import NewLine
 from bidbridge.services.context import RequestContext
@@ -302,11 +302,18 @@ def announce_addendum(session: Session, ctx: RequestContext, wp: Workpackage, ad
     for rfp in rfps:
         if rfp.forwarded_to_company_id is not None:
             continue  # the company left this RFP; its partner has an RFP of its own
-        session.add(Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
-                            author_company_id=rfp.contractor_company_id,
-                            author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
-                            text=text, sent_at=addendum.published_at))
+        message = Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
+                          author_company_id=rfp.contractor_company_id,
+                          author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
+                          text=text, sent_at=addendum.published_at)
+        session.add(message)
         touch_rfp(rfp, addendum.published_at)
+        session.flush()
+        events.emit(session, ctx, "addendum.published", company_id=rfp.company_id,
+                    subject_id=rfp.id, rfp_id=rfp.id,
+                    data={"addendumNumber": addendum.number, "addendumId": addendum.id})
+        events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                    subject_id=message.id, rfp_id=rfp.id)
     record_event(session, ctx, "addendum.published", company_id=wp.project.company_id,
                  target_type="workpackage", target_id=wp.id,
                  target_label=f"{wp.name} addendum {addendum.number}",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bidbridge.clock import unix
 from bidbridge.errors import AppError, NotFound
 from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, Contact
-from bidbridge.services import api_keys
+from bidbridge.services import api_keys, events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 
@@ -31,6 +32,13 @@ def _module_for_update(session: Session, ctx: RequestContext, company: Company) 
     return module
 
 
+def _module_event(session: Session, ctx: RequestContext, kind: str, company: Company,
+                  module: ApiModule) -> None:
+    events.emit(session, ctx, kind, company_id=company.id, subject_id=company.id,
+                payload={"companyId": company.id, "active": module.active,
+                         "changedAt": unix(ctx.now())})
+
+
 def activate_api(
     session: Session, ctx: RequestContext, company: Company, api_user: Contact | None = None
 ) -> ApiModule:
@@ -41,6 +49,7 @@ def activate_api(
         module.changed_by_name = module.activated_by_name = ctx.actor.name
         record_event(session, ctx, "api_module.activated", company_id=company.id,
                      target_type="company", target_id=company.id, target_label=company.name)
+        _module_event(session, ctx, "api_module.activated", company, module)
     if api_user is not None:
         designate_api_user(session, ctx, company, api_user)
     session.flush()
@@ -62,6 +71,7 @@ def deactivate_api(session: Session, ctx: RequestContext, company: Company) -> A
                         .values(revoked_at=ctx.now()))
         record_event(session, ctx, "api_module.deactivated", company_id=company.id,
                      target_type="company", target_id=company.id, target_label=company.name)
+        _module_event(session, ctx, "api_module.deactivated", company, module)
     session.flush()
     return module
 

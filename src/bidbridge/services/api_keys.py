@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bidbridge.clock import unix
 from bidbridge.errors import AppError, Forbidden, NotFound
 from bidbridge.models import ApiKey, ApiModule, Contact
 from bidbridge.security import credentials
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 
@@ -52,6 +54,10 @@ def generate_key(
     record_event(session, ctx, event, company_id=contact.company_id, target_type="api_key",
                  target_id=key.id, target_label=new.display_prefix,
                  data={"replacedKeyIds": replaced} if replaced else {})
+    if replaced:
+        events.emit(session, ctx, "api_key.regenerated", company_id=contact.company_id,
+                    subject_id=key.id, payload={"keyPrefix": new.display_prefix,
+                                                "createdAt": unix(key.created_at)})
     return key, new.full
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import InvalidParameters, NotFound
 from bidbridge.models import BudgetLine, Workpackage
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage
@@ -112,6 +113,7 @@ def add_budget_lines(session: Session, ctx: RequestContext, wp: Workpackage, com
         data["source"] = source
     record_event(session, ctx, "budget_lines.added", company_id=company_id,
                  target_type="workpackage", target_id=wp.id, target_label=wp.name, data=data)
+    events.rfps_changed(session, ctx, ["budgetLines"], workpackage_id=wp.id)
     return rows
 
 
@@ -131,6 +133,7 @@ def update_budget_line(session: Session, ctx: RequestContext, wp: Workpackage, l
     record_event(session, ctx, "budget_line.updated", company_id=wp.project.company_id,
                  target_type="budget_line", target_id=line.id, target_label=line.description[:200],
                  data={"workpackageId": wp.id, "changed": changed})
+    events.rfps_changed(session, ctx, ["budgetLines"], workpackage_id=wp.id)
     return changed
 
 
@@ -153,6 +156,7 @@ def move_budget_line(session: Session, ctx: RequestContext, wp: Workpackage, lin
     record_event(session, ctx, "budget_lines.reordered", company_id=wp.project.company_id,
                  target_type="workpackage", target_id=wp.id, target_label=wp.name,
                  data={"budgetLineId": line.id, "from": index + 1, "to": target + 1})
+    events.rfps_changed(session, ctx, ["budgetLines"], workpackage_id=wp.id)
     return True
 
 
@@ -167,3 +171,4 @@ def delete_budget_line(session: Session, ctx: RequestContext, wp: Workpackage,
     record_event(session, ctx, "budget_line.deleted", company_id=wp.project.company_id,
                  target_type="budget_line", target_id=line.id, target_label=line.description[:200],
                  data={"workpackageId": wp.id, "code": line.code})
+    events.rfps_changed(session, ctx, ["budgetLines"], workpackage_id=wp.id)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
 from bidbridge.models import Document, Message, MessageDirection, Rfp
-from bidbridge.services import documents
+from bidbridge.services import documents, events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import MAX_ID, touch_rfp
@@ -33,6 +33,8 @@ def send_to_subcontractor(session: Session, ctx: RequestContext, storage: Storag
     record_event(session, ctx, "message.sent", company_id=rfp.contractor_company_id,
                  target_type="message", target_id=message.id, target_label=f"RFP {rfp.id}",
                  data={"rfpId": rfp.id, "attachments": len(attachments)})
+    events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                subject_id=message.id, rfp_id=rfp.id)
     session.flush()
     return message
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bidbridge.clock import unix
 from bidbridge.errors import Conflict, InvalidParameters, NotFound
 from bidbridge.models import Company, CompanyKind, Rfp, RfpResponse, RfpStatus
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.rfps import (
@@ -93,6 +94,12 @@ def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: 
                            "forwardedByCompanyName": rfp.company.name, "message": message})
     if rfp.status != before:
         record_status_change(session, ctx, rfp, before, cause="forwarded")
+    events.emit(session, ctx, "rfp.forwarded", company_id=company_id, subject_id=rfp.id,
+                rfp_id=rfp.id, data={"partnerCompanyId": partner.id})
+    if partner_rfp is not None:
+        events.emit(session, ctx, "rfp.received", company_id=partner.id,
+                    subject_id=partner_rfp.id, rfp_id=partner_rfp.id,
+                    data={"forwardedByCompanyId": company_id})
     session.flush()
     return Forwarded(rfp=rfp, partner=partner, partner_rfp=partner_rfp)
 

@@ -19,7 +19,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
-from bidbridge.services import accounts
+from bidbridge.services import accounts, events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import touch_project
@@ -129,4 +129,6 @@ def invite(session: Session, ctx: RequestContext, wp: Workpackage, contractor_id
     for company_id in (contractor_id, company.id):
         record_event(session, ctx, "rfp.invited", company_id=company_id, target_type="rfp",
                      target_id=rfp.id, target_label=f"{wp.name} — {company.name}", data=data)
+    events.emit(session, ctx, "rfp.received", company_id=company.id, subject_id=rfp.id,
+                rfp_id=rfp.id)
     return Invitation(rfp, company, contact, company_created, contact_created)

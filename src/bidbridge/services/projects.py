@@ -13,6 +13,7 @@ from bidbridge.countries import COUNTRY_CODES
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import BudgetLine, Document, Project, Rfp, Workpackage
 from bidbridge.reference import BUILDING_SECTORS, CLASSIFICATION_SYSTEMS
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 
@@ -126,6 +127,7 @@ def update_project(session: Session, ctx: RequestContext, project: Project,
         record_event(session, ctx, "project.updated", company_id=project.company_id,
                      target_type="project", target_id=project.id, target_label=project.name,
                      data={"changed": changed})
+        events.rfps_changed(session, ctx, changed, project_id=project.id)
     session.flush()
     return changed
 
@@ -209,4 +211,5 @@ def update_workpackage(session: Session, ctx: RequestContext, wp: Workpackage, *
     record_event(session, ctx, "workpackage.updated", company_id=wp.project.company_id,
                  target_type="workpackage", target_id=wp.id, target_label=wp.name,
                  data={"projectId": wp.project_id, "changed": changed})
+    events.rfps_changed(session, ctx, changed, workpackage_id=wp.id)
     return changed

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bidbridge.clock import unix
 from bidbridge.errors import AppError, Conflict, InvalidParameters
 from bidbridge.models import Document, DocumentVersion, Proposal, ProposalState, Rfp, RfpStatus
-from bidbridge.services import addenda, documents, money
+from bidbridge.services import addenda, documents, events, money
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.pricing import Amounts, BudgetSheet, load_sheet
@@ -242,6 +242,8 @@ def submit_proposal(session: Session, ctx: RequestContext, storage: Storage, com
                        "lineCount": len(lines), "attachmentCount": len(submission.attachments),
                        "contentSha256": proposal.content_sha256,
                        "addendumNumber": addendum_number})
+    events.emit(session, ctx, "proposal.submitted", company_id=company_id,
+                subject_id=proposal.id, rfp_id=rfp.id)
     session.flush()
     return Submitted(proposal, replayed=False)
 
@@ -291,6 +293,8 @@ def withdraw_proposal(session: Session, ctx: RequestContext, company_id: int, pr
                  target_type="proposal", target_id=proposal.id,
                  target_label=f"RFP {rfp.id} version {proposal.version}",
                  data={"rfpId": rfp.id, "version": proposal.version, "reason": reason})
+    events.emit(session, ctx, "proposal.withdrawn", company_id=company_id,
+                subject_id=proposal.id, rfp_id=rfp.id)
     session.flush()
     return proposal
 

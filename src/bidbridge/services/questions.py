@@ -25,6 +25,7 @@ from bidbridge.models import (
     Rfp,
     Workpackage,
 )
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import MAX_ID, effective_deadline, touch_rfp
@@ -139,11 +140,17 @@ def announce_answer(session: Session, ctx: RequestContext, question: Question) -
                                                   Rfp.forwarded_to_company_id.is_(None))
                                 .order_by(Rfp.id)))
     for rfp in rfps:
-        session.add(Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
-                            author_company_id=rfp.contractor_company_id,
-                            author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
-                            text=text, sent_at=now))
+        message = Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
+                          author_company_id=rfp.contractor_company_id,
+                          author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
+                          text=text, sent_at=now)
+        session.add(message)
         touch_rfp(rfp, now)
+        session.flush()
+        events.emit(session, ctx, "question.answered", company_id=rfp.company_id,
+                    subject_id=rfp.id, rfp_id=rfp.id, data={"questionId": question.id})
+        events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                    subject_id=message.id, rfp_id=rfp.id)
     record_event(session, ctx, "question.answered", company_id=wp.project.company_id,
                  target_type="question", target_id=question.id,
                  target_label=f"{wp.name} question {question.id}",

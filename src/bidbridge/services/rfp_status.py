@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import Conflict, InvalidParameters
 from bidbridge.models import Company, Message, MessageDirection, Rfp, RfpStatus, Workpackage
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import touch_rfp
@@ -63,6 +64,8 @@ def set_outcome(session: Session, ctx: RequestContext, rfp: Rfp, outcome: str | 
     # The bidder's own trail holds its outcome, never the others'.
     record_event(session, ctx, "rfp.outcome_set", company_id=rfp.company_id, target_type="rfp",
                  target_id=rfp.id, target_label=f"RFP {rfp.id}", data=data)
+    events.emit(session, ctx, "rfp.outcome", company_id=rfp.company_id, subject_id=rfp.id,
+                rfp_id=rfp.id, data={"outcome": outcome})
     return True
 
 
@@ -83,7 +86,21 @@ def _set(session: Session, ctx: RequestContext, rfp: Rfp, status: RfpStatus | No
                  target_type="rfp", target_id=rfp.id, target_label=f"RFP {rfp.id}",
                  data={"from": before[0].value, "to": rfp.status.value,
                        "shared": rfp.status_shared, **data})
+    _tell_subcontractor(session, ctx, rfp, before)
     return True
+
+
+def _tell_subcontractor(session: Session, ctx: RequestContext, rfp: Rfp,
+                        before: tuple[RfpStatus, bool]) -> None:
+    """An event only for what the subcontractor can see: a shared status, or one that stopped
+    being shared (getRfp's status becomes null)."""
+    was_seen = before[0] if before[1] else None
+    seen = rfp.status if rfp.status_shared else None
+    if seen == was_seen:
+        return
+    # The outcome itself is rfp.outcome, sent by set_outcome whether the status is shared or not.
+    events.emit(session, ctx, "rfp.changed", company_id=rfp.company_id, subject_id=rfp.id,
+                rfp_id=rfp.id, data={"changed": ["status"]})
 
 
 def set_status(session: Session, ctx: RequestContext, rfp: Rfp, *, status: RfpStatus | None,
@@ -137,6 +154,8 @@ def _thank(session: Session, ctx: RequestContext, rfp: Rfp) -> None:
     record_event(session, ctx, "message.sent", company_id=contractor.id, target_type="message",
                  target_id=message.id, target_label=f"RFP {rfp.id}",
                  data={"rfpId": rfp.id, "kind": "thank_you"})
+    events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                subject_id=message.id, rfp_id=rfp.id)
 
 
 CANCELLED = ("The contractor cancelled the tender for {workpackage} ({project}); no proposal will "
@@ -161,10 +180,14 @@ def cancel_workpackage(session: Session, ctx: RequestContext, wp: Workpackage,
             changed.append(rfp)
             text = CANCELLED.format(workpackage=wp.name, project=wp.project.name,
                                     reason=f" Reason: {reason}" if reason else "")
-            session.add(Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
-                                author_company_id=rfp.contractor_company_id,
-                                author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
-                                text=text, sent_at=ctx.now()))
+            message = Message(rfp_id=rfp.id, direction=MessageDirection.TO_SUBCONTRACTOR,
+                              author_company_id=rfp.contractor_company_id,
+                              author_contact_id=ctx.actor.id, author_name=ctx.actor.name,
+                              text=text, sent_at=ctx.now())
+            session.add(message)
+            session.flush()
+            events.emit(session, ctx, "message.received", company_id=rfp.company_id,
+                        subject_id=message.id, rfp_id=rfp.id)
     record_event(session, ctx, "workpackage.cancelled", company_id=wp.project.company_id,
                  target_type="workpackage", target_id=wp.id, target_label=wp.name,
                  data={"rfps": [r.id for r in changed], "reason": reason})

@@ -24,6 +24,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import MAX_ID, rfp_for_subcontractor, touch_rfp
@@ -99,6 +100,9 @@ def respond_to_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_i
                        "status": rfp.status.value if rfp.status_shared else None})
     if rfp.status != before:
         record_status_change(session, ctx, rfp, before, cause="response")
+    changed = ["response", "status"] if rfp.status != before and rfp.status_shared else ["response"]
+    events.emit(session, ctx, "rfp.changed", company_id=company_id, subject_id=rfp.id,
+                rfp_id=rfp.id, data={"changed": changed})
     session.flush()
     return rfp
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import InvalidParameters, NotFound
 from bidbridge.models import Document, Project, Workpackage
-from bidbridge.services import documents
+from bidbridge.services import documents, events
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage, touch_project, touch_rfps
 from bidbridge.services.scoping import MAX_ID
@@ -54,6 +54,12 @@ def add_tender_document(
         touch_project(project, now)
         touch_rfps(session, now, project_id=project.id)
     session.flush()
+    kind = "document.added" if replaces is None else "document.replaced"
+    reached = events.rfps_under(session, project_id=project.id, workpackage_id=(
+        workpackage.id if workpackage is not None else None))
+    for rfp in reached:
+        events.emit(session, ctx, kind, company_id=rfp.company_id, subject_id=doc.id,
+                    rfp_id=rfp.id)
     return doc
 
 

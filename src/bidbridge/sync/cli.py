@@ -35,6 +35,11 @@ def sync(
     max_rate: Annotated[float | None, typer.Option(
         help="Download at most this many bytes per second.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar per download.")] = True,
+    follow: Annotated[bool, typer.Option(
+        help="After the sync, keep the folder current from the change feed (getEvents) until "
+             "interrupted.")] = False,
+    poll: Annotated[float, typer.Option(help="With --follow: seconds between looks at the "
+                                             "feed when nothing is new.", min=0.5)] = 5.0,
 ) -> None:
     """Mirror your RFPs with their documents, messages, budget lines and proposal receipts into
     a folder, one sub-folder per RFP (see its README.txt); safe to interrupt and re-run.
@@ -47,7 +52,15 @@ def sync(
                                  "BIDBRIDGE_SYNC_API_KEY)", param_hint="--login/--api-key")
     try:
         with Client(base_url, login, api_key) as client:
-            if progress:
+            if follow:
+                console.print(f"following the change feed into {out} (Ctrl-C to stop)",
+                              soft_wrap=True, highlight=False)
+                try:
+                    report = Mirror(client, out, max_rate=max_rate).follow(poll_seconds=poll)
+                except KeyboardInterrupt:
+                    console.print("stopped", highlight=False)
+                    return
+            elif progress:
                 with RichProgress(err) as bar:
                     report = Mirror(client, out, progress=bar, max_rate=max_rate).run()
             else:

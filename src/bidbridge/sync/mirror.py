@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bidbridge.client import Client
+from bidbridge.client import ApiError, Client
 from bidbridge.sync.layout import README, README_NAME, Names, budget_sheet_csv, rfp_folder
 from bidbridge.sync.state import (
     LEGACY_DOCUMENTS,
+    STATE_FILE,
     DocumentState,
     RfpState,
     SyncState,
@@ -115,6 +117,52 @@ class Mirror:
         state.save(self.out)
         self._drop_legacy_folder(state)
         return self.report
+
+    def follow(self, *, poll_seconds: float = 5.0, rounds: int | None = None,
+               sleep: Callable[[float], None] = time.sleep) -> SyncReport:
+        """Keep the folder current from the change feed (getEvents) instead of polling getRfps:
+        each RFP an event concerns is mirrored again. The feed's cursor is taken before the
+        first sync, so a change made during it comes as an event. A cursor past the feed's
+        retention (410) means events are gone: a full sync, then the feed again. ``rounds``
+        bounds the number of feed reads (for tests); None follows for ever."""
+        state = SyncState.load(self.out, self.client.base_url, self.client.login) \
+            if (self.out / STATE_FILE).exists() else None
+        if state is None or state.event_cursor is None:
+            start = self._end_of_feed()  # before the sync: what changes during it comes next
+            self.run()
+            state = SyncState.load(self.out, self.client.base_url, self.client.login)
+            state.event_cursor = start
+            state.save(self.out)
+        done = 0
+        while rounds is None or done < rounds:
+            done += 1
+            try:
+                page = self.client.get_events(cursor=state.event_cursor, limit=PAGE_SIZE)
+            except ApiError as exc:
+                if exc.status != 410:
+                    raise
+                state.event_cursor = state.updated_since = None
+                state.save(self.out)
+                return self.follow(poll_seconds=poll_seconds, rounds=rounds, sleep=sleep)
+            touched = (getattr(e, "rfp_id", None) for e in page.events)
+            for rfp_id in dict.fromkeys(r for r in touched if r is not None):
+                rfp = self.client.get_rfp(rfp_id)
+                folder = rfp_folder(rfp.rfp_id, rfp.project.name, rfp.workpackage.name)
+                self._rfp(state, rfp.rfp_id, rfp.updated_at, folder)
+                state.save(self.out)
+            state.event_cursor = page.next_cursor
+            state.save(self.out)
+            if not page.has_more and (rounds is None or done < rounds):
+                sleep(poll_seconds)
+        return self.report
+
+    def _end_of_feed(self) -> str:
+        cursor = None
+        while True:
+            page = self.client.get_events(cursor=cursor, limit=200)
+            cursor = page.next_cursor
+            if not page.has_more:
+                return cursor
 
     def _rfp(self, state: SyncState, rfp_id: int, updated_at: int, folder: str) -> None:
         known = state.rfps.get(str(rfp_id))

@@ -47,6 +47,7 @@ class SyncState:
     updated_since: int | None = None  # the largest updatedAt of the last complete run
     cursor: str | None = None  # getRfps paging in progress (interrupted run)
     run_max_updated_at: int | None = None  # the largest updatedAt of the run in progress
+    event_cursor: str | None = None  # --follow: where the change feed was read to
     rfps: dict[str, RfpState] = field(default_factory=dict)  # rfpId -> what is mirrored
     documents: dict[str, DocumentState] = field(default_factory=dict)  # documentId -> state
 

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from bidbridge.errors import AppError
 from bidbridge.models import ApiModule, Contact
 from bidbridge.security.credentials import display_prefix
-from bidbridge.services import api_access, api_keys
+from bidbridge.services import api_access, api_keys, webhooks
 from bidbridge.web.csrf import checked_form, text
 from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
 from bidbridge.web.templating import render, secure_headers
@@ -56,6 +56,8 @@ def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
         request, "account/api.html", status=status, active_tab="api", module=module,
         api_user=api_user, is_api_user=is_api_user, key=key,
         key_prefix=display_prefix(key.key_id) if key else None, new_key=new_key,
+        endpoints=webhooks.overview(db, module.company_id) if is_api_user else [],
+        docs_url=f"/rest/{user.company_kind}/v1#addWebhookEndpoint",
         token_url=f"{str(request.base_url).rstrip('/')}/rest/{user.company_kind}/v1/tokens",
         message=message, error=error)
     return response

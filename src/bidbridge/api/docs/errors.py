@@ -36,6 +36,13 @@ _TABLE = [
               "The token is unknown or was revoked (new key, other API user). Request a new token."),
     ErrorCode("token_expired", 401, "Unauthorized",
               "The token's hour is over. Request a new token with your API key (getToken) and retry."),
+    ErrorCode("cursor_expired", 410, "Gone",
+              "The cursor is older than the 30 days events are kept. Run a full sync (getRfps), then "
+              "follow getEvents again from a new cursor."),
+    ErrorCode("too_many_endpoints", 409, "Conflict",
+              "Your company has the most webhook endpoints allowed (10). Delete one you no longer use."),
+    ErrorCode("replay_too_large", 422, "Unprocessable Content",
+              "The time range holds more than 1,000 events. Replay a shorter range, or page with getEvents."),
     ErrorCode("invalid_credentials", 401, "Unauthorized",
               "The login and API key do not match an active key. Check both, or generate a new key "
               "in My Account → API."),

@@ -19,3 +19,7 @@ from bidbridge.api.subcontractor import rfps as _rfps  # noqa: E402, F401
 
 register_reference_functions("subcontractor")
 register_update_company("subcontractor")
+
+# Events (issue #15): the change feed and webhook endpoints.
+from bidbridge.api.subcontractor import events as _events  # noqa: E402, F401
+from bidbridge.api.subcontractor import webhooks as _webhooks  # noqa: E402, F401
