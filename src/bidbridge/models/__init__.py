@@ -24,6 +24,8 @@ from bidbridge.models.proposals import (
 )
 from bidbridge.models.reads import MessageRead
 from bidbridge.models.tendering import (
+    Bill,
+    BillSection,
     BudgetLine,
     PriceEntry,
     Project,
@@ -41,6 +43,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Bill",
+    "BillSection",
     "BrowserSession",
     "BudgetLine",
     "Company",
