@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic.alias_generators import to_camel
+from starlette.datastructures import UploadFile
 
-if TYPE_CHECKING:
-    from bidbridge.api.call import Call
+from bidbridge.wire import ApiModel as ApiModel  # re-exported: the models import it from here
 
 Api = Literal["subcontractor", "contractor"]
 ParamKind = Literal["template", "query"]
@@ -22,11 +26,6 @@ AUTH_ERRORS = ("token_missing", "token_invalid", "token_expired", "api_not_activ
 COMMON_ERRORS = ("invalid_parameters", "method_not_allowed", "rate_limited")
 
 
-class ApiModel(BaseModel):
-    """Response and item models: camelCase on the wire, built from ORM rows or dicts."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
-                              from_attributes=True, serialize_by_alias=True)
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,98 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return found
 
 
-Handler = Callable[["Call"], Any]
+# Old style: handler(call), reading call["name"]. New style (a function declared with input=…):
+# handler(call, args), args being the function's typed input model.
+Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+
+_SCALARS: dict[object, ValueType] = {int: "integer", bool: "boolean", Decimal: "decimal",
+                                      str: "string", UploadFile: "file"}
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+class Input:
+    """A function's parameters, typed: each field is ``Annotated[type, Param(...)]``.
+
+    The field's name is the parameter's in snake_case (``rfp_id`` for ``rfpId``); its type says
+    what the handler gets (``int``, ``bool``, ``Decimal``, ``str``, ``UploadFile``,
+    ``list[UploadFile]``, or any type pydantic validates for a "json" parameter); ``X | None = None``
+    marks an optional parameter. The Param carries what the docs, the error messages and the
+    client need. The class is checked against its Params when it is defined, so a declaration that
+    disagrees with its types fails at import, not at the first call.
+    """
+
+    PARAMS: ClassVar[tuple[Param, ...]] = ()
+    _WIRE: ClassVar[tuple[tuple[str, str], ...]] = ()  # (field, wire name)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+        params, wire = _read_fields(cls)
+        cls.PARAMS = tuple(params)
+        cls._WIRE = tuple(wire)
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> Any:
+        """The input from validated values keyed by wire name (see api/params.py)."""
+        return cls(**{attr: values[name] for attr, name in cls._WIRE if name in values})
+
+
+def _read_fields(cls: type[Input]) -> tuple[list[Param], list[tuple[str, str]]]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    params: list[Param] = []
+    wire: list[tuple[str, str]] = []
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        hint = hints[item.name]
+        where = f"{cls.__name__}.{item.name}"
+        found = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Param)]
+        if len(found) != 1:
+            raise TypeError(f"{where} needs exactly one Param: Annotated[<type>, Param(...)]")
+        param = found[0]
+        if to_camel(item.name) != param.name:
+            raise TypeError(f"{where} declares parameter {param.name!r}; name the field "
+                            f"after it in snake_case")
+        base, optional = _unwrap(typing.get_args(hint)[0])
+        has_default = item.default is not dataclasses.MISSING
+        if param.required and (optional or has_default):
+            raise TypeError(f"{where}: a required parameter has a plain type and no default")
+        if not param.required:
+            expected_default = param.default
+            if not has_default or item.default != expected_default:
+                raise TypeError(f"{where}: an optional parameter's default is "
+                                f"{expected_default!r} (the Param's default)")
+            if expected_default is None and not optional:
+                raise TypeError(f"{where}: an optional parameter without a default is X | None")
+        kind = _value_type(base)
+        if kind != param.type and not (kind == "json" and param.type == "json"):
+            raise TypeError(f"{where}: type {base!r} does not fit a {param.type!r} parameter")
+        if param.type == "file" and param.many != (typing.get_origin(base) is list):
+            raise TypeError(f"{where}: a many-file parameter is list[UploadFile], one file is "
+                            "UploadFile")
+        if param.type == "json" and param.adapter is None and base is not Any:
+            param = dataclasses.replace(param, adapter=TypeAdapter(base))
+        params.append(param)
+        wire.append((item.name, param.name))
+    return params, wire
+
+
+def _unwrap(hint: Any) -> tuple[Any, bool]:
+    """(the type without None, whether None was allowed)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return hint, False
+
+
+def _value_type(base: Any) -> ValueType:
+    if typing.get_origin(base) is list and typing.get_args(base) == (UploadFile,):
+        return "file"
+    return _SCALARS.get(base, "json")
+
+
+class NoInput(Input):
+    """The input of a function that takes no parameters."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +181,7 @@ class Function:
     # function says so (getRfps, getAuditLog). On SQLite a read-only call reads without the write
     # lock; on PostgreSQL its commit does not wait for the WAL flush (see api/request_log.py).
     read_only: bool = False
+    input: type[Input] | None = None  # the typed input; handler(call, args) when set
     param_index: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +225,7 @@ def function(
     path: str,
     summary: str,
     params: tuple[Param, ...] | list[Param] = (),
+    input: type[Input] | None = None,
     response: type[BaseModel] | TypeAdapter[Any] | None = None,
     errors: tuple[str, ...] | list[str] = (),
     description: str = "",
@@ -143,15 +235,23 @@ def function(
     produces: str = "application/json",
     idempotent_writes: bool = False,
     read_only: bool = False,
-) -> Callable[[Handler], Handler]:
-    """Register ``handler`` as API function ``name``; the only place a function is described."""
+) -> Callable[[H], H]:
+    """Register ``handler`` as API function ``name``; the only place a function is described.
 
-    def register(handler: Handler) -> Handler:
+    Declare the parameters as a typed ``input`` model (the handler is then ``handler(call, args)``),
+    or, in the older style being retired, as ``params`` read with ``call["name"]``.
+    """
+    if input is not None:
+        if params:
+            raise ValueError(f"{name}: declare the parameters once, as input= or as params=")
+        params = input.PARAMS
+
+    def register(handler: H) -> H:
         fn = Function(name=name, api=api, path=path, summary=summary, params=tuple(params),
                       handler=handler, response=response, errors=tuple(errors),
                       description=description, authenticated=authenticated, tag=tag,
                       status=status, produces=produces, idempotent_writes=idempotent_writes,
-                      read_only=read_only)
+                      read_only=read_only, input=input)
         table = REGISTRY[api]
         if name in table and table[name].handler is not handler:
             raise ValueError(f"API function {api}/{name} is declared twice")

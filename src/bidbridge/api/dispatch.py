@@ -309,7 +309,8 @@ def _work(
     call = Call(function=fn, values=values, session=session, ctx=ctx, runtime=runtime,
                 headers=request.headers, principal_or_none=principal, log=entry,
                 bookkeeping=progress.bookkeeping)
-    response = render(fn, fn.handler(call))
+    result = fn.handler(call) if fn.input is None else fn.handler(call, fn.input.of(values))
+    response = render(fn, result)
     if progress.claim is not None:
         idempotency.complete(session, progress.claim, response)
     return response

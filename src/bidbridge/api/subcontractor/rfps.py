@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from pydantic import Field
 
 from bidbridge.api import cursor_numbers
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import ApiModel, Input, NoInput, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
 from bidbridge.api.subcontractor.rfp_models import (
@@ -55,6 +56,30 @@ def decode_cursor(cursor: str) -> Position:
                               "message": "not a nextCursor of getRfps"}]}) from exc
 
 
+class GetRfpsIn(Input):
+    status: Annotated[str | None, Param(
+        "status", "query", "Only RFPs whose shared contractor status is this.",
+        pattern=STATUS_PATTERN, expected="one of " + ", ".join(s.value for s in RfpStatus),
+        example="calculating")] = None
+    response: Annotated[str | None, Param(
+        "response", "query", "Only RFPs with this response of ours; none = not answered.",
+        pattern=r"^(calculate|pending|decline|none)$",
+        expected="calculate, pending, decline or none", example="none")] = None
+    updated_since: Annotated[int | None, Param(
+        "updatedSince", "query", "Only RFPs changed at or after this moment.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
+        example=1767225600)] = None
+    project_id: Annotated[int | None, Param(
+        "projectId", "query", "Only RFPs of this project.", pattern=ID_PATTERN, type="integer",
+        expected="a project id from an earlier getRfps", example=1)] = None
+    cursor: Annotated[str | None, Param(
+        "cursor", "query", "The nextCursor of the previous page.", pattern=CURSOR_PATTERN,
+        expected="a nextCursor value from getRfps")] = None
+    limit: Annotated[int, Param(
+        "limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
+        type="integer", expected="a whole number from 1 to 200", example=50, default=50)] = 50
+
+
 @function(
     api="subcontractor", name="getRfps", path="/rfps", tag="RFPs",
     summary="Your company's RFPs, in the order they changed, a page at a time.",
@@ -66,49 +91,37 @@ def decode_cursor(cursor: str) -> Position:
         "status matches only a status the contractor shares with you; an RFP whose status the "
         "contractor keeps internal matches no status value. Sync without status, and filter "
         "by status for work lists."),
-    params=[
-        Param("status", "query", "Only RFPs whose shared contractor status is this.",
-              pattern=STATUS_PATTERN, expected="one of " + ", ".join(s.value for s in RfpStatus),
-              example="calculating"),
-        Param("response", "query", "Only RFPs with this response of ours; none = not answered.",
-              pattern=r"^(calculate|pending|decline|none)$",
-              expected="calculate, pending, decline or none", example="none"),
-        Param("updatedSince", "query", "Only RFPs changed at or after this moment.",
-              pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
-              example=1767225600),
-        Param("projectId", "query", "Only RFPs of this project.", pattern=ID_PATTERN,
-              type="integer", expected="a project id from an earlier getRfps", example=1),
-        Param("cursor", "query", "The nextCursor of the previous page.", pattern=CURSOR_PATTERN,
-              expected="a nextCursor value from getRfps"),
-        Param("limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
-              type="integer", expected="a whole number from 1 to 200", example=50, default=50),
-    ],
+    input=GetRfpsIn,
     response=RfpPageOut,
     errors=["not_found"],
     read_only=True,
 )
-def get_rfps(call: Call) -> RfpPageOut:
-    since = call["updatedSince"]
+def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
+    since = args.updated_since
     filters = RfpFilter(
-        status=RfpStatus(call["status"]) if call["status"] else None,
-        response=call["response"],
+        status=RfpStatus(args.status) if args.status else None,
+        response=args.response,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
-        project_id=call["projectId"])
-    after = decode_cursor(call["cursor"]) if call["cursor"] else None
-    page = list_rfps(call.session, call.principal.company_id, filters, after, call["limit"])
+        project_id=args.project_id)
+    after = decode_cursor(args.cursor) if args.cursor else None
+    page = list_rfps(call.session, call.principal.company_id, filters, after, args.limit)
     return RfpPageOut(rfps=[summary(r) for r in page.rows],
                       next_cursor=encode_cursor(page.next_position)
                       if page.next_position else None)
+
+
+class RfpIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
 
 
 @function(
     api="subcontractor", name="getRfp", path="/rfps/{rfpId}", tag="RFPs",
     summary="One RFP: project, contractor and its visible contacts, workpackage, deadlines, "
             "status (when shared), our response, counts and the current proposal.",
-    params=[RFP_ID], response=RfpOut, errors=["not_found"],
+    input=RfpIn, response=RfpOut, errors=["not_found"],
 )
-def get_rfp(call: Call) -> RfpOut:
-    detail = rfps.get_rfp_detail(call.session, call.principal.company_id, call["rfpId"])
+def get_rfp(call: Call, args: RfpIn) -> RfpOut:
+    detail = rfps.get_rfp_detail(call.session, call.principal.company_id, args.rfp_id)
     if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
         call.after_read(lambda session: rfp_board.mark_opened(session, call.ctx, detail.rfp))
     return rfp_out(detail, unix(call.ctx.now()))
@@ -118,10 +131,21 @@ def get_rfp(call: Call) -> RfpOut:
     api="subcontractor", name="getRfpSummary", path="/rfps/summary", tag="RFPs",
     summary="Your RFPs at a glance: how many per status and per response, and the next "
             "deadline.",
-    response=RfpSummaryOut,
+    input=NoInput, response=RfpSummaryOut,
 )
-def get_rfp_summary(call: Call) -> RfpSummaryOut:
+def get_rfp_summary(call: Call, args: NoInput) -> RfpSummaryOut:
     return rfp_summary_out(rfp_summary(call.session, call.principal.company_id, call.ctx.now()))
+
+
+class RespondIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    response: Annotated[str, Param(
+        "response", "query", "calculate, pending or decline.", pattern=RESPONSE_PATTERN,
+        required=True, expected="calculate, pending or decline", example="calculate")]
+    note: Annotated[str | None, Param(
+        "note", "query", "A note to the contractor, up to 2,000 characters.",
+        pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
+        example="Expect our price by Friday.")] = None
 
 
 class ResponseResult(ApiModel):
@@ -143,26 +167,30 @@ class ResponseResult(ApiModel):
         "follow stays on calculate. Declining while a proposal of yours stands is refused "
         "(proposal_submitted): withdraw it first. Refused at and after the deadline and after "
         "forwarding. Answering again replaces the earlier response."),
-    params=[
-        RFP_ID,
-        Param("response", "query", "calculate, pending or decline.", pattern=RESPONSE_PATTERN,
-              required=True, expected="calculate, pending or decline", example="calculate"),
-        Param("note", "query", "A note to the contractor, up to 2,000 characters.",
-              pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
-              example="Expect our price by Friday."),
-    ],
-    response=ResponseResult,
+    input=RespondIn, response=ResponseResult,
     errors=["not_found", "deadline_passed", "rfp_forwarded", "proposal_submitted"],
     idempotent_writes=True,
 )
-def respond_to_rfp(call: Call) -> ResponseResult:
-    rfp = rfps.respond_to_rfp(call.session, call.ctx, call.principal.company_id, call["rfpId"],
-                              RfpResponse(call["response"]), call["note"])
+def respond_to_rfp(call: Call, args: RespondIn) -> ResponseResult:
+    rfp = rfps.respond_to_rfp(call.session, call.ctx, call.principal.company_id, args.rfp_id,
+                              RfpResponse(args.response), args.note)
     assert rfp.response is not None and rfp.responded_at is not None
     return ResponseResult(rfp_id=rfp.id, response=rfp.response.value, note=rfp.response_note,
                           responded_at=unix(rfp.responded_at),
                           status=rfp.status.value if rfp.status_shared else None,
                           updated_at=unix(rfp.updated_at))
+
+
+class ForwardIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    partner_company_id: Annotated[int, Param(
+        "partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
+        pattern=ID_PATTERN, required=True, type="integer",
+        expected="the id of another subcontractor company", example=2)]
+    message: Annotated[str | None, Param(
+        "message", "query", "A message to the partner, up to 2,000 characters.",
+        pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
+        example="Can you take this one? We are fully booked.")] = None
 
 
 class ForwardResult(ApiModel):
@@ -184,23 +212,14 @@ class ForwardResult(ApiModel):
         "at and after the deadline, and while a proposal of yours stands. A partner that has "
         "an RFP for this workpackage already keeps the one it has; the answer is the same "
         "either way, so it never tells you who else was invited."),
-    params=[
-        RFP_ID,
-        Param("partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
-              pattern=ID_PATTERN, required=True, type="integer",
-              expected="the id of another subcontractor company", example=2),
-        Param("message", "query", "A message to the partner, up to 2,000 characters.",
-              pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
-              example="Can you take this one? We are fully booked."),
-    ],
-    response=ForwardResult,
+    input=ForwardIn, response=ForwardResult,
     errors=["not_found", "already_forwarded", "deadline_passed",
             "proposal_submitted"],
     idempotent_writes=True,
 )
-def forward_rfp(call: Call) -> ForwardResult:
+def forward_rfp(call: Call, args: ForwardIn) -> ForwardResult:
     done = forwarding.forward_rfp(call.session, call.ctx, call.principal.company_id,
-                                  call["rfpId"], call["partnerCompanyId"], call["message"])
+                                  args.rfp_id, args.partner_company_id, args.message)
     rfp = done.rfp
     assert rfp.forwarded_at is not None
     return ForwardResult(rfp_id=rfp.id, partner_company_id=done.partner.id,
