@@ -131,6 +131,7 @@ class ImportSummary:
     items_by_type: dict[str, int]
     priced_total: Decimal | None  # the bill total when the file carried prices
     replaced_lines: int
+    source: str = ""
 
 
 def bill_total(items: list[tuple[ItemType, Decimal | None]]) -> Decimal:
@@ -279,7 +280,7 @@ def replace_bill(session: Session, ctx: RequestContext, wp: Workpackage, draft: 
                         for item in priced if item.unit_price is not None]) if priced else None
     summary = ImportSummary(lots=draft.count("lot"), titles=draft.count("title"),
                             items=len(items), items_by_type=dict(sorted(by_type.items())),
-                            priced_total=total, replaced_lines=replaced)
+                            priced_total=total, replaced_lines=replaced, source=draft.source)
     record_event(session, ctx, "bill.imported", company_id=wp.project.company_id,
                  target_type="workpackage", target_id=wp.id, target_label=wp.name,
                  data={"source": draft.source, "lots": summary.lots, "titles": summary.titles,

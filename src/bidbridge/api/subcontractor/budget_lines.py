@@ -14,6 +14,7 @@ from bidbridge.api.declare import ApiModel, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import BudgetLine, PriceEntry
 from bidbridge.services import money, pricing
+from bidbridge.services.bill import counts_in_total
 from bidbridge.services.pricing import BudgetSheet, PriceChange
 
 ID_PATTERN = r"^[1-9][0-9]{0,17}$"
@@ -114,6 +115,15 @@ class BudgetLineOut(ApiModel):
                                       "from totals and proposals.")
     updated_at: int
     price: PriceOut | None = Field(description="Your draft price; null when not priced yet.")
+    oz: str | None = Field(default=None, description="The ordinal number in the bill of "
+                                                     "quantities, e.g. 01.02.0030.")
+    item_type: str = Field(default="normal", description="normal, lump_sum, "
+                           "provisional_with_total, provisional, base, alternative or markup.")
+    counts_in_total: bool = Field(default=True, description="False for provisional items "
+                                  "without total and alternatives: priced, never summed.")
+    long_text: str | None = None
+    quantity_tbd: bool = Field(default=False, description="The quantity is still to be "
+                                                          "determined.")
 
 
 class ExtraRowOut(ApiModel):
@@ -164,7 +174,9 @@ def _line_out(line: BudgetLine, entry: PriceEntry | None) -> BudgetLineOut:
         quantity=money.quantity_text(line.quantity) or "0.000", unit=line.unit,
         position=line.position, deleted=line.deleted_at is not None,
         updated_at=unix(line.updated_at),
-        price=_price_out(entry, line.quantity) if entry is not None else None)
+        price=_price_out(entry, line.quantity) if entry is not None else None,
+        oz=line.oz, item_type=line.item_type or "normal", counts_in_total=counts_in_total(line),
+        long_text=line.long_text, quantity_tbd=bool(line.quantity_tbd))
 
 
 def _extra_out(entry: PriceEntry) -> ExtraRowOut:
