@@ -27,7 +27,7 @@ def _setup(factory, client):
 
 
 def test_the_whole_exchange_x83_in_x84_back_x86_out(factory, client):
-    gc, wp, sub, rfp, headers = _setup(factory, client)
+    gc, wp, _, rfp, headers = _setup(factory, client)
     response = gc.post(f"/workpackages/{wp['id']}/bill/gaeb", files={"file": X83})
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -76,7 +76,7 @@ def test_the_whole_exchange_x83_in_x84_back_x86_out(factory, client):
 
 
 def test_bad_uploads_answer_4xx_naming_the_parameter(factory, client):
-    gc, wp, sub, rfp, headers = _setup(factory, client)
+    gc, wp, _, rfp, headers = _setup(factory, client)
     refused = gc.post(f"/workpackages/{wp['id']}/bill/gaeb",
                       files={"file": ("bid.X84", independent_x84(PRICES), "application/xml")})
     assert refused.status_code == 422
@@ -92,7 +92,7 @@ def test_bad_uploads_answer_4xx_naming_the_parameter(factory, client):
 
 
 def test_another_companys_bill_is_not_found(factory, client):
-    gc, wp, sub, rfp, headers = _setup(factory, client)
+    _, wp, _, rfp, _ = _setup(factory, client)
     other = contractor(factory, client)
     assert_not_found(other.get(f"/workpackages/{wp['id']}/bill.x83"), "workpackage")
     assert_not_found(other.post(f"/workpackages/{wp['id']}/bill/gaeb", files={"file": X83}),

@@ -26,6 +26,7 @@ from bidbridge.api.subcontractor import rfp_models as _api_subcontractor_rfp_mod
 from bidbridge.api.subcontractor import rfps as _api_subcontractor_rfps
 from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse
 from bidbridge.client.registry import response_type
+from bidbridge.wire import bills as _wire_bills
 
 
 def _segment(value: object) -> str:
@@ -100,6 +101,10 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getPhases", "/reference/phases", "GET", {})
         return parse(response_type("subcontractor", "getPhases"), body)
 
+    def get_proposal_gaeb(self, proposal_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """A submitted proposal version as an X84; its totals equal its totalAmount. (GET /proposals/{proposalId}/bid.x84)"""
+        return self.download("getProposalGaeb", f"/proposals/{_segment(proposal_id)}/bid.x84", dest, expected_sha256=expected_sha256, progress=progress)
+
     def get_proposals(self, rfp_id: int) -> list[_api_subcontractor_proposals.ProposalOut]:
         """Every version of your proposal for an RFP, newest first. (GET /rfps/{rfpId}/proposals)"""
         body = self.call("getProposals", f"/rfps/{_segment(rfp_id)}/proposals", "GET", {})
@@ -109,6 +114,10 @@ class SubcontractorFunctions(BaseClient):
         """One RFP: project, contractor and its visible contacts, workpackage, deadlines, status (when shared), our response, counts and the current proposal. (GET /rfps/{rfpId})"""
         body = self.call("getRfp", f"/rfps/{_segment(rfp_id)}", "GET", {})
         return parse(response_type("subcontractor", "getRfp"), body)
+
+    def get_rfp_gaeb(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The RFP's bill of quantities as an X83, for your estimating software. (GET /rfps/{rfpId}/bill.x83)"""
+        return self.download("getRfpGaeb", f"/rfps/{_segment(rfp_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
 
     def get_rfp_statuses(self) -> list[_api_reference_functions.StatusOut]:
         """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
@@ -155,6 +164,11 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("updateCompany", "/company", "POST", {"address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "phone": phone, "website": website}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("subcontractor", "updateCompany"), body)
 
+    def upload_bid_gaeb(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BidUploadOut:
+        """Price the RFP's budget lines from an X84, all at once or not at all. (POST /rfps/{rfpId}/budget-lines/gaeb)"""
+        body = self.call("uploadBidGaeb", f"/rfps/{_segment(rfp_id)}/budget-lines/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "uploadBidGaeb"), body)
+
     def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""
         body = self.call("withdrawProposal", f"/proposals/{_segment(proposal_id)}/withdraw", "POST", {"reason": reason}, idempotent=True, idempotency_key=idempotency_key)
@@ -190,6 +204,18 @@ class ContractorFunctions(BaseClient):
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
         return parse(response_type("contractor", "getAuditLog"), body)
+
+    def get_award_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The award as an X86: the awarded bidder's proposal in the bill. (GET /workpackages/{workpackageId}/award.x86)"""
+        return self.download("getAwardGaeb", f"/workpackages/{_segment(workpackage_id)}/award.x86", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_bid_gaeb(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """A bidder's current proposal as an X84: the bill with its submitted prices. (GET /rfps/{rfpId}/proposal.x84)"""
+        return self.download("getBidGaeb", f"/rfps/{_segment(rfp_id)}/proposal.x84", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_bill_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The workpackage's bill of quantities as an X83 (GAEB DA XML 3.3, unpriced). (GET /workpackages/{workpackageId}/bill.x83)"""
+        return self.download("getBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
 
     def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
@@ -255,6 +281,11 @@ class ContractorFunctions(BaseClient):
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
         return parse(response_type("contractor", "getToken"), body)
+
+    def import_bill_gaeb(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BillImportOut:
+        """Import an X83 (or X81) as the workpackage's bill of quantities. (POST /workpackages/{workpackageId}/bill/gaeb)"""
+        body = self.call("importBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("contractor", "importBillGaeb"), body)
 
     def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""

@@ -158,9 +158,12 @@ def render() -> str:
         "from typing import Any",
         "from urllib.parse import quote",
         "",
-        *imports.render(),
-        "from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse",
-        "from bidbridge.client.registry import response_type",
+        # One block, as ruff's isort orders it: by module (bidbridge.wire sorts after client).
+        *sorted([*imports.render(),
+                 "from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, "
+                 "parse",
+                 "from bidbridge.client.registry import response_type"],
+                key=lambda line: (line.split()[1], line.split()[3])),
         "",
         "",
         "def _segment(value: object) -> str:",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -195,12 +196,18 @@ def live_sections(session: Session, wp_id: int) -> list[BillSection]:
         .order_by(BillSection.position, BillSection.id)))
 
 
-def next_positions(session: Session, wp_id: int, count: int) -> tuple[int | None, list[str]]:
+def next_positions(session: Session, wp_id: int, count: int, now: datetime
+                   ) -> tuple[int | None, list[str]]:
     """Where lines added one by one go in a bill: the last title, with the next free OZs
     (steps of ten after the highest item number there). (None, []) when there is no bill."""
-    titles = [s for s in live_sections(session, wp_id) if s.kind == "title"]
-    if not titles or count == 0:
+    if count == 0:
         return None, []
+    titles = [s for s in live_sections(session, wp_id) if s.kind == "title"]
+    if not titles:
+        if session.scalar(select(BudgetLine.id).where(BudgetLine.workpackage_id == wp_id,
+                                                      BudgetLine.deleted_at.is_(None))):
+            return None, []  # lines from before any bill: left as they are
+        titles = [_first_title(session, wp_id, now)]
     title = titles[-1]
     ozs = [oz for oz in session.scalars(select(BudgetLine.oz).where(
         BudgetLine.section_id == title.id)) if oz]
@@ -220,6 +227,20 @@ def next_positions(session: Session, wp_id: int, count: int) -> tuple[int | None
         if oz not in taken:
             found.append(oz)
     return title.id, found
+
+
+def _first_title(session: Session, wp_id: int, now: datetime) -> BillSection:
+    """A workpackage's first lines start its bill: one title, as migration 0130 files old ones."""
+    if get_bill(session, wp_id) is None:
+        session.add(Bill(workpackage_id=wp_id, numbering=[{"type": "BoQLevel", "length": 2},
+                                                          {"type": "Item", "length": 4}],
+                         up_component_labels=[], source="lines", created_at=now,
+                         updated_at=now))
+    title = BillSection(workpackage_id=wp_id, kind="title", rno="01", label="Budget lines",
+                        position=0, created_at=now, updated_at=now)
+    session.add(title)
+    session.flush()
+    return title
 
 
 def replace_bill(session: Session, ctx: RequestContext, wp: Workpackage, draft: DraftBill,

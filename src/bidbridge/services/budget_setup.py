@@ -105,7 +105,7 @@ def add_budget_lines(session: Session, ctx: RequestContext, wp: Workpackage, com
                           .where(BudgetLine.workpackage_id == wp.id))
     start = -1 if last is None else last
     # In a bill of quantities, new lines are normal items under its last title.
-    section_id, ozs = next_positions(session, wp.id, len(lines))
+    section_id, ozs = next_positions(session, wp.id, len(lines), now)
     rows = [BudgetLine(workpackage_id=wp.id, code=line.code, description=line.description,
                        quantity=line.quantity, unit=line.unit, position=start + 1 + i,
                        section_id=section_id, oz=ozs[i] if ozs else None, item_type="normal",

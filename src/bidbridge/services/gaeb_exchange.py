@@ -30,7 +30,7 @@ from bidbridge.services.bill import (
 from bidbridge.services.budget_setup import live_lines
 from bidbridge.services.context import RequestContext
 from bidbridge.services.gaeb_read import bidder_texts, draft_bill, read_document
-from bidbridge.services.gaeb_write import BillRows, LinePrice, write
+from bidbridge.services.gaeb_write import BillRows, ExtraItem, LinePrice, item_ozs, write
 from bidbridge.services.pricing import BudgetSheet, PriceChange, load_sheet, price_budget_lines
 from bidbridge.services.scoping import rfp_for_subcontractor
 
@@ -107,19 +107,21 @@ def proposal_document(session: Session, proposal: Proposal, phase: ExchangePhase
     removed since, but priced in the snapshot, are written too, so the totals stay its own."""
     rfp = session.get(Rfp, proposal.rfp_id)
     assert rfp is not None
-    prices, extras = proposal_prices(proposal)
-    if extras:
-        raise AppError("This proposal has extra rows of the bidder's own, which have no OZ in "
-                       "the bill: GAEB cannot carry them. Use the proposal's receipt or the "
-                       "xlsx export instead.", code="gaeb_not_expressible", status=409,
-                       data={"extraRows": len(extras)})
+    prices, extra_rows = proposal_prices(proposal)
+    # The bidder's own rows have no OZ in the bill: they go under a title of their own.
+    extras = [ExtraItem(int(row["priceEntryId"]), str(row.get("description") or ""),
+                        Decimal(row.get("quantity") or "0"), str(row.get("unit") or "psch"),
+                        money.cents(Decimal(row["unitPrice"])) if row.get("unitPrice")
+                        else None,
+                        Decimal(row["totalPrice"]) if row.get("totalPrice") else None)
+              for row in extra_rows]
     lines = live_lines(session, rfp.workpackage_id)
     present = {line.id for line in lines}
     gone = [i for i in prices if i not in present]
     if gone:
         lines += list(session.scalars(select(BudgetLine).where(BudgetLine.id.in_(gone))))
         lines.sort(key=lambda line: (line.position, line.id))
-    return write(bill_rows(session, rfp.workpackage, lines), phase, prices)
+    return write(bill_rows(session, rfp.workpackage, lines), phase, prices, extras)
 
 
 def award_document(session: Session, wp: Workpackage) -> bytes:
@@ -152,7 +154,9 @@ def upload_x84(session: Session, ctx: RequestContext, company_id: int, rfp_id: i
     bill exactly (the same OZs, quantities and units); every difference is listed."""
     rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
     doc = read_document(data, parameter, expected=("84",), max_bytes=max_bytes)
-    lines = {line.oz or f"#{line.id}": line for line in live_lines(session, rfp.workpackage_id)}
+    live = live_lines(session, rfp.workpackage_id)
+    ozs = item_ozs(live)  # the OZs our X83 of this RFP gave the lines
+    lines = {ozs[line.id]: line for line in live}
     bill = get_bill(session, rfp.workpackage_id)
     components = len(bill.up_component_labels) if bill else 0
     problems: list[dict[str, str]] = []

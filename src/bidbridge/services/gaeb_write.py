@@ -58,21 +58,41 @@ def _rno_chain(section_id: int | None, by_id: dict[int, BillSection]) -> list[Bi
     return chain
 
 
-def _leaf(line: BudgetLine, path: list[str], fallback: int) -> str:
-    oz = line.oz or ""
+def _leaf(oz: str, path: list[str]) -> str:
     prefix = ".".join(path)
     if prefix and oz.startswith(prefix + "."):
         return oz[len(prefix) + 1:]
-    return oz.rsplit(".", 1)[-1] if oz else f"{fallback:04d}"
+    return oz.rsplit(".", 1)[-1]
+
+
+LOOSE = "99"  # the title of lines that stand under none (lines from before bills)
+
+
+def item_ozs(lines: list[BudgetLine]) -> dict[int, str]:
+    """Every line's OZ in a file: its own, or 99.NNNN by its place when it has none."""
+    return {line.id: line.oz or f"{LOOSE}.{n * 10:04d}" for n, line in enumerate(lines, start=1)}
+
+
+@dataclass(frozen=True)
+class ExtraItem:
+    """A bidder's own row (no OZ in the bill): written under a title of its own."""
+
+    entry_id: int
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal | None
+    total: Decimal | None
 
 
 def build_document(rows: BillRows, phase: ExchangePhase,
-                   prices: dict[int, LinePrice] | None = None) -> GAEBDocument:
+                   prices: dict[int, LinePrice] | None = None,
+                   extras: list[ExtraItem] | None = None) -> GAEBDocument:
     """The bill as a pygaeb document; ``prices`` (by budget line id) make it a bid or award."""
     by_id = {s.id: s for s in rows.sections}
     categories: dict[int, BoQCtgy] = {}
     lots: dict[int, Lot] = {}
-    loose = BoQCtgy(rno="99", label="Budget lines")
+    loose = BoQCtgy(rno=LOOSE, label="Budget lines")
     top: list[BoQCtgy] = []
 
     def category(section: BillSection) -> BoQCtgy | None:
@@ -96,13 +116,14 @@ def build_document(rows: BillRows, phase: ExchangePhase,
 
     for section in rows.sections:
         category(section)
-    for n, line in enumerate(rows.lines, start=1):
+    ozs = item_ozs(rows.lines)
+    for line in rows.lines:
         chain = _rno_chain(line.section_id, by_id)
-        path = [s.rno for s in chain]
+        path = [s.rno for s in chain] or [LOOSE]
         kind = ItemType(line.item_type or "normal")
         gaeb_type, provis = _TYPES[kind]
         price = (prices or {}).get(line.id)
-        item = Item(id=f"I{line.id}", oz=_leaf(line, path, n * 10), oz_path=path or ["99"],
+        item = Item(id=f"I{line.id}", oz=_leaf(ozs[line.id], path), oz_path=path,
                     short_text=line.description,
                     long_text=RichText.from_plain(line.long_text) if line.long_text else None,
                     qty=line.quantity, qty_tbd=line.quantity_tbd, unit=line.unit,
@@ -114,6 +135,14 @@ def build_document(rows: BillRows, phase: ExchangePhase,
         (target or loose).items.append(item)
     if loose.items:
         top.append(loose)
+    if extras:
+        taken = {c.rno for c in top} | {s.rno for s in rows.sections if s.parent_id is None}
+        rno = next(str(n) for n in range(98, 9, -1) if str(n) not in taken)
+        top.append(BoQCtgy(rno=rno, label="Additional items of the bidder", items=[
+            Item(id=f"E{extra.entry_id}", oz=f"{n * 10:04d}", oz_path=[rno],
+                 short_text=extra.description, qty=extra.quantity, unit=extra.unit,
+                 unit_price=extra.unit_price, total_price=extra.total)
+            for n, extra in enumerate(extras, start=1)]))
     bill = rows.bill
     bkdn = [BoQBkdn(bkdn_type=BkdnType(level["type"]), length=int(level["length"]))
             for level in (bill.numbering if bill else [])] or \
@@ -133,9 +162,9 @@ def build_document(rows: BillRows, phase: ExchangePhase,
                         gaeb_info=GAEBInfo(prog_system=PROG_SYSTEM), award=award)
 
 
-def write(rows: BillRows, phase: ExchangePhase, prices: dict[int, LinePrice] | None = None
-          ) -> bytes:
-    doc = build_document(rows, phase, prices)
+def write(rows: BillRows, phase: ExchangePhase, prices: dict[int, LinePrice] | None = None,
+          extras: list[ExtraItem] | None = None) -> bytes:
+    doc = build_document(rows, phase, prices, extras)
     data, _warnings = GAEBWriter.to_bytes(doc, phase=phase, prog_system=PROG_SYSTEM,
                                           prog_name=PROG_SYSTEM)
     return _real_alternatives(data, rows)

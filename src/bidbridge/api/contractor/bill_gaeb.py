@@ -76,9 +76,10 @@ class RfpIn(Input):
           tag="Bill of quantities", produces=XML,
           summary="A bidder's current proposal as an X84: the bill with its submitted prices.",
           description="Its item totals of the items that count add up to the proposal's "
-                      "totalAmount, to the cent. 404 when the bidder has no submitted proposal; "
-                      "409 gaeb_not_expressible when it holds extra rows (no OZ).",
-          input=RfpIn, errors=["not_found", "gaeb_not_expressible"])
+                      "totalAmount, to the cent; the bidder's own rows (no OZ in the bill) stand "
+                      "under a title of their own. 404 when the bidder has no submitted "
+                      "proposal.",
+          input=RfpIn, errors=["not_found"])
 def get_bid_gaeb(call: Call, args: RfpIn) -> Response:
     rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id)
     proposal = current_proposal(call.session, rfp.id)
@@ -92,7 +93,7 @@ def get_bid_gaeb(call: Call, args: RfpIn) -> Response:
 @function(api="contractor", name="getAwardGaeb", path="/workpackages/{workpackageId}/award.x86",
           tag="Bill of quantities", produces=XML,
           summary="The award as an X86: the awarded bidder's proposal in the bill.",
-          input=WorkpackageIn, errors=["not_found", "not_awarded", "gaeb_not_expressible"])
+          input=WorkpackageIn, errors=["not_found", "not_awarded"])
 def get_award_gaeb(call: Call, args: WorkpackageIn) -> Response:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
                                             args.workpackage_id)

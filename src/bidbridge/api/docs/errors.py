@@ -99,9 +99,6 @@ _TABLE = [
               "The bill is inconsistent: 'problems' lists each OZ and what is wrong (duplicate "
               "OZ, no quantity, beyond GAEB's limits, an item type without a price). Nothing was "
               "imported."),
-    ErrorCode("gaeb_not_expressible", 409, "Conflict",
-              "The proposal holds extra rows without an OZ, which GAEB cannot carry; use the "
-              "receipt or the spreadsheet instead."),
     ErrorCode("not_awarded", 409, "Conflict",
               "The workpackage has no awarded bidder with a submitted proposal yet."),
     ErrorCode("range_not_satisfiable", 416, "Range not satisfiable",

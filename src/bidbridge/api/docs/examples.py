@@ -1,4 +1,5 @@
-"""The captured examples (examples.json) and the small PDF that example uploads send."""
+"""The captured examples (examples.json) and the files example uploads send: a small PDF, and
+for the GAEB functions an X83 (every item type) and an X84 that prices the demo's first bill."""
 
 from __future__ import annotations
 
@@ -40,3 +41,34 @@ def example_pdf() -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+EXAMPLE_X83 = Path(__file__).with_name("example.X83")
+# The bid of the example run: it prices the bill of the demo RFP the plan picks (the first
+# workpackage of the first demo project, its lines numbered 01.0010, 01.0020, ...).
+EXAMPLE_UNIT_PRICE = "12.50"
+
+
+def example_x84() -> bytes:
+    from pygaeb.builder import BoQBuilder
+    from pygaeb.writer import GAEBWriter
+
+    from bidbridge.demo_tendering import PLANS
+
+    builder = BoQBuilder(phase="X84", version="3.3")
+    builder.project(name="Example bid", currency="EUR")
+    title = builder.add_category("01", "Budget lines")
+    for n, (_code, text, quantity, unit) in enumerate(PLANS[0].workpackages[0].lines, start=1):
+        title.add_item(f"{n * 10:04d}", text, qty=quantity, unit=unit,
+                       unit_price=EXAMPLE_UNIT_PRICE)
+    data, _ = GAEBWriter.to_bytes(builder.build(), prog_system="bidbridge example")
+    return data
+
+
+# File name (as the plan names it) -> (bytes, media type).
+def example_file(name: str) -> tuple[bytes, str]:
+    if name.endswith(".X83"):
+        return EXAMPLE_X83.read_bytes(), "application/xml"
+    if name.endswith(".X84"):
+        return example_x84(), "application/xml"
+    return example_pdf(), "application/pdf"

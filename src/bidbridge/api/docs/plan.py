@@ -31,13 +31,28 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         "submitProposal": {"totalAmount": None},
         # Forwarding ends our part in an RFP: use another open one than the one we price.
         "forwardRfp": {"rfpId": "{{forwardRfpId}}"},
+        # The X84 that prices the chosen RFP's bill (api/docs/examples.py).
+        "uploadBidGaeb": {"file": "bid.X84"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
         # questionsTime is an hour on questionsDate, which has no example.
         "addProject": {"questionsTime": None},
         "updateProject": {"questionsTime": None},
+        # A bidder that has submitted (the demo's bids): its X84, and the award of it as X86.
+        "getBidGaeb": {"rfpId": "{{bidRfpId}}"},
+        "setRfpStatus": {"rfpId": "{{bidRfpId}}"},
+        "getAwardGaeb": {"workpackageId": "{{bidWorkpackageId}}"},
+        "importBillGaeb": {"file": "bill.X83"},
     },
+}
+
+# Functions that must run after the writes they read (the plan runs readers first): the phase
+# they run in instead (3.5: after every writer, before the enders).
+PHASES: dict[Api, dict[str, float]] = {
+    "subcontractor": {"getProposalGaeb": 3.5},  # after submitProposal, before the withdrawal
+    # After setRfpStatus awarded the bid; the import replaces that bill, so it comes last.
+    "contractor": {"getAwardGaeb": 3.5, "importBillGaeb": 5},
 }
 
 
@@ -59,11 +74,20 @@ def _open_rfp(item: dict[str, Any], now: float) -> bool:
 
 
 _OPEN_RFP_JS = "!item.forwarded && (item.deadline === null || item.deadline > now)"
+
+
+def _submitted_bid(item: dict[str, Any], now: float) -> bool:
+    return (item.get("latestProposal") or {}).get("state") == "submitted"
+
+
+_SUBMITTED_BID_JS = "!!item.latestProposal && item.latestProposal.state === 'submitted'"
 PICKS: dict[Api, dict[str, list[Pick]]] = {
     "subcontractor": {"getRfps": [
         Pick("rfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS),
         Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1)]},
-    "contractor": {},
+    "contractor": {"getRfps": [
+        Pick("bidRfpId", "rfps", "id", _submitted_bid, _SUBMITTED_BID_JS),
+        Pick("bidWorkpackageId", "rfps", "workpackageId", _submitted_bid, _SUBMITTED_BID_JS)]},
 }
 
 
@@ -119,7 +143,9 @@ class Step:
         return path
 
 
-def _phase(fn: Function) -> int:
+def _phase(fn: Function) -> float:
+    if fn.name in PHASES[fn.api]:
+        return PHASES[fn.api][fn.name]
     if fn.name == "getToken":
         return 0
     verb = re.match(r"[a-z]+", fn.name)
@@ -144,6 +170,9 @@ def _step(api: Api, fn: Function) -> Step:
         if param.name in overrides:
             value = overrides[param.name]
             if value is None:
+                continue
+            if param.type == "file":
+                step.files[param.name] = value
                 continue
             text = value if isinstance(value, str) else example_text(param, value)
         elif param.kind == "template":

@@ -68,7 +68,7 @@ class ProposalIn(Input):
 @function(api="subcontractor", name="getProposalGaeb", path="/proposals/{proposalId}/bid.x84",
           tag="Proposals", produces=XML,
           summary="A submitted proposal version as an X84; its totals equal its totalAmount.",
-          input=ProposalIn, errors=["not_found", "gaeb_not_expressible"])
+          input=ProposalIn, errors=["not_found"])
 def get_proposal_gaeb(call: Call, args: ProposalIn) -> Response:
     proposal = scoping.proposal_for_subcontractor(call.session, call.principal.company_id,
                                                   args.proposal_id)
