@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from bidbridge.errors import AppError
 from bidbridge.services.gaeb_read import refused
 
 XML = "application/xml"
@@ -27,3 +28,12 @@ def file_response(data: bytes, filename: str, media_type: str = XML) -> Response
     return Response(data, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Content-Type-Options": "nosniff"})
+
+
+def spreadsheet_refused(exc: Exception, parameter: str) -> AppError:
+    """An ImportRefused as the API answers it: every wrong cell with its row and column."""
+    rows = [dict(e.__dict__) for e in getattr(exc, "errors", [])]
+    first = str(getattr(exc, "errors", [exc])[0])
+    return AppError(f"'{parameter}': nothing was imported, {len(rows)} problem(s) in the "
+                    f"spreadsheet. {first}", code="spreadsheet_refused", status=422,
+                    data={"parameter": parameter, "problems": rows})

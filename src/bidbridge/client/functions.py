@@ -129,6 +129,10 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getRfpSummary", "/rfps/summary", "GET", {})
         return parse(response_type("subcontractor", "getRfpSummary"), body)
 
+    def get_rfp_xlsx(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The RFP's bill as a spreadsheet with your draft prices, to fill in and upload with uploadBidXlsx. (GET /rfps/{rfpId}/bill.xlsx)"""
+        return self.download("getRfpXlsx", f"/rfps/{_segment(rfp_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
+
     def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_subcontractor_rfp_models.RfpPageOut:
         """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
         body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "cursor": cursor, "limit": limit})
@@ -168,6 +172,11 @@ class SubcontractorFunctions(BaseClient):
         """Price the RFP's budget lines from an X84, all at once or not at all. (POST /rfps/{rfpId}/budget-lines/gaeb)"""
         body = self.call("uploadBidGaeb", f"/rfps/{_segment(rfp_id)}/budget-lines/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("subcontractor", "uploadBidGaeb"), body)
+
+    def upload_bid_xlsx(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BidUploadOut:
+        """Price the RFP's budget lines from the filled-in spreadsheet, all or none. (POST /rfps/{rfpId}/budget-lines/xlsx)"""
+        body = self.call("uploadBidXlsx", f"/rfps/{_segment(rfp_id)}/budget-lines/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("subcontractor", "uploadBidXlsx"), body)
 
     def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""
@@ -216,6 +225,10 @@ class ContractorFunctions(BaseClient):
     def get_bill_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """The workpackage's bill of quantities as an X83 (GAEB DA XML 3.3, unpriced). (GET /workpackages/{workpackageId}/bill.x83)"""
         return self.download("getBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_bill_xlsx(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The workpackage's bill as a spreadsheet: OZ, type, texts, quantity, unit. (GET /workpackages/{workpackageId}/bill.xlsx)"""
+        return self.download("getBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
 
     def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
@@ -286,6 +299,11 @@ class ContractorFunctions(BaseClient):
         """Import an X83 (or X81) as the workpackage's bill of quantities. (POST /workpackages/{workpackageId}/bill/gaeb)"""
         body = self.call("importBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
         return parse(response_type("contractor", "importBillGaeb"), body)
+
+    def import_bill_xlsx(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BillImportOut:
+        """Import a spreadsheet (the columns of getBillXlsx) as the workpackage's bill. (POST /workpackages/{workpackageId}/bill/xlsx)"""
+        body = self.call("importBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(response_type("contractor", "importBillXlsx"), body)
 
     def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""

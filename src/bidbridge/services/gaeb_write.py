@@ -27,7 +27,7 @@ _TYPES = {
     ItemType.PROVISIONAL: (GaebType.EVENTUAL, Provis.WITHOUT_TOTAL),
     ItemType.BASE: (GaebType.BASE_SURCHARGE, None),
     ItemType.ALTERNATIVE: (GaebType.ALTERNATIVE, None),
-    ItemType.MARKUP: (GaebType.NORMAL, None),  # priced as an amount, see docs/gaeb.md
+    ItemType.MARKUP: (GaebType.MARKUP, None),  # priced as an amount (docs/gaeb.md)
 }
 _SYNTHETIC = {"AlternativeItem": "1", "SurchargeItem": "0"}
 

@@ -1,5 +1,6 @@
-"""importBillGaeb, getBillGaeb, getBidGaeb and getAwardGaeb: the contractor's bill of quantities
-as GAEB DA XML (X83 in and out, each bidder's proposal as X84, the award as X86)."""
+"""importBillGaeb, getBillGaeb, getBidGaeb, getAwardGaeb, importBillXlsx and getBillXlsx: the
+contractor's bill of quantities as GAEB DA XML (X83 in and out, each bidder's proposal as X84,
+the award as X86) and as a spreadsheet."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from starlette.responses import Response
 from bidbridge.api.call import Call
 from bidbridge.api.contractor.outputs import id_param
 from bidbridge.api.declare import Input, Param, function
-from bidbridge.api.gaeb_files import FILE_ERRORS, XML, file_response, read_upload
+from bidbridge.api.gaeb_files import (
+    FILE_ERRORS,
+    XLSX,
+    XML,
+    file_response,
+    read_upload,
+    spreadsheet_refused,
+)
 from bidbridge.errors import NotFound
-from bidbridge.services import gaeb_exchange, money, scoping
+from bidbridge.services import bill_xlsx, gaeb_exchange, money, scoping
+from bidbridge.services.budget_import import ImportRefused
 from bidbridge.services.rfps import current_proposal
 from bidbridge.wire.bills import BillImportOut
 
@@ -37,7 +46,7 @@ class ImportBillIn(Input):
                       "was read: lots, titles, items per type and, when the file was priced, the "
                       "bill total. A file that is inconsistent is refused whole (422 "
                       "bill_inconsistent, with 'problems' per OZ); DTDs and entities are refused "
-                      "(xml_forbidden). See docs/gaeb.md.",
+                      "(xml_forbidden).",
           input=ImportBillIn, response=BillImportOut,
           errors=[*FILE_ERRORS, "bill_inconsistent"])
 def import_bill_gaeb(call: Call, args: ImportBillIn) -> BillImportOut:
@@ -99,3 +108,45 @@ def get_award_gaeb(call: Call, args: WorkpackageIn) -> Response:
                                             args.workpackage_id)
     return file_response(gaeb_exchange.award_document(call.session, wp),
                          f"workpackage-{wp.id}-award.X86")
+
+
+class ImportXlsxIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+    file: Annotated[UploadFile, Param(
+        "file", "query", "The bill as a spreadsheet: the columns of getBillXlsx.", type="file",
+        required=True, expected="one .xlsx file in a multipart/form-data body")]
+
+
+@function(api="contractor", name="importBillXlsx", path="/workpackages/{workpackageId}/bill/xlsx",
+          tag="Bill of quantities", idempotent_writes=True,
+          summary="Import a spreadsheet (the columns of getBillXlsx) as the workpackage's bill.",
+          description="multipart/form-data. One row per lot, title (its OZ, e.g. 01) and item; "
+                      "the types are those of the X83. Replaces the bill like importBillGaeb. A "
+                      "wrong cell refuses the whole file (422 spreadsheet_refused, 'problems' "
+                      "with row and column).",
+          input=ImportXlsxIn, response=BillImportOut,
+          errors=["not_found", "file_too_large", "spreadsheet_refused", "bill_inconsistent"])
+def import_bill_xlsx(call: Call, args: ImportXlsxIn) -> BillImportOut:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    data = read_upload(args.file, "file", call.runtime.settings.max_upload_bytes)
+    try:
+        summary = bill_xlsx.import_bill(call.session, call.ctx, wp, data, parameter="file")
+    except ImportRefused as exc:
+        raise spreadsheet_refused(exc, "file") from None
+    return BillImportOut(workpackage_id=wp.id, source=summary.source, lots=summary.lots,
+                         titles=summary.titles, items=summary.items,
+                         items_by_type=summary.items_by_type,
+                         bill_total=money.money_text(summary.priced_total),
+                         replaced_lines=summary.replaced_lines)
+
+
+@function(api="contractor", name="getBillXlsx", path="/workpackages/{workpackageId}/bill.xlsx",
+          tag="Bill of quantities", produces=XLSX,
+          summary="The workpackage's bill as a spreadsheet: OZ, type, texts, quantity, unit.",
+          input=WorkpackageIn, errors=["not_found"])
+def get_bill_xlsx(call: Call, args: WorkpackageIn) -> Response:
+    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
+                                            args.workpackage_id)
+    data = bill_xlsx.export_xlsx(gaeb_exchange.bill_rows(call.session, wp))
+    return file_response(data, f"workpackage-{wp.id}.xlsx", XLSX)

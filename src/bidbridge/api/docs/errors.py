@@ -99,6 +99,9 @@ _TABLE = [
               "The bill is inconsistent: 'problems' lists each OZ and what is wrong (duplicate "
               "OZ, no quantity, beyond GAEB's limits, an item type without a price). Nothing was "
               "imported."),
+    ErrorCode("spreadsheet_refused", 422, "Unprocessable file",
+              "The spreadsheet has wrong cells: 'problems' lists each with its row, column, "
+              "value and what was expected. Nothing was imported."),
     ErrorCode("not_awarded", 409, "Conflict",
               "The workpackage has no awarded bidder with a submitted proposal yet."),
     ErrorCode("range_not_satisfiable", 416, "Range not satisfiable",

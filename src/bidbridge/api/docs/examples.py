@@ -65,8 +65,51 @@ def example_x84() -> bytes:
     return data
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from bidbridge.services.bill_xlsx import HEADER
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [list(HEADER), *rows]:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def example_bill_xlsx() -> bytes:
+    """A small bill as the contractor fills in getBillXlsx's columns."""
+    return _workbook([
+        ["01", "title", "Mauerarbeiten"],
+        ["01.0010", "normal", "Mauerwerk KS", "Kalksandstein 17,5 cm", "12.5", "m2"],
+        ["01.0020", "lump_sum", "Baustelle einrichten", None, "1", "psch"],
+        ["01.0030", "alternative", "Mauerwerk Ziegel", None, "12.5", "m2"]])
+
+
+def example_bid_xlsx() -> bytes:
+    """getRfpXlsx of the demo RFP the plan picks, with a unit price on every line."""
+    from bidbridge.demo_tendering import PLANS
+
+    return _workbook([["01", "title", "Budget lines"], *(
+        [f"01.{n * 10:04d}", "normal", text, None, quantity, unit, None, EXAMPLE_UNIT_PRICE]
+        for n, (_code, text, quantity, unit) in enumerate(PLANS[0].workpackages[0].lines,
+                                                          start=1))])
+
+
 # File name (as the plan names it) -> (bytes, media type).
 def example_file(name: str) -> tuple[bytes, str]:
+    if name == "bill.xlsx":
+        return example_bill_xlsx(), XLSX
+    if name == "bid.xlsx":
+        return example_bid_xlsx(), XLSX
     if name.endswith(".X83"):
         return EXAMPLE_X83.read_bytes(), "application/xml"
     if name.endswith(".X84"):

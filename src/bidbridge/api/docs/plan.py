@@ -33,6 +33,7 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         "forwardRfp": {"rfpId": "{{forwardRfpId}}"},
         # The X84 that prices the chosen RFP's bill (api/docs/examples.py).
         "uploadBidGaeb": {"file": "bid.X84"},
+        "uploadBidXlsx": {"file": "bid.xlsx"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
@@ -44,15 +45,17 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         "setRfpStatus": {"rfpId": "{{bidRfpId}}"},
         "getAwardGaeb": {"workpackageId": "{{bidWorkpackageId}}"},
         "importBillGaeb": {"file": "bill.X83"},
+        "importBillXlsx": {"file": "bill.xlsx"},
     },
 }
 
 # Functions that must run after the writes they read (the plan runs readers first): the phase
 # they run in instead (3.5: after every writer, before the enders).
 PHASES: dict[Api, dict[str, float]] = {
-    "subcontractor": {"getProposalGaeb": 3.5},  # after submitProposal, before the withdrawal
+    # After submitProposal (whose example keeps its few lines whole), before the withdrawal.
+    "subcontractor": {"uploadBidGaeb": 3.5, "getProposalGaeb": 3.5, "uploadBidXlsx": 3.5},
     # After setRfpStatus awarded the bid; the import replaces that bill, so it comes last.
-    "contractor": {"getAwardGaeb": 3.5, "importBillGaeb": 5},
+    "contractor": {"getAwardGaeb": 3.5, "importBillGaeb": 5, "importBillXlsx": 5},
 }
 
 
