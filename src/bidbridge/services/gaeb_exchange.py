@@ -177,8 +177,9 @@ def upload_x84(session: Session, ctx: RequestContext, company_id: int, rfp_id: i
             continue
         seen.add(oz)
         if not line.quantity_tbd and (item.qty is None or item.qty != line.quantity):
-            add(f"the quantity is {item.qty} in the file but {money.quantity_text(line.quantity)}"
-                " in the bill; quantities may not be changed")
+            add(f"the quantity is {money.quantity_text(item.qty) or 'missing'} in the file but "
+                f"{money.quantity_text(line.quantity)} in the bill; quantities may not be "
+                "changed")
         # An X84 need not repeat the unit (GAEB's X84 has no QU); when it does, it must agree.
         if item.unit is not None and item.unit.strip() != line.unit:
             add(f"the unit is {item.unit!r} in the file but {line.unit!r} in the bill")

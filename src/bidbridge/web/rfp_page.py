@@ -26,12 +26,14 @@ MESSAGES = {
     "responded": "Your response is recorded; the contractor sees it.",
     "forwarded": "The RFP was forwarded to your partner. Your company has stepped out of it.",
     "sent": "Your message was sent to the contractor.",
+    "bill_priced": "Your prices from the file are saved as drafts: check them, then submit.",
 }
 
 
 def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
              error: str | None = None, message: str | None = None,
-             form: dict[str, str] | None = None, partners_for: str = "") -> Response:
+             form: dict[str, str] | None = None, partners_for: str = "",
+             bill_problems: list[str] | None = None) -> Response:
     """Draw the RFP page; after a refusal ``form`` keeps what the person typed."""
     db, viewer = me.acting.db, me.viewer
     rfp = rfp_for_person(db, viewer, rfp_id)
@@ -52,7 +54,9 @@ def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
                   is_open=deadline is None or now < deadline, statuses=STATUS_LABELS,
                   responses=RESPONSE_LABELS, error=error,
                   message=message or MESSAGES.get(request.query_params.get("msg", "")),
-                  form=form or {}, partners_for=partners_for, partners=partners)
+                  form=form or {}, partners_for=partners_for, partners=partners,
+                  bill_problems=bill_problems or [],
+                  priced=request.query_params.get("priced", ""))
 
 
 @router.get("/bids/{rfp_id}")
