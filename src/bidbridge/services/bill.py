@@ -251,9 +251,9 @@ def replace_bill(session: Session, ctx: RequestContext, wp: Workpackage, draft: 
     if problems:
         raise refuse_inconsistent(problems, parameter)
     now = ctx.now()
-    replaced = session.execute(update(BudgetLine).where(
+    replaced = len(list(session.scalars(update(BudgetLine).where(
         BudgetLine.workpackage_id == wp.id, BudgetLine.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now)).rowcount or 0
+        .values(deleted_at=now, updated_at=now).returning(BudgetLine.id))))
     session.execute(update(BillSection).where(
         BillSection.workpackage_id == wp.id, BillSection.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now))

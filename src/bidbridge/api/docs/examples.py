@@ -4,6 +4,7 @@ for the GAEB functions an X83 (every item type) and an X84 that prices the demo'
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,8 @@ def example_x84() -> bytes:
     builder.project(name="Example bid", currency="EUR")
     title = builder.add_category("01", "Budget lines")
     for n, (_code, text, quantity, unit) in enumerate(PLANS[0].workpackages[0].lines, start=1):
-        title.add_item(f"{n * 10:04d}", text, qty=quantity, unit=unit,
-                       unit_price=EXAMPLE_UNIT_PRICE)
+        title.add_item(f"{n * 10:04d}", text, qty=Decimal(quantity), unit=unit,
+                       unit_price=Decimal(EXAMPLE_UNIT_PRICE))
     data, _ = GAEBWriter.to_bytes(builder.build(), prog_system="bidbridge example")
     return data
 
@@ -68,7 +69,7 @@ def example_x84() -> bytes:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _workbook(rows: list[list[object]]) -> bytes:
+def _workbook(rows: list[list[Any]]) -> bytes:
     import io
 
     from openpyxl import Workbook
@@ -98,10 +99,11 @@ def example_bid_xlsx() -> bytes:
     """getRfpXlsx of the demo RFP the plan picks, with a unit price on every line."""
     from bidbridge.demo_tendering import PLANS
 
-    return _workbook([["01", "title", "Budget lines"], *(
-        [f"01.{n * 10:04d}", "normal", text, None, quantity, unit, None, EXAMPLE_UNIT_PRICE]
-        for n, (_code, text, quantity, unit) in enumerate(PLANS[0].workpackages[0].lines,
-                                                          start=1))])
+    rows: list[list[Any]] = [["01", "title", "Budget lines"]]
+    for n, (_code, text, quantity, unit) in enumerate(PLANS[0].workpackages[0].lines, start=1):
+        rows.append([f"01.{n * 10:04d}", "normal", text, None, quantity, unit, None,
+                     EXAMPLE_UNIT_PRICE])
+    return _workbook(rows)
 
 
 # File name (as the plan names it) -> (bytes, media type).
