@@ -224,3 +224,22 @@ def test_unpriced_is_not_zero(factory):
         from bidbridge.models import Rfp
         sheet = load_sheet(s, s.get(Rfp, bill.rfp.id))
     assert sheet.priced_count == 5
+
+
+def test_pygaeb_alone_repairs_a_broken_file_and_takes_a_dtd_so_uploads_are_screened_first():
+    """What the library does with hostile input, measured: it recovers malformed XML and accepts
+    a DTD (leaving entities unexpanded). Our screen refuses both before pygaeb runs."""
+    from bidbridge.services.gaeb_read import read_document
+    broken = HAND_WRITTEN.replace(b"</Award>", b"")
+    recovered = GAEBParser.parse_bytes(broken, filename="x.X83")
+    assert recovered.item_count == 6
+    assert any("Recovered from malformed XML" in r.message
+               for r in recovered.validation_results)
+    with_dtd = (b'<?xml version="1.0"?><!DOCTYPE GAEB [<!ENTITY a "aaaa">]>'
+                b'<GAEB xmlns="http://www.gaeb.de/GAEB_DA_XML/DA83/3.3"><GAEBInfo>'
+                b'<ProgSystem>&a;</ProgSystem></GAEBInfo></GAEB>')
+    assert GAEBParser.parse_bytes(with_dtd, filename="x.X83").gaeb_info.prog_system == "&a;"
+    for data, code in ((broken, "xml_malformed"), (with_dtd, "xml_forbidden")):
+        with pytest.raises(AppError) as refused:
+            read_document(data, "file", expected=("83",), max_bytes=MAX)
+        assert refused.value.code == code
