@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
+from bench.web_timing import drop_database, fresh_database, get_ok, log_in, p95, times
 from bidbridge.app import create_app
 from bidbridge.config import Settings
 from bidbridge.migrate import upgrade
@@ -45,22 +44,9 @@ from bidbridge.models import (
 from bidbridge.security.passwords import Passwords
 from bidbridge.services.runtime import Runtime
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "bidbridge_bench_web_bidboard"
 PASSWORD = "bench-password-1"
 EMAIL = "estimator@bench.example"
-
-
-def _database(backend: str, tmp: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bidboard.sqlite3'}"
-    admin = create_engine(make_url(POSTGRES).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    return make_url(POSTGRES).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 def _load(url: str, size: int, now: datetime) -> None:
@@ -116,23 +102,8 @@ def _load(url: str, size: int, now: datetime) -> None:
     engine.dispose()
 
 
-def _time(client: TestClient, path: str, rounds: int) -> list[float]:
-    client.get(path)  # warm caches, templates
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return times
-
-
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
-
-
 def measure(backend: str, size: int, rounds: int, tmp: Path) -> list[tuple[str, float, float]]:
-    url = _database(backend, tmp)
+    url = fresh_database(backend, tmp, DATABASE)
     now = datetime.now(UTC).replace(microsecond=0)
     _load(url, size, now)
     settings = Settings(env="test", data_dir=tmp / "var", database_url=url, secret_key="s" * 48,
@@ -140,9 +111,7 @@ def measure(backend: str, size: int, rounds: int, tmp: Path) -> list[tuple[str, 
     runtime = Runtime.create(settings)
     results = []
     with TestClient(create_app(settings, runtime=runtime)) as client:
-        page = client.get("/login")
-        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        log_in(client, EMAIL, PASSWORD)
         first = client.get("/bids")
         assert "Workpackage" in first.text
         deep = "/bids"
@@ -154,9 +123,10 @@ def measure(backend: str, size: int, rounds: int, tmp: Path) -> list[tuple[str, 
                                                     "/bids?within=14"),
                  ("sort by last change", "/bids?sort=-updated"), ("page 41 (keyset)", deep)]
         for label, path in cases:
-            times = _time(client, path, rounds)
-            results.append((label, statistics.median(times), _p95(times)))
+            wall, _ = times(get_ok(client, path), rounds)
+            results.append((label, statistics.median(wall), p95(wall)))
     runtime.close()
+    drop_database(backend, DATABASE)
     return results
 
 
@@ -172,8 +142,8 @@ def main() -> None:
         floor = rows[0][1]
         print(f"\n{backend}: bid board with {args.rfps} RFPs, {args.rounds} rounds, in-process")
         print(f"{'page':32} {'median ms':>10} {'p95 ms':>8} {'x floor':>8}")
-        for label, median, p95 in rows:
-            print(f"{label:32} {median:10.1f} {p95:8.1f} {median / floor:8.1f}")
+        for label, median, high in rows:
+            print(f"{label:32} {median:10.1f} {high:8.1f} {median / floor:8.1f}")
 
 
 if __name__ == "__main__":

@@ -18,17 +18,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from starlette.testclient import TestClient
 
+from bench.web_timing import drop_database, fresh_database, get_ok, log_in, p95, times
 from bidbridge.app import create_app
 from bidbridge.clock import FrozenClock
 from bidbridge.config import Settings
@@ -53,26 +51,9 @@ from bidbridge.services.runtime import Runtime
 from bidbridge.services.throttle import MemoryFailureCounter
 from bidbridge.storage.local import LocalStorage
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "bidbridge_bench_web_comparison"
 PASSWORD = "bench-password-1"
 EMAIL = "bench@gc.test"
-
-
-def _url(backend: str, tmp: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'comparison.sqlite3'}"
-    _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
-    return make_url(POSTGRES).set(database=DATABASE).render_as_string(hide_password=False)
-
-
-def _admin(*statements: str) -> None:
-    admin = create_engine(make_url(POSTGRES).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    admin.dispose()
 
 
 def _load(url: str, bidders: int, lines: int, passwords: Passwords) -> int:
@@ -125,26 +106,9 @@ def _load(url: str, bidders: int, lines: int, passwords: Passwords) -> int:
     return wp
 
 
-def _times(call: Callable[[], Any], repeat: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds per request. The CPU time of this process (the app runs
-    in it) is what the page costs the server, whatever else the machine is busy with."""
-    call()  # warm-up: templates compiled, connections open
-    wall, cpu = [], []
-    for _ in range(repeat):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return wall, cpu
-
-
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
-
-
 def measure(backend: str, bidders: int, lines: int, repeat: int, tmp: Path
             ) -> dict[str, tuple[list[float], list[float]]]:
-    url = _url(backend, tmp)
+    url = fresh_database(backend, tmp, DATABASE)
     passwords = Passwords(time_cost=1, memory_kib=1024)
     try:
         wp = _load(url, bidders, lines, passwords)
@@ -156,29 +120,20 @@ def measure(backend: str, bidders: int, lines: int, repeat: int, tmp: Path
                           failures=MemoryFailureCounter(),
                           storage=LocalStorage(settings.storage_dir))
         with TestClient(create_app(settings, runtime=runtime)) as client:
-            page = client.get("/login").text
-            token = page.split('name="csrf_token" value="')[1].split('"')[0]
-            assert client.post("/login", data={"email": EMAIL, "password": PASSWORD,
-                                               "csrf_token": token}).status_code == 200
-
-            def get(path: str) -> Callable[[], Any]:
-                def call() -> None:
-                    response = client.get(path)
-                    assert response.status_code == 200, response.text[:300]
-                return call
-
+            log_in(client, EMAIL, PASSWORD)
             grid = client.get(f"/workpackages/{wp}/comparison").text
             assert grid.count('class="cell-none"') > 0 and grid.count("Bidder ") >= bidders
             result = {
-                "floor: /projects": _times(get("/projects"), repeat),
-                "comparison grid": _times(get(f"/workpackages/{wp}/comparison"), repeat),
-                "xlsx export": _times(get(f"/workpackages/{wp}/comparison.xlsx"), repeat),
+                "floor: /projects": times(get_ok(client, "/projects"), repeat),
+                "comparison grid": times(get_ok(client, f"/workpackages/{wp}/comparison"),
+                                         repeat),
+                "xlsx export": times(get_ok(client, f"/workpackages/{wp}/comparison.xlsx"),
+                                     repeat),
             }
         engine.dispose()
         return result
     finally:
-        if backend == "postgresql":
-            _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        drop_database(backend, DATABASE)
 
 
 def main() -> None:
@@ -198,8 +153,8 @@ def main() -> None:
             floor = statistics.median(result["floor: /projects"][0])
             for name, (wall, cpu) in result.items():
                 median = statistics.median(wall)
-                print(f"{backend:<11} {name:<18} {median:8.1f} {_p95(wall):8.1f} "
-                      f"{median / floor:8.1f} {statistics.median(cpu):8.1f} {_p95(cpu):8.1f}")
+                print(f"{backend:<11} {name:<18} {median:8.1f} {p95(wall):8.1f} "
+                      f"{median / floor:8.1f} {statistics.median(cpu):8.1f} {p95(cpu):8.1f}")
 
 
 if __name__ == "__main__":

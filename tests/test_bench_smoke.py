@@ -51,3 +51,18 @@ def test_quickest_run_measures_every_present_scenario(backend: str, tmp_path: Pa
     text = results.read_text()
     assert "Command: `smoke`" in text and "cores (`nproc`)" in text
     assert f"| {backend} | getMe | 4 |" in text
+
+
+def test_cpu_per_call_drives_every_call_in_process(backend: str, tmp_path: Path) -> None:
+    import asyncio
+
+    from bench.cpu_per_call import measure
+
+    checkout = hashlib.sha256(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    rows = asyncio.run(measure(backend, tmp_path, rfps=20, calls=3, repeats=1,
+                               admin_url=_admin_url(),
+                               database=f"bidbridge_bench_cpu_{checkout}_{worker}"))
+    # Each call answered 200 (measure raises otherwise) and was timed.
+    assert [label for label, _, _ in rows] == ["floor", "getMe", "getRfp", "getRfps page of 50"]
+    assert all(cpu >= 0 and wall > 0 for _, cpu, wall in rows)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -129,3 +130,11 @@ def chromium_path() -> Path:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
                     "(apt-get install chromium); the browser tests never skip.")
     return CHROMIUM
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Through the login form, as a person does; the caller checks where it lands."""
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bidbridge import demo
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 API_USER_NAME, API_USER_EMAIL, API_USER_PASSWORD = demo.SUB_API_USER
@@ -31,9 +31,7 @@ def test_api_user_generates_a_key_in_the_browser_and_calls_get_me(
             page = context.new_page()
             page.goto("/")
             expect(page).to_have_url(re.compile(r"/login$"))
-            page.get_by_label("E-mail address").fill(API_USER_EMAIL)
-            page.get_by_label("Password").fill(API_USER_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, API_USER_EMAIL, API_USER_PASSWORD)
             # The bid board is a subcontractor's landing page.
             expect(page).to_have_url(re.compile(r"/bids$"))
 

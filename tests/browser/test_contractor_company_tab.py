@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bidbridge import demo
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD = demo.GC_ADMIN
@@ -23,10 +23,7 @@ def test_contractor_admin_switches_the_api_module_and_generates_a_key(
         browser = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(base_url=live_server.base_url).new_page()
-            page.goto("/login")
-            page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
-            page.get_by_label("Password").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
             # A contractor lands on its projects; My Account is one menu choice away.
             expect(page).to_have_url(re.compile(r"/projects$"))
             page.goto("/account")

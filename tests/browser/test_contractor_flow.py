@@ -25,7 +25,13 @@ from sqlalchemy.engine import make_url
 
 from bidbridge import demo
 from tests.browser.a11y import check_accessibility
-from tests.browser.conftest import BIN, CHROMIUM_ARGS, LiveServer, _browser_database_name
+from tests.browser.conftest import (
+    BIN,
+    CHROMIUM_ARGS,
+    LiveServer,
+    _browser_database_name,
+    log_in,
+)
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.browser
@@ -57,10 +63,7 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
 
 
 def _log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, email, password)
     page.wait_for_load_state()
 
 

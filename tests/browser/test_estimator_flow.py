@@ -12,22 +12,15 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from bidbridge import demo
 from tests.browser.a11y import check_accessibility
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, log_in
 from tests.tendering_factory import pdf_bytes
 
 pytestmark = pytest.mark.browser
 NAME, EMAIL, PASSWORD = demo.SUB_ESTIMATOR
-
-
-def _log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def _rfp_ids(server: LiveServer) -> dict[str, int]:
@@ -52,7 +45,7 @@ def test_estimator_prices_submits_and_writes_in_the_browser(
             context = browser.new_context(base_url=live_server.base_url, accept_downloads=True,
                                           viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            _log_in(page, EMAIL, PASSWORD)
+            log_in(page, EMAIL, PASSWORD)
 
             # The bid board is the landing page; the RFP past its deadline stands out.
             expect(page).to_have_url(re.compile(r"/bids$"))
@@ -178,7 +171,7 @@ def test_other_contact_sees_only_the_rfp_they_were_invited_to(
         try:
             page = browser.new_page(base_url=live_server.base_url,
                                     viewport={"width": 390, "height": 844})
-            _log_in(page, email, password)
+            log_in(page, email, password)
             expect(page).to_have_url(re.compile(r"/bids$"))
             rows = page.locator("#board tbody tr")
             expect(rows).to_have_count(1)
@@ -202,7 +195,7 @@ def test_the_forms_work_without_javascript(live_server: LiveServer, chromium_pat
         try:
             page = browser.new_context(base_url=live_server.base_url,
                                        java_script_enabled=False).new_page()
-            _log_in(page, EMAIL, PASSWORD)
+            log_in(page, EMAIL, PASSWORD)
             expect(page).to_have_url(re.compile(r"/bids$"))
             page.get_by_label("Response").select_option("none")
             page.get_by_role("button", name="Apply").click()

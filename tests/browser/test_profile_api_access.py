@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from bidbridge import demo
 from tests.browser.a11y import check_accessibility
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 SUPPORT = "api-desk@platform.test"
@@ -23,10 +23,7 @@ def live_server_env() -> dict[str, str]:
 
 
 def _log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, email, password)
     # A subcontractor lands on the bid board; My Account is one menu choice away.
     expect(page).to_have_url(re.compile(r"/bids$"))
     page.goto("/account")

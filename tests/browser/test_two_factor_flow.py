@@ -13,18 +13,11 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bidbridge import demo
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 SUPPORT_NAME, SUPPORT_EMAIL, SUPPORT_PASSWORD = demo.SUPPORT
 API_USER_NAME, API_USER_EMAIL, API_USER_PASSWORD = demo.SUB_API_USER
-
-
-def _log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_support_enrols_then_logs_in_with_a_code_and_sees_its_sessions(
@@ -37,7 +30,7 @@ def test_support_enrols_then_logs_in_with_a_code_and_sees_its_sessions(
             context = browser.new_context(base_url=live_server.base_url,
                                           viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            _log_in(page, SUPPORT_EMAIL, SUPPORT_PASSWORD)
+            log_in(page, SUPPORT_EMAIL, SUPPORT_PASSWORD)
             expect(page).to_have_url(re.compile(r"/login/two-factor/enrol$"))
             expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
             page.screenshot(path=str(shots / "two-factor-enrol.png"), full_page=True)
@@ -54,7 +47,7 @@ def test_support_enrols_then_logs_in_with_a_code_and_sees_its_sessions(
             page.get_by_role("button", name=SUPPORT_NAME).click()
             page.get_by_role("menuitem", name="Log out").click()
             expect(page).to_have_url(re.compile(r"/login\?msg=logged_out$"))
-            _log_in(page, SUPPORT_EMAIL, SUPPORT_PASSWORD)
+            log_in(page, SUPPORT_EMAIL, SUPPORT_PASSWORD)
             expect(page).to_have_url(re.compile(r"/login/two-factor$"))
             page.screenshot(path=str(shots / "two-factor-code.png"), full_page=True)
             # The enrolment used this time step's code: give the next one (accepted for drift).
@@ -72,9 +65,9 @@ def test_support_enrols_then_logs_in_with_a_code_and_sees_its_sessions(
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 "
                 "Firefox/133.0"))
             first, second = office.new_page(), laptop.new_page()
-            _log_in(second, API_USER_EMAIL, API_USER_PASSWORD)
+            log_in(second, API_USER_EMAIL, API_USER_PASSWORD)
             expect(second).not_to_have_url(re.compile(r"/login"))
-            _log_in(first, API_USER_EMAIL, API_USER_PASSWORD)
+            log_in(first, API_USER_EMAIL, API_USER_PASSWORD)
             expect(first).not_to_have_url(re.compile(r"/login"))
             first.goto("/account")
             first.get_by_role("link", name="Security", exact=True).click()
