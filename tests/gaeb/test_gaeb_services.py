@@ -243,3 +243,30 @@ def test_pygaeb_alone_repairs_a_broken_file_and_takes_a_dtd_so_uploads_are_scree
         with pytest.raises(AppError) as refused:
             read_document(data, "file", expected=("83",), max_bytes=MAX)
         assert refused.value.code == code
+
+
+# pygaeb 1.20's own numeric check raises on NaN and infinite values (decimal.InvalidOperation):
+# such a file is refused as unreadable; a number it reads but GAEB cannot mean, per OZ.
+@pytest.mark.parametrize(("value", "bid_code", "bill_code"), [
+    ("NaN", "gaeb_invalid", "gaeb_invalid"), ("Infinity", "gaeb_invalid", "gaeb_invalid"),
+    ("1e999999", "gaeb_invalid", "gaeb_invalid"), ("-0.5", "gaeb_mismatch", "bill_inconsistent")])
+def test_numbers_gaeb_cannot_mean_are_refused_not_a_server_error(factory, value, bid_code,
+                                                                  bill_code):
+    bill = imported_bill(factory)
+    data = independent_x84(PRICES).replace(b"<UP>3.21</UP>", f"<UP>{value}</UP>".encode(), 1)
+    with pytest.raises(AppError) as refused:
+        _upload(factory, bill, data)
+    assert (refused.value.code, refused.value.status) == (bid_code, 422)
+    if bid_code == "gaeb_mismatch":
+        assert [p["oz"] for p in refused.value.data["problems"]] == ["01.0010"]
+    assert _nothing_changed(factory, bill) == []
+    x83 = HAND_WRITTEN.replace(b"<Qty>12.500</Qty>", f"<Qty>{value}</Qty>".encode())
+    with factory.runtime.sessions() as s, s.begin(), pytest.raises(AppError) as refused:
+        gaeb_exchange.import_bill(s, contractor_ctx(factory, bill.tender),
+                                  s.get(Workpackage, bill.workpackage.id), x83,
+                                  parameter="file", max_bytes=MAX)
+    assert (refused.value.code, refused.value.status) == (bill_code, 422)
+    if bill_code == "bill_inconsistent":
+        assert [p["oz"] for p in refused.value.data["problems"]] == ["01.0010"]
+    with factory.runtime.sessions() as s:
+        assert [x.oz for x in lines_of(s, bill.workpackage.id)] == list(ITEMS)

@@ -160,16 +160,21 @@ def check_draft(draft: DraftBill) -> list[dict[str, str]]:
             add("the item has no unit")
         if len(item.unit) > 32:
             add("the unit is longer than 32 characters")
-        if item.quantity < 0:
-            add(f"the quantity {item.quantity} is negative")
+        numbers = [v for v in (item.quantity, item.unit_price) if v is not None]
+        if not all(v.is_finite() for v in numbers):
+            add("the quantity or unit price is not a number")
+            continue
+        found = limit_problem(item.quantity, item.unit_price)
+        if found:  # checked first: a huge number cannot be rounded to compare its decimals
+            add(found)
+            continue
+        if any(v < 0 for v in numbers):
+            add("the quantity or unit price is negative")
         if item.quantity != item.quantity.quantize(money.MILLI):
             add(f"the quantity {item.quantity} has more than 3 decimals")
         if item.unit_price is not None and item.unit_price != item.unit_price.quantize(
                 money.CENT):
             add(f"the unit price {item.unit_price} has more than 2 decimals")
-        found = limit_problem(item.quantity, item.unit_price)
-        if found:
-            add(found)
     if len(draft.up_component_labels) > MAX_UP_COMPONENTS:
         problems.append({"oz": "", "message": f"the bill defines "
                          f"{len(draft.up_component_labels)} unit-price components; GAEB allows "

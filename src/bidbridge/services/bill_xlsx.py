@@ -120,6 +120,10 @@ def _decimal(value: Any, row: int, name: str, errors: list[RowError], decimals: 
                    if isinstance(value, str) and "," in value else "is not a number")
         errors.append(RowError(row, _COLUMN[name], name, str(value)[:80], message, expected))
         return None
+    if found >= 10**12:  # far beyond GAEB's limits, and too large to round
+        errors.append(RowError(row, _COLUMN[name], name, str(value)[:80], "is too large",
+                               expected))
+        return None
     if found != found.quantize(Decimal(1).scaleb(-decimals)):
         errors.append(RowError(row, _COLUMN[name], name, str(value)[:80],
                                f"has more than {decimals} decimals", expected))

@@ -172,6 +172,12 @@ def upload_x84(session: Session, ctx: RequestContext, company_id: int, rfp_id: i
         if line is None:
             add("this OZ is not in the RFP's bill")
             continue
+        numbers = [v for v in (item.qty, item.unit_price, item.total_price, *item.up_components)
+                   if v is not None]
+        if not all(v.is_finite() and abs(v) < 10**12 for v in numbers):
+            add("a quantity, price or unit-price component is not a number GAEB allows")
+            seen.add(oz)
+            continue
         if oz in seen:
             add("this OZ appears more than once in the file")
             continue

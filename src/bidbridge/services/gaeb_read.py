@@ -141,6 +141,9 @@ def read_document(data: bytes, parameter: str, *, expected: tuple[str, ...],
                                       max_file_size=0)
     except PyGAEBError as exc:
         raise refused(parameter, f"the GAEB file could not be read: {exc}") from None
+    except Exception as exc:  # untrusted input: any failure of the parser is the file's
+        raise refused(parameter, "the GAEB file could not be read "
+                      f"({type(exc).__name__}); export it again.") from None
 
 
 def _local(tag: Any) -> str:
@@ -203,6 +206,9 @@ def draft_bill(doc: GAEBDocument, source: str) -> tuple[DraftBill, list[dict[str
         if kind is None:
             problems.append({"oz": oz, "message": f"the item type {item.item_type.value} carries "
                              "no price and cannot be a budget line"})
+            return None
+        if not all(v is None or v.is_finite() for v in (item.qty, item.unit_price)):
+            problems.append({"oz": oz, "message": "the quantity or unit price is not a number"})
             return None
         quantity = item.qty
         if kind is ItemType.MARKUP and quantity is None:
