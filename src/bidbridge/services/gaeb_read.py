@@ -41,8 +41,16 @@ def refused(parameter: str, message: str, *, code: str = "gaeb_invalid", status:
                     data={"parameter": parameter, **data})
 
 
+# Elements holding numbers: plain decimals only. pygaeb 1.20 formats every number digit by digit
+# in its checks, so "1e999999" would keep it busy for minutes (found by our tests).
+NUMERIC = frozenset({"Qty", "UP", "IT", "Markup", "ITMarkup", "SubQty", "DiscountPcnt", "VAT",
+                     *(f"UPComp{i}" for i in range(1, 7))})
+_PLAIN_NUMBER = re.compile(r"^\s*[+-]?[0-9]{1,15}([.,][0-9]{0,6})?\s*$")
+
+
 class _Screen(ContentHandler):
-    """Counts depth and items and picks up the root's namespace and the DP element's text."""
+    """Counts depth and items, checks numbers, and picks up the root's namespace and the DP
+    element's text."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,6 +59,7 @@ class _Screen(ContentHandler):
         self.root: tuple[str | None, str] | None = None
         self.dp = ""
         self._in_dp = False
+        self._number: str | None = None  # the text of the numeric element being read
 
     def startElementNS(self, name: tuple[str | None, str], qname: str | None,
                        attrs: Any) -> None:
@@ -65,14 +74,21 @@ class _Screen(ContentHandler):
             if self.items > MAX_ITEMS:
                 raise _TooMany
         self._in_dp = local == "DP"
+        self._number = "" if local in NUMERIC else None
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
         self.depth -= 1
         self._in_dp = False
+        if self._number is not None and self._number.strip() and \
+                not _PLAIN_NUMBER.match(self._number):
+            raise _BadNumber(name[1], self._number.strip()[:40])
+        self._number = None
 
     def characters(self, content: str) -> None:
         if self._in_dp:
             self.dp += content
+        if self._number is not None:
+            self._number += content[:100]
 
 
 class _TooDeep(Exception):
@@ -81,6 +97,12 @@ class _TooDeep(Exception):
 
 class _TooMany(Exception):
     pass
+
+
+class _BadNumber(Exception):
+    def __init__(self, element: str, text: str) -> None:
+        super().__init__(element)
+        self.element, self.text = element, text
 
 
 @dataclass(frozen=True)
@@ -115,6 +137,9 @@ def screen(data: bytes, parameter: str, *, max_bytes: int) -> Screened:
     except _TooDeep:
         raise refused(parameter, f"the XML nests deeper than {MAX_DEPTH} levels; no GAEB bill "
                       "does.") from None
+    except _BadNumber as exc:
+        raise refused(parameter, f"<{exc.element}> holds {exc.text!r}, which is not a plain "
+                      "decimal number (digits, a dot, at most 15 digits before it).") from None
     except _TooMany:
         raise refused(parameter, f"the bill has more than {MAX_ITEMS:,} items; split it into "
                       "several workpackages.") from None
