@@ -1,7 +1,8 @@
 """What one call costs the server's process, in CPU time: the request path without the noise.
 
     .venv/bin/python -m bench.cpu_per_call [--backends sqlite,postgresql] [--calls 2000]
-                                           [--rfps 10000] [--repeats 5]
+                                           [--rfps 10000] [--repeats 5] [--only getMe]
+                                           [--postgres-database NAME]
 
 The platform's ASGI app is driven in this process, one call after another (no network, no load
 generator, no second worker), and the process's CPU time per call is read with
@@ -105,7 +106,8 @@ def _setup(name: str, workdir: Path, rfps: int, admin_url: str | None, database:
 
 async def measure(name: str, workdir: Path, rfps: int, calls: int, repeats: int,
                   profile: str | None = None, admin_url: str | None = None,
-                  database: str = "bidbridge_bench_cpu") -> list[tuple[str, float, float]]:
+                  database: str = "bidbridge_bench_cpu", only: str | None = None
+                  ) -> list[tuple[str, float, float]]:
     """[(call, CPU µs per call, wall µs per call)], the floor first."""
     backend, runtime, plan = _setup(name, workdir, rfps, admin_url, database)
     app = create_app(_settings(backend), runtime=runtime)
@@ -124,6 +126,8 @@ async def measure(name: str, workdir: Path, rfps: int, calls: int, repeats: int,
             ("getRfps page of 50", app, ("POST", API + "/rfps", [*auth, *form],
                                     b"limit=50")),
         ]
+        if only:  # e.g. one call alone under py-spy
+            cases = [c for c in cases if c[0] in ("floor", only)]
         if profile:
             import cProfile
             import pstats
@@ -151,11 +155,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", metavar="CALL",
                         help="instead: cProfile CALL (e.g. getMe) and print where its time goes")
+    parser.add_argument("--postgres-database", default="bidbridge_bench_cpu",
+                        help="the PostgreSQL database it drops and recreates (use one of your "
+                             "own on a shared machine)")
+    parser.add_argument("--only", metavar="CALL",
+                        help="measure the floor and CALL alone (e.g. getMe; for py-spy)")
     args = parser.parse_args()
     for name in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix="bidbridge-cpu-") as tmp:
             rows = asyncio.run(measure(name, Path(tmp), args.rfps, args.calls, args.repeats,
-                                        args.profile))
+                                        args.profile, database=args.postgres_database,
+                                        only=args.only))
         if not rows:
             continue
         print(f"\n{name}: {args.calls} sequential calls in-process, median of {args.repeats}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from bidbridge.api import contractor as _contractor  # noqa: F401  (registers functions)
 from bidbridge.api import request_log
@@ -23,45 +21,12 @@ from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
 from bidbridge.middleware.body_limits import BodyLimitMiddleware, BodyLimits, OnRefused
-from bidbridge.middleware.headers import SecurityHeadersMiddleware
+from bidbridge.middleware.edge import EdgeMiddleware
 from bidbridge.observability.health import health_routes
-from bidbridge.observability.logs import install_json_logging, request_id_var
-from bidbridge.observability.metrics import MetricsMiddleware, metrics_routes
+from bidbridge.observability.logs import install_json_logging
+from bidbridge.observability.metrics import metrics_routes
 from bidbridge.security.redaction import install_log_filter
 from bidbridge.services.runtime import Runtime
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-class RequestIdMiddleware:
-    """Every response carries X-Request-Id: the caller's, when it sent a sane one, else ours."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                given = value.decode("latin-1")
-                break
-        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
-        reset = request_id_var.set(request_id)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(reset)
 
 
 def _api_refusal_logger(runtime: Runtime) -> OnRefused:
@@ -114,7 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return Response(dumps(body), status_code=exc.status_code,
                         media_type="application/problem+json")
 
-    # Added innermost first: RequestId wraps everything, so even a 413 carries X-Request-Id.
+    # Added innermost first: the edge wraps everything, so even a 413 carries X-Request-Id.
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"],
@@ -125,7 +90,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(
         json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
         multipart=settings.max_multipart_body_bytes), on_refused=_api_refusal_logger(runtime))
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
-    app.add_middleware(MetricsMiddleware, engine=runtime.engine)
-    app.add_middleware(RequestIdMiddleware)
+    # The request id, security headers and metrics in one layer (middleware/edge.py).
+    app.add_middleware(EdgeMiddleware, hsts=settings.secure_cookies, engine=runtime.engine)
     return app

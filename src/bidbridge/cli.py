@@ -19,6 +19,7 @@ from bidbridge.models import SupportUser
 from bidbridge.services import accounts, api_access
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.runtime import Runtime
+from bidbridge.sync.cli import sync as sync_command
 
 app = typer.Typer(help="bidbridge: tendering platform with an integration API for subcontractors",
                   no_args_is_help=True, add_completion=False)
@@ -273,57 +274,8 @@ def create_support_user(
         runtime.close()
 
 
-SYNC_ENV = "BIDBRIDGE_SYNC_"
-
-
-@app.command()
-def sync(
-    out: Annotated[Path, typer.Option("--out", help="The folder to mirror into.")],
-    base_url: Annotated[str, typer.Option(envvar=SYNC_ENV + "BASE_URL",
-                                          help="Where bidbridge runs.")] = "http://127.0.0.1:8000",
-    login: Annotated[str, typer.Option(envvar=SYNC_ENV + "LOGIN",
-                                       help="The API user's e-mail address.")] = "",
-    api_key: Annotated[str, typer.Option(envvar=SYNC_ENV + "API_KEY", show_default=False,
-                                         help="The API key (prefer the environment variable).")
-                       ] = "",
-    max_rate: Annotated[float | None, typer.Option(
-        help="Download at most this many bytes per second.")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar per download.")] = True,
-) -> None:
-    """Mirror your RFPs with their documents, messages, budget lines and proposal receipts into
-    a folder, one sub-folder per RFP (see its README.txt); safe to interrupt and re-run.
-
-    Only what changed since the last run is fetched (getRfps updatedSince), and a document is
-    downloaded only when its SHA-256 differs from the copy on disk.
-    """
-    import httpx
-
-    from bidbridge.client import Client, ClientError
-    from bidbridge.sync.mirror import Mirror
-    from bidbridge.sync.progress import RichProgress
-
-    if not login or not api_key:
-        raise typer.BadParameter("give --login and --api-key (or BIDBRIDGE_SYNC_LOGIN and "
-                                 "BIDBRIDGE_SYNC_API_KEY)", param_hint="--login/--api-key")
-    try:
-        with Client(base_url, login, api_key) as client:
-            if progress:
-                with RichProgress(err) as bar:
-                    report = Mirror(client, out, progress=bar, max_rate=max_rate).run()
-            else:
-                report = Mirror(client, out, max_rate=max_rate).run()
-    except ClientError as exc:
-        err.print(f"error: {exc}")
-        raise typer.Exit(1) from exc
-    except httpx.TransportError as exc:
-        err.print(f"error: cannot reach bidbridge at {base_url} ({exc}). Is it running there? "
-                  "Give its address with --base-url or BIDBRIDGE_SYNC_BASE_URL.", soft_wrap=True,
-                  highlight=False)
-        raise typer.Exit(1) from exc
-    # One line whatever the width: without a terminal rich would wrap it at 80 columns.
-    console.print(f"synced {report.rfps} changed RFP(s) ({report.rfps_skipped} unchanged), "
-                  f"downloaded {len(report.downloaded)} document(s), {report.bytes} bytes, "
-                  f"removed {report.removed}, into {out}", soft_wrap=True, highlight=False)
+# `bidbridge sync` lives with the sync package: it imports the client only, not the server.
+app.command()(sync_command)
 
 
 AdminOption = Annotated[str, typer.Option("--as", help="E-mail of the company administrator "

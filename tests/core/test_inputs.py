@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import pytest
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from bidbridge.api.declare import REGISTRY, Input, Param
+from bidbridge.api.call import Call
+from bidbridge.api.declare import REGISTRY, Input, Param, function
 from bidbridge.api.params import validate
 from bidbridge.api.subcontractor.rfps import GetRfpsIn
 
@@ -100,3 +102,35 @@ def test_json_param_gets_a_validator_from_its_type() -> None:
     (param,) = Lines.PARAMS
     assert param.adapter is not None
     assert param.adapter.validate_python([{"quantity": "1.5"}]) == [Line(quantity=Decimal("1.5"))]
+
+
+def test_every_registered_function_declares_a_typed_input() -> None:
+    import bidbridge.api.contractor
+    import bidbridge.api.subcontractor  # noqa: F401
+
+    fns = [fn for table in REGISTRY.values() for fn in table.values()]
+    assert len(fns) > 40
+    for fn in fns:
+        assert isinstance(fn.input, type) and issubclass(fn.input, Input), fn.name
+        assert fn.params == fn.input.PARAMS, fn.name
+
+
+def test_a_function_without_input_is_refused() -> None:
+    with pytest.raises(TypeError, match="input="):
+        function(api="subcontractor", name="noInput", path="/no-input", summary="s",
+                 input=None)(lambda call, args: None)  # type: ignore[arg-type]
+    assert "noInput" not in REGISTRY["subcontractor"]
+
+
+def test_handlers_cannot_read_raw_values_from_the_call() -> None:
+    assert not hasattr(Call, "__getitem__")
+    assert "values" not in {f.name for f in dataclasses.fields(Call)}
+
+
+def test_sent_lists_what_the_caller_sent_by_wire_name() -> None:
+    class Profile(Input):
+        address_1: Annotated[str | None, Param("address_1", "query", "a")] = None
+        country_code: Annotated[str | None, Param("countryCode", "query", "c")] = None
+
+    assert Profile.of({"countryCode": "NL"}).sent() == {"countryCode": "NL"}
+    assert Profile(address_1="x").sent() == {"address_1": "x"}

@@ -7,10 +7,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
+
+from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import REGISTRY, Param, function
+from bidbridge.api.declare import REGISTRY, Input, Param, function
 from bidbridge.errors import AppError, Conflict
 from bidbridge.services.audit import record_event
 
@@ -22,23 +24,34 @@ FAILURES: list[str] = []
 _lock = threading.Lock()
 
 
-def _probe(call: Call) -> dict[str, Any]:
+class ProbeIn(Input):
+    thing_id: Annotated[int, Param("thingId", "template", "a number", pattern=r"^[0-9]{1,9}$",
+                                   required=True, type="integer")]
+    label: Annotated[str, Param("label", "query", "a label", pattern=r"^[a-z0-9 -]{1,40}$",
+                                required=True)]
+    delay_ms: Annotated[int | None, Param("delayMs", "query", "sleep inside the transaction",
+                                          pattern=r"^[0-9]{1,4}$", type="integer")] = None
+    attachment: Annotated[UploadFile | None, Param("attachment", "query", "a file",
+                                                   type="file")] = None
+
+
+def _probe(call: Call, args: ProbeIn) -> dict[str, Any]:
     with _lock:
         failure = FAILURES.pop(0) if FAILURES else None
-    if call["delayMs"]:
-        time.sleep(int(call["delayMs"]) / 1000)
+    if args.delay_ms:
+        time.sleep(args.delay_ms / 1000)
     event = record_event(call.session, call.ctx, EVENT, company_id=call.principal.company_id,
-                         target_type="thing", target_id=int(call["thingId"]),
-                         data={"label": call["label"]})
+                         target_type="thing", target_id=args.thing_id,
+                         data={"label": args.label})
     call.session.flush()
     if failure == "500":
         raise RuntimeError("injected failure")
     if failure == "409":
         raise Conflict("injected conflict", code="conflict")
-    if failure == "422" or call["label"] == "refuse":
+    if failure == "422" or args.label == "refuse":
         raise AppError("this label is refused", code="probe_refused", status=422)
-    attachment = call["attachment"]
-    return {"eventId": event.id, "label": call["label"], "thingId": int(call["thingId"]),
+    attachment = args.attachment
+    return {"eventId": event.id, "label": args.label, "thingId": args.thing_id,
             "attachment": attachment.filename if attachment is not None else None}
 
 
@@ -47,13 +60,7 @@ def registered() -> Iterator[None]:
     """Declare probeWrite for the duration of a test (apps created inside see it)."""
     function(api="subcontractor", name=NAME, path=PATH, summary="test probe", status=201,
              idempotent_writes=True,
-             params=[Param("thingId", "template", "a number", pattern=r"^[0-9]{1,9}$",
-                           required=True, type="integer"),
-                     Param("label", "query", "a label", pattern=r"^[a-z0-9 -]{1,40}$",
-                           required=True),
-                     Param("delayMs", "query", "sleep inside the transaction",
-                           pattern=r"^[0-9]{1,4}$", type="integer"),
-                     Param("attachment", "query", "a file", type="file")])(_probe)
+             input=ProbeIn)(_probe)
     FAILURES.clear()
     try:
         yield

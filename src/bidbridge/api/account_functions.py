@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, TypeAdapter
-from sqlalchemy import bindparam, select
+from pydantic import TypeAdapter
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, function
+from bidbridge.api.declare import Api, NoInput, function
 from bidbridge.clock import unix
 from bidbridge.models import ApiModule, Company, Contact
-
-
-class CompanyOut(ApiModel):
-    id: int
-    kind: str = Field(description="contractor or subcontractor")
-    name: str
-    coc_number: str | None = Field(description="Chamber of commerce number.")
-    address_1: str | None = Field(serialization_alias="address_1")
-    address_2: str | None = Field(serialization_alias="address_2")
-    zip: str | None
-    city: str | None
-    country_code: str = Field(description="ISO 3166 alpha-2.")
-    phone: str | None
-    website: str | None
-    api_user_id: int | None = Field(description="The contact id of the designated API user.")
-    updated_at: int = Field(description="Unix seconds.")
-
-
-class ContactOut(ApiModel):
-    id: int
-    name: str
-    email: str
-    phone: str | None
-    role: str = Field(description="administrator or user")
-    contact_type: str = Field(description="visible, hidden or other")
-    active: bool
-    is_api_user: bool
-
-
-class MeOut(ApiModel):
-    contact: ContactOut
-    company: CompanyOut
-    token_expire_date: str = Field(description="When the token used for this call expires (unix "
-                                               "seconds, as getToken gives it).")
+from bidbridge.services import account_reads
+from bidbridge.wire.account import (
+    CompanyOut,
+    ContactOut,
+    MeOut,
+)
 
 
 def company_out(company: Company, module: ApiModule | None) -> CompanyOut:
@@ -60,47 +31,33 @@ def contact_out(contact: Contact, api_user_id: int | None) -> ContactOut:
                       active=contact.active, is_api_user=contact.id == api_user_id)
 
 
-def _company_and_module(call: Call) -> tuple[Company, ApiModule | None]:
-    row = call.session.execute(
-        select(Company, ApiModule).outerjoin(ApiModule, ApiModule.company_id == Company.id)
-        .where(Company.id == call.principal.company_id)).one()
-    return row[0], row[1]
-
-
-_ME = (select(Contact, Company, ApiModule).join(Company, Company.id == Contact.company_id)
-       .outerjoin(ApiModule, ApiModule.company_id == Company.id)
-       .where(Contact.id == bindparam("contact_id")))
-
-
-def _get_me(call: Call) -> MeOut:
+def _get_me(call: Call, args: NoInput) -> MeOut:
     """One statement besides the token's: the API user, the company and its module."""
-    contact, company, module = call.session.execute(
-        _ME, {"contact_id": call.principal.contact_id}).one()
+    contact, company, module = account_reads.me(call.session, call.principal.contact_id)
     api_user_id = module.api_user_id if module else None
     return MeOut(contact=contact_out(contact, api_user_id), company=company_out(company, module),
                  token_expire_date=str(unix(call.principal.token_expires_at)))
 
 
-def _get_company(call: Call) -> CompanyOut:
-    return company_out(*_company_and_module(call))
+def _get_company(call: Call, args: NoInput) -> CompanyOut:
+    return company_out(*account_reads.company_and_module(call.session,
+                                                         call.principal.company_id))
 
 
 CONTACTS = TypeAdapter(list[ContactOut])
 
 
-def _get_contacts(call: Call) -> list[ContactOut]:
-    company, module = _company_and_module(call)
+def _get_contacts(call: Call, args: NoInput) -> list[ContactOut]:
+    company, module = account_reads.company_and_module(call.session, call.principal.company_id)
     api_user_id = module.api_user_id if module else None
-    rows = call.session.scalars(
-        select(Contact).where(Contact.company_id == company.id).order_by(Contact.id))
-    return [contact_out(c, api_user_id) for c in rows]
+    return [contact_out(c, api_user_id) for c in account_reads.contacts(call.session, company.id)]
 
 
 def register_account_functions(api: Api) -> None:
-    function(api=api, name="getMe", path="/me", tag="Account", response=MeOut,
+    function(api=api, name="getMe", path="/me", tag="Account", response=MeOut, input=NoInput,
              summary="The API user this token speaks for, and their company.")(_get_me)
-    function(api=api, name="getCompany", path="/company", tag="Account", response=CompanyOut,
+    function(api=api, name="getCompany", path="/company", tag="Account", response=CompanyOut, input=NoInput,
              summary="Your company's profile.")(_get_company)
-    function(api=api, name="getContacts", path="/contacts", tag="Account", response=CONTACTS,
+    function(api=api, name="getContacts", path="/contacts", tag="Account", response=CONTACTS, input=NoInput,
              summary="Every contact of your company, active or not, with the API user marked.")(
         _get_contacts)

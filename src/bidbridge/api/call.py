@@ -1,10 +1,10 @@
-"""What a function handler receives: validated values, the principal, a session, the context."""
+"""What a function handler receives besides its typed input: the principal, a session, the
+context. The parameters reach the handler only as its input model (see api/declare.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
@@ -19,8 +19,9 @@ from bidbridge.services.tokens import Principal
 @dataclass
 class Call:
     function: Function
-    values: dict[str, Any]
-    session: Session
+    # The call's ORM session, made on first use (on the call's connection, in its transaction):
+    # a function whose statements are Core on the connection never pays for one.
+    open_session: Callable[[], Session]
     ctx: RequestContext
     runtime: Runtime
     headers: Headers
@@ -37,10 +38,11 @@ class Call:
         self.bookkeeping.append(write)
 
     @property
+    def session(self) -> Session:
+        return self.open_session()
+
+    @property
     def principal(self) -> Principal:
         if self.principal_or_none is None:
             raise RuntimeError(f"{self.function.name} needs an authenticated principal")
         return self.principal_or_none
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values.get(name)

@@ -66,9 +66,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return found
 
 
-# Old style: handler(call), reading call["name"]. New style (a function declared with input=…):
-# handler(call, args), args being the function's typed input model.
-Handler = Callable[..., Any]
+# handler(call, args), args being the function's typed input model (NoInput when it takes none).
+Handler = Callable[[Any, Any], Any]
 H = TypeVar("H", bound=Handler)
 
 _SCALARS: dict[object, ValueType] = {int: "integer", bool: "boolean", Decimal: "decimal",
@@ -94,13 +93,20 @@ class Input:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
         params, wire = _read_fields(cls)
-        cls.PARAMS = tuple(params)
+        # Template parameters first (an input may inherit its query fields from a base class).
+        cls.PARAMS = tuple(sorted(params, key=lambda p: p.kind != "template"))
         cls._WIRE = tuple(wire)
 
     @classmethod
     def of(cls, values: dict[str, Any]) -> Any:
         """The input from validated values keyed by wire name (see api/params.py)."""
         return cls(**{attr: values[name] for attr, name in cls._WIRE if name in values})
+
+    def sent(self) -> dict[str, Any]:
+        """The parameters the caller sent (and those with a default), keyed by wire name: an
+        optional parameter left out is None here, and is not in this dict."""
+        return {name: value for attr, name in self._WIRE
+                if (value := getattr(self, attr)) is not None}
 
 
 def _read_fields(cls: type[Input]) -> tuple[list[Param], list[tuple[str, str]]]:
@@ -114,7 +120,7 @@ def _read_fields(cls: type[Input]) -> tuple[list[Param], list[tuple[str, str]]]:
         if len(found) != 1:
             raise TypeError(f"{where} needs exactly one Param: Annotated[<type>, Param(...)]")
         param = found[0]
-        if to_camel(item.name) != param.name:
+        if param.name not in (to_camel(item.name), item.name):  # address_1 stays address_1
             raise TypeError(f"{where} declares parameter {param.name!r}; name the field "
                             f"after it in snake_case")
         base, optional = _unwrap(typing.get_args(hint)[0])
@@ -181,7 +187,7 @@ class Function:
     # function says so (getRfps, getAuditLog). On SQLite a read-only call reads without the write
     # lock; on PostgreSQL its commit does not wait for the WAL flush (see api/request_log.py).
     read_only: bool = False
-    input: type[Input] | None = None  # the typed input; handler(call, args) when set
+    input: type[Input] = NoInput  # the typed input: handler(call, args)
     param_index: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -224,8 +230,7 @@ def function(
     name: str,
     path: str,
     summary: str,
-    params: tuple[Param, ...] | list[Param] = (),
-    input: type[Input] | None = None,
+    input: type[Input],
     response: type[BaseModel] | TypeAdapter[Any] | None = None,
     errors: tuple[str, ...] | list[str] = (),
     description: str = "",
@@ -238,13 +243,12 @@ def function(
 ) -> Callable[[H], H]:
     """Register ``handler`` as API function ``name``; the only place a function is described.
 
-    Declare the parameters as a typed ``input`` model (the handler is then ``handler(call, args)``),
-    or, in the older style being retired, as ``params`` read with ``call["name"]``.
+    The parameters are the typed ``input`` model (``NoInput`` for none); the handler is
+    ``handler(call, args)`` with ``args`` an instance of it, its values checked and converted.
     """
-    if input is not None:
-        if params:
-            raise ValueError(f"{name}: declare the parameters once, as input= or as params=")
-        params = input.PARAMS
+    if not (isinstance(input, type) and issubclass(input, Input)):
+        raise TypeError(f"{name}: input= takes an Input subclass (NoInput for no parameters)")
+    params = input.PARAMS
 
     def register(handler: H) -> H:
         fn = Function(name=name, api=api, path=path, summary=summary, params=tuple(params),

@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 from pydantic import BaseModel, TypeAdapter
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -176,12 +177,47 @@ class _Progress:
     bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
 
 
-def _bookkeeping(session: Session, progress: _Progress) -> None:
+class _Unit:
+    """The call's connection, whose transactions the dispatcher owns, and an ORM session on it
+    made only when something needs the ORM: the token check, getMe, getRfps and the log row are
+    Core statements on the connection, and a session's own transaction bookkeeping cost more than
+    the statements themselves. A session made joins the connection's open transaction
+    (``rollback_only``: it never commits it; the dispatcher flushes it before the commit)."""
+
+    def __init__(self, conn: Connection, runtime: Runtime) -> None:
+        self.conn = conn
+        self.runtime = runtime
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.runtime.sessions(bind=self.conn,
+                                                  join_transaction_mode="rollback_only")
+        return self._session
+
+    def flush(self) -> None:
+        """Before the connection's commit: the session's pending changes go into it."""
+        if self._session is not None:
+            self._session.flush()
+
+    def settle(self) -> None:
+        """After the connection's commit: the session's transaction ends too (nothing is left
+        to flush), its objects stay loaded for what follows on this connection."""
+        if self._session is not None:
+            self._session.commit()
+
+    def discard(self) -> None:
+        """After a rollback: the session and what it loaded are dropped."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _bookkeeping(unit: _Unit, progress: _Progress) -> None:
     """The writes a read-only function asked for (Call.after_read), with the log row."""
     for write in progress.bookkeeping:
-        write(session)
-    if progress.bookkeeping:
-        session.flush()
+        write(unit.session())
+    unit.flush()
 
 
 def _run(
@@ -202,9 +238,12 @@ def _run(
             split = fn.read_only and conn.dialect.name == "sqlite"
             if split:
                 conn.info[READ_ONLY] = True
-            with runtime.sessions(bind=conn) as session:
-                return _on_connection(session, runtime, request, fn, entry, token, query,
+            unit = _Unit(conn, runtime)
+            try:
+                return _on_connection(unit, runtime, request, fn, entry, token, query,
                                       url_query, started, split=split)
+            finally:
+                unit.discard()
     except PoolTimeout:
         # Every database connection of this process stayed busy for the pool timeout: answer
         # at once rather than queue without bound; the change (if any) was rolled back.
@@ -230,39 +269,46 @@ def _database_unavailable() -> AppError:
 
 
 def _on_connection(
-    session: Session, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
     split: bool,
 ) -> Response:
     progress = _Progress()
+    conn = unit.conn
     try:
-        with session.begin():
-            response = _work(session, runtime, request, fn, entry, token, query, url_query,
+        with conn.begin():
+            response = _work(unit, runtime, request, fn, entry, token, query, url_query,
                              progress)
+            unit.flush()
             if not split:
-                _bookkeeping(session, progress)
-                request_log.add(session, request_log.row(runtime, request, entry,
-                                                         response.status_code, None, started),
+                _bookkeeping(unit, progress)
+                request_log.add(conn, request_log.row(runtime, request, entry,
+                                                      response.status_code, None, started),
                                 entry, relaxed_commit=fn.read_only and not progress.bookkeeping)
+        unit.settle()
         if split:  # SQLite: the read ran beside the writer; the row takes the lock briefly
-            with session.begin():
-                _bookkeeping(session, progress)
-                request_log.add(session, request_log.row(runtime, request, entry,
-                                                         response.status_code, None, started),
+            with conn.begin():
+                _bookkeeping(unit, progress)
+                request_log.add(conn, request_log.row(runtime, request, entry,
+                                                      response.status_code, None, started),
                                 entry)
+            unit.settle()
     except AppError as exc:
+        unit.discard()
         response = problem_response(exc, request.state.request_id)
         if exc.subject is not None:
             entry.identify(*exc.subject)
-        _log_refusal(session, runtime, request, entry, response, exc.code, started,
+        _log_refusal(unit, runtime, request, entry, response, exc.code, started,
                      progress.claim)
     except OperationalError as exc:
+        unit.discard()
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
         error = _database_unavailable()
         response = problem_response(error, request.state.request_id)
         request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
                                                    error.code, started))
     except Exception:
+        unit.discard()
         request_id = request.state.request_id
         log.exception("unexpected error in %s (request %s)", fn.name, request_id)
         error = AppError("An unexpected error happened on our side; nothing was changed. Quote "
@@ -270,15 +316,15 @@ def _on_connection(
                          status=500)
         error.title = "Internal server error"
         response = problem_response(error, request_id)
-        _log_refusal(session, runtime, request, entry, response, error.code, started, None)
+        _log_refusal(unit, runtime, request, entry, response, error.code, started, None)
     else:
-        _after_commit(session, runtime, progress)
+        _after_commit(unit, runtime, progress)
     response.headers.update(progress.limit_headers)
     return response
 
 
 def _work(
-    session: Session, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], progress: _Progress,
 ) -> Response:
     """Authentication, the budget, the idempotency key and the handler, in the open transaction."""
@@ -290,7 +336,7 @@ def _work(
     idempotency_key = idempotency.read_key(fn, request.headers)
     principal = None
     if fn.authenticated:
-        principal = _authenticate(session, runtime, ctx, fn, token, progress)
+        principal = _authenticate(unit.conn, runtime, ctx, fn, token, progress)
         entry.identify(principal.company_id, principal.contact_id, principal.contact_name)
         entry.touch_key_id = principal.api_key_id if principal.touch_key else None
         ctx = ctx.acting_as(principal.actor)
@@ -301,22 +347,22 @@ def _work(
             key=idempotency_key, request_id=request_id, now=ctx.now(),
             request_hash=idempotency.request_hash(fn, dict(request.path_params), query,
                                                   url_query))
-        replay = idempotency.claim(session, pending)
+        replay = idempotency.claim(unit.session(), pending)
         if replay is not None:
             return replay
         progress.claim = pending  # the key is ours: its row commits with the change
     values = param_checks.validate(fn, dict(request.path_params), query, url_query)
-    call = Call(function=fn, values=values, session=session, ctx=ctx, runtime=runtime,
+    call = Call(function=fn, open_session=unit.session, ctx=ctx, runtime=runtime,
                 headers=request.headers, principal_or_none=principal, log=entry,
                 bookkeeping=progress.bookkeeping)
-    result = fn.handler(call) if fn.input is None else fn.handler(call, fn.input.of(values))
+    result = fn.handler(call, fn.input.of(values))
     response = render(fn, result)
     if progress.claim is not None:
-        idempotency.complete(session, progress.claim, response)
+        idempotency.complete(unit.session(), progress.claim, response)
     return response
 
 
-def _authenticate(session: Session, runtime: Runtime, ctx: RequestContext, fn: Function,
+def _authenticate(conn: Connection, runtime: Runtime, ctx: RequestContext, fn: Function,
                   token: str | None, progress: _Progress) -> Principal:
     """The token's principal; a 401 counts against the caller address's budget and carries its
     RateLimit headers (429 once that budget is spent)."""
@@ -326,36 +372,41 @@ def _authenticate(session: Session, runtime: Runtime, ctx: RequestContext, fn: F
                 "This function needs the header X-Auth-Token. Get a token with getToken "
                 f"(POST {API_PREFIX[fn.api]}/tokens) and send it on every call.",
                 code="token_missing")
-        return tokens.authenticate(session, ctx.now(), token, CompanyKind(fn.api))
+        return tokens.authenticate(conn, ctx.now(), token, CompanyKind(fn.api))
     except Unauthorized as exc:
         progress.limit_headers = budget.spend_address(runtime, ctx, exc)
         raise
 
 
-def _log_refusal(session: Session, runtime: Runtime, request: Request, entry: LogEntry,
+def _log_refusal(unit: _Unit, runtime: Runtime, request: Request, entry: LogEntry,
                  response: Response, code: str | None, started: float,
                  claim: idempotency.Claim | None) -> None:
     """The refused call's row (and a stored refusal for its idempotency key) in one short
     transaction on the call's connection; into the spool if that fails."""
     values = request_log.row(runtime, request, entry, response.status_code, code, started)
     try:
-        with session.begin():
+        with unit.conn.begin():
             if claim is not None:
-                idempotency.store_refusal(session, claim, response)
-            request_log.add(session, values, entry, relaxed_commit=claim is None)
+                idempotency.store_refusal(unit.session(), claim, response)
+                unit.flush()
+            request_log.add(unit.conn, values, entry, relaxed_commit=claim is None)
+        unit.settle()
     except SQLAlchemyError as exc:
+        unit.discard()
         log.warning("could not log refused call %s on its connection (%s)",
                     values["request_id"], exc.__class__.__name__)
         request_log.spool(runtime, values)
 
 
-def _after_commit(session: Session, runtime: Runtime, progress: _Progress) -> None:
+def _after_commit(unit: _Unit, runtime: Runtime, progress: _Progress) -> None:
     """Housekeeping on the call's connection once its answer is safe: expired idempotency keys,
-    and request-log rows spooled while the database was unreachable."""
+    and request-log rows spooled while the database was unreachable (each in a transaction of
+    the session's own)."""
     try:
         if progress.claim is not None:
-            idempotency.purge_expired(runtime, session)
-        log_spool.drain(session, runtime.settings.data_dir)
+            idempotency.purge_expired(runtime, unit.session())
+        if log_spool.pending(runtime.settings.data_dir):
+            log_spool.drain(unit.session(), runtime.settings.data_dir)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("housekeeping after a call failed (%s); it runs again later",
                     exc.__class__.__name__)

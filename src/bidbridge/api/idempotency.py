@@ -53,9 +53,17 @@ PURGE_INTERVAL_SECONDS = 600.0
 
 def read_key(fn: Function, headers: Headers) -> str | None:
     """The caller's Idempotency-Key for an idempotent function; None when absent or not honoured."""
-    if not fn.idempotent_writes or HEADER not in headers:
+    if not fn.idempotent_writes:
         return None
-    raw = headers[HEADER]
+    return header_key(headers)
+
+
+def header_key(headers: Headers) -> str | None:
+    """The Idempotency-Key header, checked; None when absent. submitProposal reads it here and
+    keeps it with the proposal version it creates (see services/proposals.py)."""
+    raw = headers.get(HEADER)
+    if raw is None:
+        return None
     if not _KEY_RE.match(raw):
         raise InvalidParameters(
             f"The header {HEADER} must be 1 to 255 visible ASCII characters (no spaces); a UUID "

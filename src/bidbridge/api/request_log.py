@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -103,16 +104,15 @@ def row(runtime: Runtime, request: Request, entry: LogEntry, status: int, code: 
     }
 
 
-def add(session: Session, values: dict[str, Any], entry: LogEntry, *,
+def add(conn: Connection, values: dict[str, Any], entry: LogEntry, *,
         relaxed_commit: bool = False) -> None:
-    """Insert the row (a Core insert: no unit of work) in the session's open transaction.
+    """Insert the row (a Core insert: no unit of work) in the connection's open transaction.
 
     ``relaxed_commit`` (PostgreSQL, a transaction that changed nothing else): the commit does not
     wait for its WAL flush. A crash of the database server itself — not a restart, which flushes —
     can then lose the rows of the last ~3 × wal_writer_delay (600 ms by default); a change and its
     audit event always commit synchronously.
     """
-    conn = session.connection()  # Core statements: none of the ORM's execution machinery
     if relaxed_commit and conn.dialect.name == "postgresql":
         conn.execute(_RELAXED)
     conn.execute(_INSERT, values)

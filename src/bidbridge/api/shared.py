@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
-
-from bidbridge.api import cursor_numbers
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters, TooManyRequests
+from bidbridge.errors import TooManyRequests
 from bidbridge.models import CompanyKind
 from bidbridge.security.credentials import KEY_PATTERN
 from bidbridge.services import audit_queries, tokens
+from bidbridge.wire.account import (
+    TokenOut,
+)
+from bidbridge.wire.audit import (
+    ApiRequestOut,
+    AuditEventOut,
+    AuditLogOut,
+)
 
 UNIX_PATTERN = r"^[0-9]{1,10}$"
 LIMIT_PATTERN = r"^([1-9][0-9]?|1[0-9]{2}|200)$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 
 
-class TokenOut(ApiModel):
-    token: str = Field(description="128 lowercase hex characters; send it as X-Auth-Token.")
-    expire_date: str = Field(description="When the token expires, in unix seconds (a string).")
-    expires_in: int = Field(description=(
-        "Whole seconds the token has left: 3600 for a new token, fewer for a still-valid token "
-        "handed back (the seconds until expireDate)."))
+class TokenIn(Input):
+    login: Annotated[str, Param(
+        "login", "query", "The e-mail address of the company's API user.",
+        pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
+        expected="the API user's e-mail address", example="api@example.com")]
+    api_key: Annotated[str, Param(
+        "apiKey", "query", "The API key generated in My Account → API.",
+        pattern=KEY_PATTERN, required=True, secret=True,
+        expected="a key of the form bb_<16 hex>_<43 characters>",
+        example="bb_0123456789abcdef_" + "x" * 43)]
+    force_new: Annotated[bool, Param(
+        "forceNew", "query", "1 issues a new token even while one is still valid.",
+        pattern=r"^(0|1)$", type="boolean", expected="0 or 1", example=0, default=False)] = False
 
 
-def _get_token(call: Call) -> TokenOut:
+def _get_token(call: Call, args: TokenIn) -> TokenOut:
     runtime = call.runtime
     settings = runtime.settings
-    login = str(call["login"]).strip().lower()
+    login = args.login.strip().lower()
     ip = call.ctx.client_ip or "unknown"
     throttle = runtime.token_throttle
     wait = throttle.wait(login, ip)
@@ -44,8 +56,8 @@ def _get_token(call: Call) -> TokenOut:
     api = CompanyKind(call.function.api)
     try:
         issued = tokens.issue_token(
-            call.session, call.ctx, login=login, raw_key=str(call["apiKey"]),
-            force_new=bool(call["forceNew"]), api=api, pepper=settings.pepper,
+            call.session, call.ctx, login=login, raw_key=args.api_key,
+            force_new=args.force_new, api=api, pepper=settings.pepper,
             pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
     except tokens.Unauthorized:
         throttle.failed(login, ip)
@@ -67,92 +79,43 @@ def register_token_function(api: Api) -> None:
             "and expiresIn then says how many whole seconds it has left (3600 for a new token); "
             "forceNew=1 issues a new one (the older one stays valid until it expires). Failed "
             "attempts are throttled per login and per client address."),
-        params=[
-            Param("login", "query", "The e-mail address of the company's API user.",
-                  pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", required=True,
-                  expected="the API user's e-mail address", example="api@example.com"),
-            Param("apiKey", "query", "The API key generated in My Account → API.",
-                  pattern=KEY_PATTERN, required=True, secret=True,
-                  expected="a key of the form bb_<16 hex>_<43 characters>",
-                  example="bb_0123456789abcdef_" + "x" * 43),
-            Param("forceNew", "query", "1 issues a new token even while one is still valid.",
-                  pattern=r"^(0|1)$", type="boolean", expected="0 or 1", example=0, default=False),
-        ],
+        input=TokenIn,
         response=TokenOut,
         errors=["invalid_credentials", "too_many_failures", "api_not_activated"],
     )(_get_token)
 
 
-class AuditEventOut(ApiModel):
-    id: int
-    occurred_at: int = Field(description="Unix seconds.")
-    event: str = Field(description="Dotted event name, e.g. api_key.generated.")
-    actor_kind: str
-    actor_id: int | None
-    actor_name: str = Field(description="The actor's name when the event happened.")
-    target_type: str | None
-    target_id: int | None
-    target_label: str | None
-    request_id: str | None
-    client_ip: str | None
-    data: dict[str, Any]
+class AuditLogIn(Input):
+    source: Annotated[str | None, Param(
+        "source", "query", "events (state changes, the default) or requests (API calls).",
+        pattern=r"^(events|requests)$", expected="events or requests", example="events")] = None
+    since: Annotated[int | None, Param(
+        "since", "query", "Only entries at or after this moment, unix seconds.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
+        example=1767225600)] = None
+    until: Annotated[int | None, Param(
+        "until", "query", "Only entries before this moment, unix seconds.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds")] = None
+    cursor: Annotated[str | None, Param(
+        "cursor", "query", "The nextCursor of the previous page.",
+        pattern=CURSOR_PATTERN, expected="a nextCursor value")] = None
+    limit: Annotated[int | None, Param(
+        "limit", "query", "Entries per page, 1–200 (default 50).",
+        pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
+        example=50)] = None
 
 
-class ApiRequestOut(ApiModel):
-    id: int
-    occurred_at: int
-    request_id: str
-    function: str | None
-    method: str
-    path: str
-    contact_id: int | None
-    contact_name: str | None
-    template_params: dict[str, Any]
-    query_params: dict[str, Any]
-    status: int
-    error_code: str | None
-    duration_ms: float
-    client_ip: str | None
-    user_agent: str | None
-
-
-class AuditLogOut(ApiModel):
-    source: str
-    events: list[AuditEventOut] = Field(default_factory=list)
-    requests: list[ApiRequestOut] = Field(default_factory=list)
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, name: str = "cursor") -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind != "id":
-            raise ValueError(kind)
-        return cursor_numbers.row_id(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameters(
-            f"'{name}' is not a cursor this function handed out. Pass the nextCursor of the "
-            "previous page unchanged, or leave it out to start at the beginning.",
-            data={"errors": [{"parameter": name, "in": "query", "problem": "invalid",
-                              "message": "not a cursor from a previous page"}]}) from exc
-
-
-def _get_audit_log(call: Call) -> AuditLogOut:
-    source = call["source"] or "events"
-    since, until = call["since"], call["until"]
+def _get_audit_log(call: Call, args: AuditLogIn) -> AuditLogOut:
+    source = args.source or "events"
+    since, until = args.since, args.until
     page = audit_queries.api_audit_page(
         call.session, call.principal.company_id, requests=source == "requests",
         since=datetime.fromtimestamp(since, UTC) if since is not None else None,
         until=datetime.fromtimestamp(until, UTC) if until is not None else None,
-        after_id=decode_cursor(call["cursor"]) if call["cursor"] else None,
-        limit=call["limit"] or 50)
+        after_id=cursors.after_id(args.cursor) if args.cursor else None,
+        limit=args.limit or 50)
     rows = page.rows
-    next_cursor = encode_cursor(rows[-1].id) if page.more else None
+    next_cursor = cursors.by_id(rows[-1].id) if page.more else None
     if source == "events":
         return AuditLogOut(source=source, next_cursor=next_cursor,
                            events=[AuditEventOut.model_validate(_row_dict(r)) for r in rows])
@@ -175,19 +138,6 @@ def register_audit_function(api: Api) -> None:
             "tokens issued, responses, submissions…); source=requests lists every API call made "
             "with your company's credentials, refused ones included. Oldest first; page with "
             "cursor."),
-        params=[
-            Param("source", "query", "events (state changes, the default) or requests (API calls).",
-                  pattern=r"^(events|requests)$", expected="events or requests", example="events"),
-            Param("since", "query", "Only entries at or after this moment, unix seconds.",
-                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
-                  example=1767225600),
-            Param("until", "query", "Only entries before this moment, unix seconds.",
-                  pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
-            Param("cursor", "query", "The nextCursor of the previous page.",
-                  pattern=CURSOR_PATTERN, expected="a nextCursor value"),
-            Param("limit", "query", "Entries per page, 1–200 (default 50).",
-                  pattern=LIMIT_PATTERN, type="integer", expected="a whole number from 1 to 200",
-                  example=50),
-        ],
+        input=AuditLogIn,
         response=AuditLogOut, read_only=True,
     )(_get_audit_log)

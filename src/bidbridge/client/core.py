@@ -4,6 +4,7 @@ repeat, idempotency keys, parameter encoding, typed answers, streamed downloads.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -344,10 +345,16 @@ def _file(item: FileInput) -> _File:
                                                           "application/octet-stream"))
 
 
-def parse(response_type: type[BaseModel] | TypeAdapter[Any] | None, body: Any) -> Any:
-    """The JSON answer as the declared response type."""
+def parse(response_type: Any, body: Any) -> Any:
+    """The JSON answer as the declared response type: a wire model, a type such as
+    ``list[Model]``, or None for plain JSON."""
     if response_type is None:
         return body
-    if isinstance(response_type, TypeAdapter):
-        return response_type.validate_python(body)
-    return response_type.model_validate(body)
+    if isinstance(response_type, type) and issubclass(response_type, BaseModel):
+        return response_type.model_validate(body)
+    return _adapter(response_type).validate_python(body)
+
+
+@functools.cache
+def _adapter(response_type: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(response_type)

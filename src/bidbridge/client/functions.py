@@ -9,24 +9,23 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from bidbridge.api import account_functions as _api_account_functions
-from bidbridge.api import reference_functions as _api_reference_functions
-from bidbridge.api import shared as _api_shared
-from bidbridge.api.contractor import comparison as _api_contractor_comparison
-from bidbridge.api.contractor import messages as _api_contractor_messages
-from bidbridge.api.contractor import outputs as _api_contractor_outputs
-from bidbridge.api.contractor import projects as _api_contractor_projects
-from bidbridge.api.contractor import rfps as _api_contractor_rfps
-from bidbridge.api.contractor import workpackages as _api_contractor_workpackages
-from bidbridge.api.subcontractor import budget_lines as _api_subcontractor_budget_lines
-from bidbridge.api.subcontractor import documents as _api_subcontractor_documents
-from bidbridge.api.subcontractor import messages as _api_subcontractor_messages
-from bidbridge.api.subcontractor import proposals as _api_subcontractor_proposals
-from bidbridge.api.subcontractor import rfp_models as _api_subcontractor_rfp_models
-from bidbridge.api.subcontractor import rfps as _api_subcontractor_rfps
 from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse
-from bidbridge.client.registry import response_type
-from bidbridge.wire import bills as _wire_bills
+from bidbridge.wire import account as _account
+from bidbridge.wire import audit as _audit
+from bidbridge.wire import bills as _bills
+from bidbridge.wire import projects as _projects
+from bidbridge.wire import reference as _reference
+from bidbridge.wire.contractor import comparison as _contractor_comparison
+from bidbridge.wire.contractor import messages as _contractor_messages
+from bidbridge.wire.contractor import outputs as _contractor_outputs
+from bidbridge.wire.contractor import projects as _contractor_projects
+from bidbridge.wire.contractor import rfps as _contractor_rfps
+from bidbridge.wire.contractor import workpackages as _contractor_workpackages
+from bidbridge.wire.subcontractor import budget_lines as _subcontractor_budget_lines
+from bidbridge.wire.subcontractor import documents as _subcontractor_documents
+from bidbridge.wire.subcontractor import messages as _subcontractor_messages
+from bidbridge.wire.subcontractor import proposals as _subcontractor_proposals
+from bidbridge.wire.subcontractor import rfps as _subcontractor_rfps
 
 
 def _segment(value: object) -> str:
@@ -38,40 +37,40 @@ class SubcontractorFunctions(BaseClient):
 
     api = "subcontractor"
 
-    def forward_rfp(self, rfp_id: int, partner_company_id: int, *, message: str | None = None, idempotency_key: str | None = None) -> _api_subcontractor_rfps.ForwardResult:
+    def forward_rfp(self, rfp_id: int, partner_company_id: int, *, message: str | None = None, idempotency_key: str | None = None) -> _subcontractor_rfps.ForwardResult:
         """Hand the RFP to a partner subcontractor, once; your company steps out of it. (POST /rfps/{rfpId}/forward)"""
         body = self.call("forwardRfp", f"/rfps/{_segment(rfp_id)}/forward", "POST", {"partnerCompanyId": partner_company_id, "message": message}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "forwardRfp"), body)
+        return parse(_subcontractor_rfps.ForwardResult, body)
 
-    def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_shared.AuditLogOut:
+    def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _audit.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
-        return parse(response_type("subcontractor", "getAuditLog"), body)
+        return parse(_audit.AuditLogOut, body)
 
-    def get_budget_lines(self, rfp_id: int) -> _api_subcontractor_budget_lines.BudgetLinesOut:
+    def get_budget_lines(self, rfp_id: int) -> _subcontractor_budget_lines.BudgetLinesOut:
         """The workpackage's budget lines with your draft prices, your extra rows and totals. (GET /rfps/{rfpId}/budget-lines)"""
         body = self.call("getBudgetLines", f"/rfps/{_segment(rfp_id)}/budget-lines", "GET", {})
-        return parse(response_type("subcontractor", "getBudgetLines"), body)
+        return parse(_subcontractor_budget_lines.BudgetLinesOut, body)
 
-    def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
+    def get_building_sectors(self) -> list[_reference.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
         body = self.call("getBuildingSectors", "/reference/building-sectors", "GET", {})
-        return parse(response_type("subcontractor", "getBuildingSectors"), body)
+        return parse(list[_reference.NamedOut], body)
 
-    def get_classification_systems(self) -> list[_api_reference_functions.NamedOut]:
+    def get_classification_systems(self) -> list[_reference.NamedOut]:
         """Classification systems: the values of classificationSystems. (GET /reference/classification-systems)"""
         body = self.call("getClassificationSystems", "/reference/classification-systems", "GET", {})
-        return parse(response_type("subcontractor", "getClassificationSystems"), body)
+        return parse(list[_reference.NamedOut], body)
 
-    def get_company(self) -> _api_account_functions.CompanyOut:
+    def get_company(self) -> _account.CompanyOut:
         """Your company's profile. (GET /company)"""
         body = self.call("getCompany", "/company", "GET", {})
-        return parse(response_type("subcontractor", "getCompany"), body)
+        return parse(_account.CompanyOut, body)
 
-    def get_contacts(self) -> list[_api_account_functions.ContactOut]:
+    def get_contacts(self) -> list[_account.ContactOut]:
         """Every contact of your company, active or not, with the API user marked. (GET /contacts)"""
         body = self.call("getContacts", "/contacts", "GET", {})
-        return parse(response_type("subcontractor", "getContacts"), body)
+        return parse(list[_account.ContactOut], body)
 
     def get_document(self, document_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """Download the current version of a document. (GET /documents/{documentId})"""
@@ -81,107 +80,107 @@ class SubcontractorFunctions(BaseClient):
         """Download one version of a document, superseded ones included. (GET /documents/{documentId}/versions/{version})"""
         return self.download("getDocumentVersion", f"/documents/{_segment(document_id)}/versions/{_segment(version)}", dest, expected_sha256=expected_sha256, progress=progress)
 
-    def get_documents(self, rfp_id: int) -> list[_api_subcontractor_documents.DocumentOut]:
+    def get_documents(self, rfp_id: int) -> list[_subcontractor_documents.DocumentOut]:
         """The RFP's tender documents (project and workpackage) with content hashes. (GET /rfps/{rfpId}/documents)"""
         body = self.call("getDocuments", f"/rfps/{_segment(rfp_id)}/documents", "GET", {})
-        return parse(response_type("subcontractor", "getDocuments"), body)
+        return parse(list[_subcontractor_documents.DocumentOut], body)
 
-    def get_me(self) -> _api_account_functions.MeOut:
+    def get_me(self) -> _account.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
-        return parse(response_type("subcontractor", "getMe"), body)
+        return parse(_account.MeOut, body)
 
-    def get_messages(self, rfp_id: int) -> _api_subcontractor_messages.ThreadOut:
+    def get_messages(self, rfp_id: int) -> _subcontractor_messages.ThreadOut:
         """The RFP's message thread in both directions, with attachments. (GET /rfps/{rfpId}/messages)"""
         body = self.call("getMessages", f"/rfps/{_segment(rfp_id)}/messages", "GET", {})
-        return parse(response_type("subcontractor", "getMessages"), body)
+        return parse(_subcontractor_messages.ThreadOut, body)
 
-    def get_phases(self) -> list[_api_reference_functions.PhaseOut]:
+    def get_phases(self) -> list[_reference.PhaseOut]:
         """Project phases: the phaseId values of a project. (GET /reference/phases)"""
         body = self.call("getPhases", "/reference/phases", "GET", {})
-        return parse(response_type("subcontractor", "getPhases"), body)
+        return parse(list[_reference.PhaseOut], body)
 
     def get_proposal_gaeb(self, proposal_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """A submitted proposal version as an X84; its totals equal its totalAmount. (GET /proposals/{proposalId}/bid.x84)"""
         return self.download("getProposalGaeb", f"/proposals/{_segment(proposal_id)}/bid.x84", dest, expected_sha256=expected_sha256, progress=progress)
 
-    def get_proposals(self, rfp_id: int) -> list[_api_subcontractor_proposals.ProposalOut]:
+    def get_proposals(self, rfp_id: int) -> list[_subcontractor_proposals.ProposalOut]:
         """Every version of your proposal for an RFP, newest first. (GET /rfps/{rfpId}/proposals)"""
         body = self.call("getProposals", f"/rfps/{_segment(rfp_id)}/proposals", "GET", {})
-        return parse(response_type("subcontractor", "getProposals"), body)
+        return parse(list[_subcontractor_proposals.ProposalOut], body)
 
-    def get_rfp(self, rfp_id: int) -> _api_subcontractor_rfp_models.RfpOut:
+    def get_rfp(self, rfp_id: int) -> _subcontractor_rfps.RfpOut:
         """One RFP: project, contractor and its visible contacts, workpackage, deadlines, status (when shared), our response, counts and the current proposal. (GET /rfps/{rfpId})"""
         body = self.call("getRfp", f"/rfps/{_segment(rfp_id)}", "GET", {})
-        return parse(response_type("subcontractor", "getRfp"), body)
+        return parse(_subcontractor_rfps.RfpOut, body)
 
     def get_rfp_gaeb(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """The RFP's bill of quantities as an X83, for your estimating software. (GET /rfps/{rfpId}/bill.x83)"""
         return self.download("getRfpGaeb", f"/rfps/{_segment(rfp_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
 
-    def get_rfp_statuses(self) -> list[_api_reference_functions.StatusOut]:
+    def get_rfp_statuses(self) -> list[_reference.StatusOut]:
         """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
         body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
-        return parse(response_type("subcontractor", "getRfpStatuses"), body)
+        return parse(list[_reference.StatusOut], body)
 
-    def get_rfp_summary(self) -> _api_subcontractor_rfp_models.RfpSummaryOut:
+    def get_rfp_summary(self) -> _subcontractor_rfps.RfpSummaryOut:
         """Your RFPs at a glance: how many per status and per response, and the next deadline. (GET /rfps/summary)"""
         body = self.call("getRfpSummary", "/rfps/summary", "GET", {})
-        return parse(response_type("subcontractor", "getRfpSummary"), body)
+        return parse(_subcontractor_rfps.RfpSummaryOut, body)
 
     def get_rfp_xlsx(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """The RFP's bill as a spreadsheet with your draft prices, to fill in and upload with uploadBidXlsx. (GET /rfps/{rfpId}/bill.xlsx)"""
         return self.download("getRfpXlsx", f"/rfps/{_segment(rfp_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
 
-    def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_subcontractor_rfp_models.RfpPageOut:
+    def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, cursor: str | None = None, limit: int | None = None) -> _subcontractor_rfps.RfpPageOut:
         """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
         body = self.call("getRfps", "/rfps", "POST", {"status": status, "response": response, "updatedSince": updated_since, "projectId": project_id, "cursor": cursor, "limit": limit})
-        return parse(response_type("subcontractor", "getRfps"), body)
+        return parse(_subcontractor_rfps.RfpPageOut, body)
 
-    def get_token(self, *, force_new: bool | None = None) -> _api_shared.TokenOut:
+    def get_token(self, *, force_new: bool | None = None) -> _account.TokenOut:
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
-        return parse(response_type("subcontractor", "getToken"), body)
+        return parse(_account.TokenOut, body)
 
-    def price_budget_lines(self, rfp_id: int, lines: Any, *, idempotency_key: str | None = None) -> _api_subcontractor_budget_lines.BudgetLinesOut:
+    def price_budget_lines(self, rfp_id: int, lines: Any, *, idempotency_key: str | None = None) -> _subcontractor_budget_lines.BudgetLinesOut:
         """Save draft prices for budget lines and your own extra rows (one or many at once). (POST /rfps/{rfpId}/budget-lines)"""
         body = self.call("priceBudgetLines", f"/rfps/{_segment(rfp_id)}/budget-lines", "POST", {"lines": lines}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "priceBudgetLines"), body)
+        return parse(_subcontractor_budget_lines.BudgetLinesOut, body)
 
-    def respond_to_rfp(self, rfp_id: int, response: str, *, note: str | None = None, idempotency_key: str | None = None) -> _api_subcontractor_rfps.ResponseResult:
+    def respond_to_rfp(self, rfp_id: int, response: str, *, note: str | None = None, idempotency_key: str | None = None) -> _subcontractor_rfps.ResponseResult:
         """Answer an RFP: calculate, pending or decline, with an optional note. (POST /rfps/{rfpId}/response)"""
         body = self.call("respondToRfp", f"/rfps/{_segment(rfp_id)}/response", "POST", {"response": response, "note": note}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "respondToRfp"), body)
+        return parse(_subcontractor_rfps.ResponseResult, body)
 
-    def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _api_subcontractor_messages.MessageOut:
+    def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _subcontractor_messages.MessageOut:
         """Write to the contractor on this RFP, optionally with attachments. (POST /rfps/{rfpId}/messages)"""
         body = self.call("sendMessage", f"/rfps/{_segment(rfp_id)}/messages", "POST", {"text": text, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "sendMessage"), body)
+        return parse(_subcontractor_messages.MessageOut, body)
 
-    def submit_proposal(self, rfp_id: int, *, message: str | None = None, total_amount: Decimal | str | None = None, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
+    def submit_proposal(self, rfp_id: int, *, message: str | None = None, total_amount: Decimal | str | None = None, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _subcontractor_proposals.ProposalOut:
         """Submit a new, immutable proposal version with a receipt. (POST /rfps/{rfpId}/proposals)"""
         body = self.call("submitProposal", f"/rfps/{_segment(rfp_id)}/proposals", "POST", {"message": message, "totalAmount": total_amount, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "submitProposal"), body)
+        return parse(_subcontractor_proposals.ProposalOut, body)
 
-    def update_company(self, *, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, phone: str | None = None, website: str | None = None, idempotency_key: str | None = None) -> _api_account_functions.CompanyOut:
+    def update_company(self, *, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, phone: str | None = None, website: str | None = None, idempotency_key: str | None = None) -> _account.CompanyOut:
         """Change your company's address, phone or website. (POST /company)"""
         body = self.call("updateCompany", "/company", "POST", {"address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "phone": phone, "website": website}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "updateCompany"), body)
+        return parse(_account.CompanyOut, body)
 
-    def upload_bid_gaeb(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BidUploadOut:
+    def upload_bid_gaeb(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BidUploadOut:
         """Price the RFP's budget lines from an X84, all at once or not at all. (POST /rfps/{rfpId}/budget-lines/gaeb)"""
         body = self.call("uploadBidGaeb", f"/rfps/{_segment(rfp_id)}/budget-lines/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "uploadBidGaeb"), body)
+        return parse(_bills.BidUploadOut, body)
 
-    def upload_bid_xlsx(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BidUploadOut:
+    def upload_bid_xlsx(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BidUploadOut:
         """Price the RFP's budget lines from the filled-in spreadsheet, all or none. (POST /rfps/{rfpId}/budget-lines/xlsx)"""
         body = self.call("uploadBidXlsx", f"/rfps/{_segment(rfp_id)}/budget-lines/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "uploadBidXlsx"), body)
+        return parse(_bills.BidUploadOut, body)
 
-    def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _api_subcontractor_proposals.ProposalOut:
+    def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""
         body = self.call("withdrawProposal", f"/proposals/{_segment(proposal_id)}/withdraw", "POST", {"reason": reason}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("subcontractor", "withdrawProposal"), body)
+        return parse(_subcontractor_proposals.ProposalOut, body)
 
 
 class ContractorFunctions(BaseClient):
@@ -189,30 +188,30 @@ class ContractorFunctions(BaseClient):
 
     api = "contractor"
 
-    def add_budget_lines(self, workpackage_id: int, lines: Any, *, idempotency_key: str | None = None) -> _api_contractor_workpackages.BudgetLinesOut:
+    def add_budget_lines(self, workpackage_id: int, lines: Any, *, idempotency_key: str | None = None) -> _contractor_workpackages.BudgetLinesOut:
         """Append budget lines (the bill of quantities) to a workpackage. (POST /workpackages/{workpackageId}/budget-lines)"""
         body = self.call("addBudgetLines", f"/workpackages/{_segment(workpackage_id)}/budget-lines", "POST", {"lines": lines}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "addBudgetLines"), body)
+        return parse(_contractor_workpackages.BudgetLinesOut, body)
 
-    def add_document(self, project_id: int, file: FileInput | list[FileInput], *, workpackage_id: int | None = None, replaces_document_id: int | None = None, idempotency_key: str | None = None) -> _api_contractor_outputs.DocumentOut:
+    def add_document(self, project_id: int, file: FileInput | list[FileInput], *, workpackage_id: int | None = None, replaces_document_id: int | None = None, idempotency_key: str | None = None) -> _contractor_outputs.DocumentOut:
         """Upload a tender document to a project or one of its workpackages. (POST /projects/{projectId}/documents)"""
         body = self.call("addDocument", f"/projects/{_segment(project_id)}/documents", "POST", {"file": None if file is None else FileArg(file), "workpackageId": workpackage_id, "replacesDocumentId": replaces_document_id}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "addDocument"), body)
+        return parse(_contractor_outputs.DocumentOut, body)
 
-    def add_project(self, name: str, *, phase_id: int | None = None, classification_systems: str | None = None, calc_number: str | None = None, work_number: str | None = None, status: str | None = None, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, client: str | None = None, manager: str | None = None, architect: str | None = None, constructor: str | None = None, calculator: str | None = None, inkoper: str | None = None, werkvoorbereider: str | None = None, planned_start: int | None = None, planned_complete: int | None = None, deadline_date: int | None = None, questions_date: int | None = None, questions_time: int | None = None, update_date: int | None = None, update_time: int | None = None, tender_date: int | None = None, inspection_date: int | None = None, reason: str | None = None, building_sectors: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _api_contractor_projects.ProjectOut:
+    def add_project(self, name: str, *, phase_id: int | None = None, classification_systems: str | None = None, calc_number: str | None = None, work_number: str | None = None, status: str | None = None, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, client: str | None = None, manager: str | None = None, architect: str | None = None, constructor: str | None = None, calculator: str | None = None, inkoper: str | None = None, werkvoorbereider: str | None = None, planned_start: int | None = None, planned_complete: int | None = None, deadline_date: int | None = None, questions_date: int | None = None, questions_time: int | None = None, update_date: int | None = None, update_time: int | None = None, tender_date: int | None = None, inspection_date: int | None = None, reason: str | None = None, building_sectors: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _projects.ProjectOut:
         """Create a project. (POST /project)"""
         body = self.call("addProject", "/project", "POST", {"name": name, "phaseId": phase_id, "classificationSystems": classification_systems, "calcNumber": calc_number, "workNumber": work_number, "status": status, "address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "client": client, "manager": manager, "architect": architect, "constructor": constructor, "calculator": calculator, "inkoper": inkoper, "werkvoorbereider": werkvoorbereider, "plannedStart": planned_start, "plannedComplete": planned_complete, "deadlineDate": deadline_date, "questionsDate": questions_date, "questionsTime": questions_time, "updateDate": update_date, "updateTime": update_time, "tenderDate": tender_date, "inspectionDate": inspection_date, "reason": reason, "buildingSectors": building_sectors, "description": description}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "addProject"), body)
+        return parse(_projects.ProjectOut, body)
 
-    def add_workpackage(self, project_id: int, name: str, *, code: str | None = None, description: str | None = None, deadline: int | None = None, idempotency_key: str | None = None) -> _api_contractor_outputs.WorkpackageOut:
+    def add_workpackage(self, project_id: int, name: str, *, code: str | None = None, description: str | None = None, deadline: int | None = None, idempotency_key: str | None = None) -> _contractor_outputs.WorkpackageOut:
         """Add a workpackage (a trade) to a project. (POST /projects/{projectId}/workpackages)"""
         body = self.call("addWorkpackage", f"/projects/{_segment(project_id)}/workpackages", "POST", {"name": name, "code": code, "description": description, "deadline": deadline}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "addWorkpackage"), body)
+        return parse(_contractor_outputs.WorkpackageOut, body)
 
-    def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_shared.AuditLogOut:
+    def get_audit_log(self, *, source: str | None = None, since: int | None = None, until: int | None = None, cursor: str | None = None, limit: int | None = None) -> _audit.AuditLogOut:
         """Read your company's audit trail: domain events or the log of API calls. (POST /audit-log)"""
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
-        return parse(response_type("contractor", "getAuditLog"), body)
+        return parse(_audit.AuditLogOut, body)
 
     def get_award_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
         """The award as an X86: the awarded bidder's proposal in the bill. (GET /workpackages/{workpackageId}/award.x86)"""
@@ -230,100 +229,100 @@ class ContractorFunctions(BaseClient):
         """The workpackage's bill as a spreadsheet: OZ, type, texts, quantity, unit. (GET /workpackages/{workpackageId}/bill.xlsx)"""
         return self.download("getBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
 
-    def get_building_sectors(self) -> list[_api_reference_functions.NamedOut]:
+    def get_building_sectors(self) -> list[_reference.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
         body = self.call("getBuildingSectors", "/reference/building-sectors", "GET", {})
-        return parse(response_type("contractor", "getBuildingSectors"), body)
+        return parse(list[_reference.NamedOut], body)
 
-    def get_classification_systems(self) -> list[_api_reference_functions.NamedOut]:
+    def get_classification_systems(self) -> list[_reference.NamedOut]:
         """Classification systems: the values of classificationSystems. (GET /reference/classification-systems)"""
         body = self.call("getClassificationSystems", "/reference/classification-systems", "GET", {})
-        return parse(response_type("contractor", "getClassificationSystems"), body)
+        return parse(list[_reference.NamedOut], body)
 
-    def get_company(self) -> _api_account_functions.CompanyOut:
+    def get_company(self) -> _account.CompanyOut:
         """Your company's profile. (GET /company)"""
         body = self.call("getCompany", "/company", "GET", {})
-        return parse(response_type("contractor", "getCompany"), body)
+        return parse(_account.CompanyOut, body)
 
-    def get_contacts(self) -> list[_api_account_functions.ContactOut]:
+    def get_contacts(self) -> list[_account.ContactOut]:
         """Every contact of your company, active or not, with the API user marked. (GET /contacts)"""
         body = self.call("getContacts", "/contacts", "GET", {})
-        return parse(response_type("contractor", "getContacts"), body)
+        return parse(list[_account.ContactOut], body)
 
-    def get_me(self) -> _api_account_functions.MeOut:
+    def get_me(self) -> _account.MeOut:
         """The API user this token speaks for, and their company. (GET /me)"""
         body = self.call("getMe", "/me", "GET", {})
-        return parse(response_type("contractor", "getMe"), body)
+        return parse(_account.MeOut, body)
 
-    def get_messages(self, rfp_id: int) -> list[_api_contractor_messages.MessageOut]:
+    def get_messages(self, rfp_id: int) -> list[_contractor_messages.MessageOut]:
         """The RFP's message thread, both directions, oldest first. (GET /rfps/{rfpId}/messages)"""
         body = self.call("getMessages", f"/rfps/{_segment(rfp_id)}/messages", "GET", {})
-        return parse(response_type("contractor", "getMessages"), body)
+        return parse(list[_contractor_messages.MessageOut], body)
 
-    def get_phases(self) -> list[_api_reference_functions.PhaseOut]:
+    def get_phases(self) -> list[_reference.PhaseOut]:
         """Project phases: the phaseId values of a project. (GET /reference/phases)"""
         body = self.call("getPhases", "/reference/phases", "GET", {})
-        return parse(response_type("contractor", "getPhases"), body)
+        return parse(list[_reference.PhaseOut], body)
 
-    def get_project(self, project_id: int) -> _api_contractor_projects.ProjectDetailOut:
+    def get_project(self, project_id: int) -> _contractor_projects.ProjectDetailOut:
         """One project with its workpackages and its documents. (GET /projects/{projectId})"""
         body = self.call("getProject", f"/projects/{_segment(project_id)}", "GET", {})
-        return parse(response_type("contractor", "getProject"), body)
+        return parse(_contractor_projects.ProjectDetailOut, body)
 
-    def get_projects(self, *, status: str | None = None, updated_since: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_contractor_projects.ProjectListOut:
+    def get_projects(self, *, status: str | None = None, updated_since: int | None = None, cursor: str | None = None, limit: int | None = None) -> _contractor_projects.ProjectListOut:
         """Your company's projects, ordered by change (oldest change first). (POST /projects)"""
         body = self.call("getProjects", "/projects", "POST", {"status": status, "updatedSince": updated_since, "cursor": cursor, "limit": limit})
-        return parse(response_type("contractor", "getProjects"), body)
+        return parse(_contractor_projects.ProjectListOut, body)
 
-    def get_proposals(self, workpackage_id: int) -> _api_contractor_comparison.ComparisonOut:
+    def get_proposals(self, workpackage_id: int) -> _contractor_comparison.ComparisonOut:
         """Price comparison: every invited subcontractor's latest proposal, line by line. (GET /workpackages/{workpackageId}/proposals)"""
         body = self.call("getProposals", f"/workpackages/{_segment(workpackage_id)}/proposals", "GET", {})
-        return parse(response_type("contractor", "getProposals"), body)
+        return parse(_contractor_comparison.ComparisonOut, body)
 
-    def get_rfp_statuses(self) -> list[_api_reference_functions.StatusOut]:
+    def get_rfp_statuses(self) -> list[_reference.StatusOut]:
         """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
         body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
-        return parse(response_type("contractor", "getRfpStatuses"), body)
+        return parse(list[_reference.StatusOut], body)
 
-    def get_rfps(self, *, workpackage_id: int | None = None, project_id: int | None = None, status: str | None = None, updated_since: int | None = None, cursor: str | None = None, limit: int | None = None) -> _api_contractor_rfps.RfpListOut:
+    def get_rfps(self, *, workpackage_id: int | None = None, project_id: int | None = None, status: str | None = None, updated_since: int | None = None, cursor: str | None = None, limit: int | None = None) -> _contractor_rfps.RfpListOut:
         """The RFPs of your projects with each subcontractor's status and response. (POST /rfps)"""
         body = self.call("getRfps", "/rfps", "POST", {"workpackageId": workpackage_id, "projectId": project_id, "status": status, "updatedSince": updated_since, "cursor": cursor, "limit": limit})
-        return parse(response_type("contractor", "getRfps"), body)
+        return parse(_contractor_rfps.RfpListOut, body)
 
-    def get_token(self, *, force_new: bool | None = None) -> _api_shared.TokenOut:
+    def get_token(self, *, force_new: bool | None = None) -> _account.TokenOut:
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
-        return parse(response_type("contractor", "getToken"), body)
+        return parse(_account.TokenOut, body)
 
-    def import_bill_gaeb(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BillImportOut:
+    def import_bill_gaeb(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BillImportOut:
         """Import an X83 (or X81) as the workpackage's bill of quantities. (POST /workpackages/{workpackageId}/bill/gaeb)"""
         body = self.call("importBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "importBillGaeb"), body)
+        return parse(_bills.BillImportOut, body)
 
-    def import_bill_xlsx(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _wire_bills.BillImportOut:
+    def import_bill_xlsx(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BillImportOut:
         """Import a spreadsheet (the columns of getBillXlsx) as the workpackage's bill. (POST /workpackages/{workpackageId}/bill/xlsx)"""
         body = self.call("importBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "importBillXlsx"), body)
+        return parse(_bills.BillImportOut, body)
 
-    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.InvitationOut:
+    def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, idempotency_key: str | None = None) -> _contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""
         body = self.call("inviteSubcontractor", f"/workpackages/{_segment(workpackage_id)}/invitations", "POST", {"companyId": company_id, "companyName": company_name, "contactEmail": contact_email, "contactName": contact_name}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "inviteSubcontractor"), body)
+        return parse(_contractor_rfps.InvitationOut, body)
 
-    def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _api_contractor_messages.MessageOut:
+    def send_message(self, rfp_id: int, text: str, *, attachments: FileInput | list[FileInput] | None = None, idempotency_key: str | None = None) -> _contractor_messages.MessageOut:
         """Send a message to the invited subcontractor. (POST /rfps/{rfpId}/messages)"""
         body = self.call("sendMessage", f"/rfps/{_segment(rfp_id)}/messages", "POST", {"text": text, "attachments": None if attachments is None else FileArg(attachments)}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "sendMessage"), body)
+        return parse(_contractor_messages.MessageOut, body)
 
-    def set_rfp_status(self, rfp_id: int, *, status: str | None = None, shared: bool | None = None, award_others: bool | None = None, idempotency_key: str | None = None) -> _api_contractor_rfps.StatusOut:
+    def set_rfp_status(self, rfp_id: int, *, status: str | None = None, shared: bool | None = None, award_others: bool | None = None, idempotency_key: str | None = None) -> _contractor_rfps.StatusOut:
         """Set your status of an invited subcontractor and whether they see it. (POST /rfps/{rfpId}/status)"""
         body = self.call("setRfpStatus", f"/rfps/{_segment(rfp_id)}/status", "POST", {"status": status, "shared": shared, "awardOthers": award_others}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "setRfpStatus"), body)
+        return parse(_contractor_rfps.StatusOut, body)
 
-    def update_project(self, project_id: int, *, name: str | None = None, phase_id: int | None = None, classification_systems: str | None = None, calc_number: str | None = None, work_number: str | None = None, status: str | None = None, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, client: str | None = None, manager: str | None = None, architect: str | None = None, constructor: str | None = None, calculator: str | None = None, inkoper: str | None = None, werkvoorbereider: str | None = None, planned_start: int | None = None, planned_complete: int | None = None, deadline_date: int | None = None, questions_date: int | None = None, questions_time: int | None = None, update_date: int | None = None, update_time: int | None = None, tender_date: int | None = None, inspection_date: int | None = None, reason: str | None = None, building_sectors: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _api_contractor_projects.ProjectOut:
+    def update_project(self, project_id: int, *, name: str | None = None, phase_id: int | None = None, classification_systems: str | None = None, calc_number: str | None = None, work_number: str | None = None, status: str | None = None, address_1: str | None = None, address_2: str | None = None, zip: str | None = None, city: str | None = None, country_code: str | None = None, client: str | None = None, manager: str | None = None, architect: str | None = None, constructor: str | None = None, calculator: str | None = None, inkoper: str | None = None, werkvoorbereider: str | None = None, planned_start: int | None = None, planned_complete: int | None = None, deadline_date: int | None = None, questions_date: int | None = None, questions_time: int | None = None, update_date: int | None = None, update_time: int | None = None, tender_date: int | None = None, inspection_date: int | None = None, reason: str | None = None, building_sectors: str | None = None, description: str | None = None, idempotency_key: str | None = None) -> _projects.ProjectOut:
         """Change any of a project's fields; the RFPs of the project show the change. (POST /projects/{projectId})"""
         body = self.call("updateProject", f"/projects/{_segment(project_id)}", "POST", {"name": name, "phaseId": phase_id, "classificationSystems": classification_systems, "calcNumber": calc_number, "workNumber": work_number, "status": status, "address_1": address_1, "address_2": address_2, "zip": zip, "city": city, "countryCode": country_code, "client": client, "manager": manager, "architect": architect, "constructor": constructor, "calculator": calculator, "inkoper": inkoper, "werkvoorbereider": werkvoorbereider, "plannedStart": planned_start, "plannedComplete": planned_complete, "deadlineDate": deadline_date, "questionsDate": questions_date, "questionsTime": questions_time, "updateDate": update_date, "updateTime": update_time, "tenderDate": tender_date, "inspectionDate": inspection_date, "reason": reason, "buildingSectors": building_sectors, "description": description}, idempotent=True, idempotency_key=idempotency_key)
-        return parse(response_type("contractor", "updateProject"), body)
+        return parse(_projects.ProjectOut, body)
 
 
 __all__ = ["ContractorFunctions", "SubcontractorFunctions"]

@@ -3,6 +3,8 @@
     python -m bidbridge.client.generate
 
 A test regenerates the text and compares, so a function added without regenerating fails the suite.
+This module reads the server's declarations, so it runs where the platform is installed; the
+client it writes imports only bidbridge.wire (the client's own distribution leaves it unused).
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from bidbridge.api.declare import Api, Function, Param
+from bidbridge.api.declare import REGISTRY, Api, Function, Param
 from bidbridge.api.docs.openapi import honours_idempotency_key
-from bidbridge.client.registry import declared_functions
 
 OUTPUT = Path(__file__).with_name("functions.py")
 _PY_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "decimal": "Decimal | str",
              "json": "Any", "file": "FileInput | list[FileInput]"}
 _AUTO = {"login", "apiKey"}  # getToken's credentials come from the client
+
+
+def declared_functions(api: Api) -> list[Function]:
+    from bidbridge.api import contractor, subcontractor  # noqa: F401  (registers the functions)
+
+    return list(REGISTRY[api].values())
 
 
 def snake(name: str) -> str:
@@ -37,6 +44,10 @@ class _Imports:
         self.modules: set[str] = set()
 
     def use(self, cls: type) -> str:
+        if not cls.__module__.startswith("bidbridge.wire."):
+            # The client imports only the wire schemas, never the server: see bidbridge/wire.
+            raise TypeError(f"{cls.__module__}.{cls.__name__} is a response model outside "
+                            "bidbridge.wire; move it there")
         self.modules.add(cls.__module__)
         return f"{_alias(cls.__module__)}.{cls.__name__}"
 
@@ -47,7 +58,7 @@ class _Imports:
 
 
 def _alias(module: str) -> str:
-    return "_" + module.removeprefix("bidbridge.").replace(".", "_")
+    return "_" + module.removeprefix("bidbridge.wire.").replace(".", "_")
 
 
 def _annotation(tp: Any, imports: _Imports) -> str:
@@ -77,6 +88,16 @@ def _returns(fn: Function, imports: _Imports) -> str:
     if isinstance(response, type) and issubclass(response, BaseModel):
         return imports.use(response)
     return "Any"
+
+
+def _parsed(fn: Function, imports: _Imports) -> str:
+    """The type the answer is parsed as: a wire model, a list of them, or None (plain JSON)."""
+    response = fn.response
+    if isinstance(response, TypeAdapter):
+        return _annotation(response._type, imports)
+    if isinstance(response, type) and issubclass(response, BaseModel):
+        return imports.use(response)
+    return "None"
 
 
 def _signature(fn: Function) -> tuple[list[str], list[Param]]:
@@ -130,7 +151,7 @@ def _method(fn: Function, imports: _Imports) -> list[str]:
     if honours_idempotency_key(fn):
         call_args += ["idempotent=True", "idempotency_key=idempotency_key"]
     lines.append(f'        body = self.call({", ".join(call_args)})')
-    lines.append(f'        return parse(response_type("{fn.api}", "{fn.name}"), body)')
+    lines.append(f"        return parse({_parsed(fn, imports)}, body)")
     return lines
 
 
@@ -158,12 +179,8 @@ def render() -> str:
         "from typing import Any",
         "from urllib.parse import quote",
         "",
-        # One block, as ruff's isort orders it: by module (bidbridge.wire sorts after client).
-        *sorted([*imports.render(),
-                 "from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, "
-                 "parse",
-                 "from bidbridge.client.registry import response_type"],
-                key=lambda line: (line.split()[1], line.split()[3])),
+        "from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse",
+        *imports.render(),
         "",
         "",
         "def _segment(value: object) -> str:",

@@ -8,8 +8,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-# Set by RequestIdMiddleware for the duration of a request; anyio copies it into the worker
-# thread that runs the call, so every log line of the call carries it.
+# Set by the edge middleware (middleware/edge.py) for the duration of a request; anyio copies it
+# into the worker thread that runs the call, so every log line of the call carries it.
 request_id_var: ContextVar[str | None] = ContextVar("bidbridge_request_id", default=None)
 
 _HANDLER_NAME = "bidbridge-json"

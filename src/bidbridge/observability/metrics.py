@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 # The dispatcher names the API function of a call here (request.state): the one point where
 # metrics learn it, whatever the dispatch pipeline looks like.
@@ -54,32 +54,28 @@ def function_label(scope: Scope) -> str:
     return f"route:{path}" if path else "unmatched"
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
-        self.app = app
+def observe(scope: Scope, status: int, seconds: float) -> None:
+    """One answered request: its count by function and status, and its latency (called by the
+    edge middleware, middleware/edge.py, once the answer is out)."""
+    label = function_label(scope)
+    REQUESTS.labels(label, str(status)).inc()
+    LATENCY.labels(label).observe(seconds)
+
+
+class PoolSampler:
+    """The pool gauge, refreshed at most once per ``every`` seconds of requests (and on every
+    scrape of /metrics): reading the pool and setting four gauges on every call cost more than
+    the gauge is worth, and a gauge is a sample anyway."""
+
+    def __init__(self, engine: Engine, every: float = 1.0) -> None:
         self.engine = engine
+        self.every = every
+        self.due = 0.0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # what the caller sees when the app raises before answering
-
-        async def observe(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        IN_FLIGHT.inc()
-        try:
-            await self.app(scope, receive, observe)
-        finally:
-            IN_FLIGHT.dec()
-            label = function_label(scope)
-            REQUESTS.labels(label, str(status)).inc()
-            LATENCY.labels(label).observe(time.perf_counter() - started)
+    def maybe_record(self) -> None:
+        now = time.monotonic()
+        if now >= self.due:
+            self.due = now + self.every
             record_pool(self.engine)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import ApiRequest, AuditEvent
+from bidbridge.services import keyset
 
 PAGE_SIZE = 100
 _STATUS = re.compile(r"^([1-5])(\d\d|xx)$")
@@ -122,12 +123,10 @@ def _requests_query(scope: AuditScope, f: AuditFilter) -> Select[Any]:
 
 def _page(session: Session, query: Select[Any], id_column: Any, before: int | None,
           limit: int) -> Page:
-    if before is not None:
-        query = query.where(id_column < before)
-    rows = list(session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows=rows, next_before=rows[-1].id if more else None)
+    found = keyset.fetch(session, query, (id_column,), (before,) if before is not None else None,
+                         limit, descending=True)
+    rows = found.rows
+    return Page(rows=rows, next_before=rows[-1].id if found.more and rows else None)
 
 
 def list_events(session: Session, scope: AuditScope, f: AuditFilter, *,
@@ -178,7 +177,6 @@ def api_audit_page(session: Session, company_id: int, *, requests: bool, since: 
         query = query.where(model.occurred_at >= since)
     if until is not None:
         query = query.where(model.occurred_at < until)
-    if after_id is not None:
-        query = query.where(model.id > after_id)
-    rows = list(session.scalars(query.order_by(model.id).limit(limit + 1)))
-    return ApiAuditPage(rows=rows[:limit], more=len(rows) > limit)
+    found = keyset.fetch(session, query, (model.id,),
+                         (after_id,) if after_id is not None else None, limit)
+    return ApiAuditPage(rows=found.rows, more=found.more)

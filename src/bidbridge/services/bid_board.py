@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bidbridge.db import UTCDateTime
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Company, Project, Rfp, RfpStatus, Workpackage
+from bidbridge.services import keyset
 from bidbridge.services.message_reads import unread_counts
 from bidbridge.services.rfp_access import Viewer, visible_rfps
 from bidbridge.services.rfp_listing import (
@@ -154,19 +155,16 @@ def get_bid_board(session: Session, viewer: Viewer, q: BoardQuery, now: datetime
                        f"at most {MAX_TEXT} characters")
     base = _query(session, viewer, q, now)
     key, descending = _sort_key(q.sort)
-    page = base.add_columns(key.label("sort_value"))
+    after: tuple[Any, int] | None = None
     if q.cursor:
         value, after_id = decode_cursor(q.sort, q.cursor)
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         bound = literal(value, UTCDateTime()) if isinstance(value, datetime) else literal(value)
-        position = tuple_(key, Rfp.id)
-        page = page.where(position < tuple_(bound, after_id) if descending
-                          else position > tuple_(bound, after_id))
-    order = (key.desc(), Rfp.id.desc()) if descending else (key.asc(), Rfp.id.asc())
-    found = session.execute(page.order_by(*order).limit(q.limit + 1)).all()
-    more = len(found) > q.limit
-    found = found[:q.limit]
+        after = (bound, after_id)
+    sliced = keyset.fetch(session, base.add_columns(key.label("sort_value")), (key, Rfp.id),
+                          after, q.limit, descending=descending, scalars=False)
+    found, more = sliced.rows, sliced.more
     ids = [row[0].id for row in found]
     versions = current_proposal_versions(session, ids)
     unread = unread_counts(session, viewer.contact_id, viewer.company_id, ids)

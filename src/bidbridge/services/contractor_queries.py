@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bidbridge.models import Document, Project, Rfp, RfpStatus, Workpackage
+from bidbridge.services import keyset
 
 T = TypeVar("T")
 Position = tuple[datetime, int]  # (updated_at, id): where a page ordered by change ended
@@ -29,14 +30,10 @@ class Page(Generic[T]):
         return last.updated_at, last.id
 
 
-def _after(updated_col: Any, id_col: Any, position: Position) -> Any:
-    at, row_id = position
-    return or_(updated_col > at, and_(updated_col == at, id_col > row_id))
-
-
-def _page(session: Session, query: Any, limit: int) -> Page[Any]:
-    rows = list(session.scalars(query.limit(limit + 1)))
-    return Page(rows[:limit], len(rows) > limit)
+def _page(session: Session, query: Any, key: tuple[Any, Any], after: Position | None,
+          limit: int) -> Page[Any]:
+    found = keyset.fetch(session, query, key, after, limit)
+    return Page(found.rows, found.more)
 
 
 def list_projects(session: Session, company_id: int, *, status: str | None = None,
@@ -48,9 +45,7 @@ def list_projects(session: Session, company_id: int, *, status: str | None = Non
         query = query.where(Project.status == status)
     if updated_since is not None:
         query = query.where(Project.updated_at >= updated_since)
-    if after is not None:
-        query = query.where(_after(Project.updated_at, Project.id, after))
-    return _page(session, query.order_by(Project.updated_at, Project.id), limit)
+    return _page(session, query, (Project.updated_at, Project.id), after, limit)
 
 
 def recent_projects(session: Session, company_id: int, *, limit: int = 200) -> list[Project]:
@@ -87,9 +82,7 @@ def list_rfps(session: Session, company_id: int, *, workpackage_id: int | None =
         query = query.where(Rfp.status == status)
     if updated_since is not None:
         query = query.where(Rfp.updated_at >= updated_since)
-    if after is not None:
-        query = query.where(_after(Rfp.updated_at, Rfp.id, after))
-    return _page(session, query.order_by(Rfp.updated_at, Rfp.id), limit)
+    return _page(session, query, (Rfp.updated_at, Rfp.id), after, limit)
 
 
 def workpackage_counts_by_project(session: Session, project_ids: list[int]) -> dict[int, int]:

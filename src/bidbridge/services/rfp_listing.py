@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
@@ -23,9 +24,11 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.services import keyset
 from bidbridge.services.scoping import MAX_ID
 
 NO_RESPONSE = "none"
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class RfpFilter:
     project_id: int | None = None
 
 
+
 @dataclass(frozen=True)
 class Position:
     """Where the previous page ended: the last row's (updated_at, id)."""
@@ -48,7 +52,16 @@ class Position:
 
 @dataclass(frozen=True)
 class RfpRow:
-    rfp: Rfp
+    """One RFP of a page, as columns: the list reads no entity."""
+
+    rfp_id: int
+    project_id: int
+    workpackage_id: int
+    status: RfpStatus
+    status_shared: bool
+    response: RfpResponse | None
+    forwarded: bool
+    updated_at: datetime
     project_name: str
     workpackage_code: str | None
     workpackage_name: str
@@ -65,26 +78,23 @@ class RfpPage:
 
 def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Position | None,
               limit: int) -> RfpPage:
-    """One page of the company's RFPs, oldest change first, after ``after``."""
+    """One page of the company's RFPs, oldest change first, after ``after``: one statement of
+    columns (two with a projectId, whose project is checked first)."""
     if filters.project_id is not None:
         ensure_known_project(session, company_id, filters.project_id)
-    query = filtered_rfps(company_id, filters)
-    if after is not None:
-        # A row value comparison walks the index from the cursor on (PostgreSQL and SQLite).
-        query = query.where(tuple_(Rfp.updated_at, Rfp.id) > tuple_(after.updated_at,
-                                                                     after.rfp_id))
-    query = query.order_by(Rfp.updated_at, Rfp.id).limit(limit + 1)
-    found = session.execute(query).all()
-    more = len(found) > limit
-    found = found[:limit]
-    versions = current_proposal_versions(session, [r[0].id for r in found])
-    rows = [RfpRow(rfp=rfp, project_name=project_name, workpackage_code=wp_code,
-                   workpackage_name=wp_name, contractor_name=contractor_name,
-                   deadline=wp_deadline or project_deadline, proposal_version=versions.get(rfp.id))
-            for rfp, project_name, project_deadline, wp_code, wp_name, wp_deadline,
-            contractor_name in found]
-    last = rows[-1].rfp if rows else None
-    next_position = Position(last.updated_at, last.id) if more and last is not None else None
+    page = keyset.fetch(session, _where(_joined(select(*_PAGE_COLUMNS)), company_id, filters),
+                        (Rfp.updated_at, Rfp.id),
+                        (after.updated_at, after.rfp_id) if after is not None else None, limit,
+                        scalars=False)
+    rows = [RfpRow(rfp_id, project_id, workpackage_id, status, status_shared, response,
+                   forwarded_to is not None, updated_at, project_name, wp_code, wp_name,
+                   contractor_name, wp_deadline or project_deadline, version)
+            for (rfp_id, project_id, workpackage_id, status, status_shared, response,
+                 forwarded_to, updated_at, project_name, project_deadline, wp_code, wp_name,
+                 wp_deadline, contractor_name, version) in page.rows]
+    last = rows[-1] if rows else None
+    next_position = (Position(last.updated_at, last.rfp_id) if page.more and last is not None
+                     else None)
     return RfpPage(rows=rows, next_position=next_position)
 
 
@@ -92,14 +102,22 @@ def filtered_rfps(company_id: int, filters: RfpFilter
                   ) -> Select[Rfp, str, datetime | None, str | None, str, datetime | None, str]:
     """The company's RFPs matching ``filters``, with project name and deadline, workpackage
     code, name and deadline, and contractor name (the API's list and the web's bid board)."""
-    query = (
-        select(Rfp, Project.name, Project.deadline_date, Workpackage.code, Workpackage.name,
-               Workpackage.deadline, Company.name)
-        .join(Project, Project.id == Rfp.project_id)
-        .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
-        .join(Company, Company.id == Rfp.contractor_company_id)
-        .where(Rfp.company_id == company_id)
-    )
+    return _where(_joined(select(Rfp, Project.name, Project.deadline_date, Workpackage.code,
+                                 Workpackage.name, Workpackage.deadline, Company.name)),
+                  company_id, filters)
+
+
+def _joined(query: Select[*_Ts]) -> Select[*_Ts]:
+    """The RFP's project, workpackage and contractor, joined."""
+    return (query.select_from(Rfp)
+            .join(Project, Project.id == Rfp.project_id)
+            .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
+            .join(Company, Company.id == Rfp.contractor_company_id))
+
+
+def _where(query: Select[*_Ts], company_id: int, filters: RfpFilter
+           ) -> Select[*_Ts]:
+    query = query.where(Rfp.company_id == company_id)
     if filters.status is not None:
         query = query.where(Rfp.status_shared.is_(True), Rfp.status == filters.status)
     if filters.response == NO_RESPONSE:
@@ -111,6 +129,18 @@ def filtered_rfps(company_id: int, filters: RfpFilter
     if filters.project_id is not None:
         query = query.where(Rfp.project_id == filters.project_id)
     return query
+
+
+# The current proposal's version beside each row (a scalar subquery on ix_proposals_rfp_id):
+# one statement per page, not a second one for the versions.
+_VERSION = (select(func.max(Proposal.version))
+            .where(Proposal.rfp_id == Rfp.id, Proposal.state == ProposalState.SUBMITTED,
+                   Proposal.superseded_at.is_(None))
+            .correlate(Rfp).scalar_subquery())
+_PAGE_COLUMNS = (Rfp.id, Rfp.project_id, Rfp.workpackage_id, Rfp.status, Rfp.status_shared,
+                 Rfp.response, Rfp.forwarded_to_company_id, Rfp.updated_at, Project.name,
+                 Project.deadline_date, Workpackage.code, Workpackage.name, Workpackage.deadline,
+                 Company.name, _VERSION)
 
 
 def ensure_known_project(session: Session, company_id: int, project_id: int) -> None:

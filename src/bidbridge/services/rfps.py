@@ -152,14 +152,22 @@ def _detail_statement() -> Select[Any]:
                     BudgetLine.deleted_at.is_(None)).scalar_subquery())
     messages = (select(func.count()).select_from(Message).where(Message.rfp_id == Rfp.id)
                 .scalar_subquery())
+    # The current proposal (the newest submitted one, not superseded) joined in, not fetched by
+    # a statement of its own: one round trip fewer per getRfp.
+    newest = aliased(Proposal)
+    current_id = (select(newest.id).where(newest.rfp_id == Rfp.id,
+                                          newest.state == ProposalState.SUBMITTED,
+                                          newest.superseded_at.is_(None))
+                  .order_by(newest.version.desc()).limit(1).correlate(Rfp).scalar_subquery())
     return (select(Rfp, Project, Workpackage, Company, forwarded_to, source, source_company,
-                   documents, lines, messages)
+                   documents, lines, messages, Proposal)
             .join(Project, Project.id == Rfp.project_id)
             .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
             .join(Company, Company.id == Rfp.contractor_company_id)
             .outerjoin(forwarded_to, forwarded_to.id == Rfp.forwarded_to_company_id)
             .outerjoin(source, source.id == Rfp.forwarded_from_rfp_id)
             .outerjoin(source_company, source_company.id == source.company_id)
+            .outerjoin(Proposal, Proposal.id == current_id)
             .where(Rfp.id == bindparam("rfp_id"), Rfp.company_id == bindparam("company_id")))
 
 
@@ -167,15 +175,11 @@ _DETAIL = _detail_statement()
 _VISIBLE_CONTACTS = (select(Contact).where(Contact.company_id == bindparam("company_id"),
                                            Contact.contact_type == ContactType.VISIBLE,
                                            Contact.active.is_(True)).order_by(Contact.id))
-_CURRENT_PROPOSAL = (select(Proposal).where(Proposal.rfp_id == bindparam("rfp_id"),
-                                            Proposal.state == ProposalState.SUBMITTED,
-                                            Proposal.superseded_at.is_(None))
-                     .order_by(Proposal.version.desc()).limit(1))
 
 
 def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
-    """Three statements: the RFP with everything it refers to and its counts, the contractor's
-    visible contacts, the current proposal. Nothing loads lazily afterwards (the many-to-one
+    """Two statements: the RFP with everything it refers to, its counts and its current
+    proposal; the contractor's visible contacts. Nothing loads lazily afterwards (the many-to-one
     relations the answer reads are in the session's identity map)."""
     if rfp_id > MAX_ID:
         raise_not_found(rfp_id)
@@ -183,12 +187,12 @@ def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
     if row is None:
         raise_not_found(rfp_id)
     rfp, project, workpackage, contractor, to, src, src_company, n_documents, n_lines, \
-        n_messages = row
+        n_messages, proposal = row
     contacts = list(session.scalars(_VISIBLE_CONTACTS, {"company_id": contractor.id}))
     return RfpDetail(rfp=rfp, project=project, workpackage=workpackage, contractor=contractor,
                      contacts=contacts, document_count=n_documents or 0,
                      budget_line_count=n_lines or 0, message_count=n_messages or 0,
-                     proposal=session.scalar(_CURRENT_PROPOSAL, {"rfp_id": rfp.id}),
+                     proposal=proposal,
                      forwarded_to=to, forwarded_from=src, forwarded_from_company=src_company)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bidbridge.clock import unix
@@ -168,15 +169,17 @@ _AUTHENTICATE = (
 )
 
 
-def authenticate(session: Session, now: datetime, raw_token: str, api: CompanyKind) -> Principal:
+def authenticate(db: Session | Connection, now: datetime, raw_token: str, api: CompanyKind
+                 ) -> Principal:
     """Resolve X-Auth-Token to its API user in one query, or raise the precise refusal.
 
     Writes nothing: a due update of the key's last_used_at is left to the caller
     (``Principal.touch_key``), which makes it with the request-log row.
     """
     digest = credentials.token_lookup_digest(raw_token)
-    # Through the connection: a Core statement needs none of the ORM's execution machinery.
-    row = session.connection().execute(_AUTHENTICATE, {"digest": digest}).first()
+    # On the connection: a Core statement needs none of the ORM's execution machinery.
+    conn = db.connection() if isinstance(db, Session) else db
+    row = conn.execute(_AUTHENTICATE, {"digest": digest}).first()
     if row is None:
         raise Unauthorized(
             "The X-Auth-Token is not a valid token. Request a new token with your API key "

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bidbridge.api.contractor.projects import project_params
+from bidbridge.api.contractor.projects import AddProjectIn
 from bidbridge.models import Project
 from tests.factories import unique
 from tests.tendering.contractor.helpers import assert_not_found, contractor
@@ -86,7 +86,7 @@ def test_add_project_refuses_values_that_loose_patterns_would_accept(factory, cl
 
 
 def test_every_pattern_is_anchored_and_grouped():
-    for param in project_params(name_required=True):
+    for param in AddProjectIn.PARAMS:
         if param.pattern is None:
             continue
         assert param.pattern.startswith("^(") and param.pattern.endswith(")$"), param.name

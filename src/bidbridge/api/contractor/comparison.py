@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from decimal import Decimal
-
-from pydantic import Field
+from typing import Annotated
 
 from bidbridge.api.call import Call
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, ApiModel, function
+from bidbridge.api.declare import Api, Input, function
 from bidbridge.clock import unix
 from bidbridge.services import comparison, scoping
 from bidbridge.services.comparison_grid import money_text, unit_text
+from bidbridge.wire.contractor.comparison import (
+    BidderOut,
+    ComparisonOut,
+    ExtraOut,
+    LineOut,
+    PriceOut,
+    ProposalRef,
+)
 
 API: Api = "contractor"
 
@@ -25,71 +32,13 @@ def _q(value: Decimal | None) -> str | None:
     return None if value is None else format(value.quantize(Decimal("0.001")), "f")
 
 
-class ProposalRef(ApiModel):
-    id: int
-    version: int
-    submitted_at: int
-    submitted_by: str
-    total_amount: str = Field(description="The proposal's total, EUR, 2 decimals.")
-    message: str | None
+class ComparisonIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
 
 
-class BidderOut(ApiModel):
-    rfp_id: int
-    company_id: int
-    company_name: str
-    status: str
-    proposal: ProposalRef | None = Field(description="The latest version; null when none was "
-                                                     "submitted or the latest was withdrawn.")
-    withdrawn: bool = Field(description="The latest version was withdrawn.")
-    lines_total: str | None = Field(description="Sum of the included budget lines.")
-    extras_total: str | None = Field(description="Sum of the included extra rows.")
-
-
-class PriceOut(ApiModel):
-    rfp_id: int
-    unit_price: str | None = Field(description="As given (2 decimals), or derived from the "
-                                               "total (4 decimals).")
-    total: str | None = Field(description="The line's amount: the given total, else unit price "
-                                          "× quantity, rounded half up to cents.")
-    included: bool
-    lowest: bool = Field(description="The lowest included amount on this line.")
-
-
-class LineOut(ApiModel):
-    budget_line_id: int
-    code: str | None
-    description: str
-    quantity: str
-    unit: str
-    prices: list[PriceOut] = Field(description="One per bidder with a proposal pricing it.")
-    lowest: str | None
-    lowest_rfp_ids: list[int]
-
-
-class ExtraOut(ApiModel):
-    rfp_id: int
-    description: str
-    quantity: str | None
-    unit: str | None
-    unit_price: str | None
-    total: str | None
-    included: bool
-
-
-class ComparisonOut(ApiModel):
-    workpackage_id: int
-    currency: str = "EUR"
-    bidders: list[BidderOut] = Field(description="The columns: every invited subcontractor.")
-    lines: list[LineOut] = Field(description="The rows: the budget lines, in order.")
-    extra_rows: list[ExtraOut] = Field(description="Rows the subcontractors added themselves.")
-    lowest_total: str | None
-    lowest_total_rfp_ids: list[int]
-
-
-def _get_proposals(call: Call) -> ComparisonOut:
+def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
+                                            args.workpackage_id)
     result = comparison.compare(call.session, wp)
     bidders, extras = [], []
     for col in result.columns:
@@ -119,7 +68,7 @@ def _get_proposals(call: Call) -> ComparisonOut:
 
 
 function(api=API, name="getProposals", path="/workpackages/{workpackageId}/proposals",
-         tag="Proposals", params=[WORKPACKAGE_ID], response=ComparisonOut, errors=["not_found"],
+         tag="Proposals", input=ComparisonIn, response=ComparisonOut, errors=["not_found"],
          summary="Price comparison: every invited subcontractor's latest proposal, line by line.",
          description="Columns are the workpackage's RFPs; rows its budget lines. Each cell holds "
                      "the unit price, the line amount and whether the line is included; the "

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field, TypeAdapter
+from typing import Annotated
+
+from pydantic import TypeAdapter
+from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
-from bidbridge.api.contractor.outputs import DocumentOut, document_out
+from bidbridge.api.contractor.outputs import document_out
 from bidbridge.api.contractor.rfps import RFP_ID
 from bidbridge.api.contractor.workpackages import upload_of
-from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import Document, Message
 from bidbridge.services import contractor_messages, scoping
+from bidbridge.wire.contractor.messages import (
+    MessageOut,
+)
 
 API: Api = "contractor"
-
-
-class MessageOut(ApiModel):
-    id: int
-    rfp_id: int
-    direction: str = Field(description="to_subcontractor (sent by you) or to_contractor.")
-    author_company_id: int
-    author_name: str
-    text: str
-    sent_at: int
-    attachments: list[DocumentOut]
 
 
 def message_out(call: Call, message: Message, docs: list[Document]) -> MessageOut:
@@ -35,12 +30,23 @@ def message_out(call: Call, message: Message, docs: list[Document]) -> MessageOu
         "attachments": [document_out(call.session, d) for d in docs]})
 
 
-def _send(call: Call) -> MessageOut:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, call["rfpId"],
+class SendIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    text: Annotated[str, Param(
+        "text", "query", "The message.", pattern=r"^([\s\S]{1,10000})$",
+        max_length=10000, required=True, expected="text of 1 to 10,000 characters",
+        example="Let op: de bouwtekeningen zijn bijgewerkt (revisie C).")]
+    attachments: Annotated[list[UploadFile] | None, Param(
+        "attachments", "query", "Files to attach (multipart).", type="file",
+        many=True, expected="files in a multipart/form-data body")] = None
+
+
+def _send(call: Call, args: SendIn) -> MessageOut:
+    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id,
                                      for_update=True)
-    files = call["attachments"] or []
+    files = args.attachments or []
     message = contractor_messages.send_to_subcontractor(
-        call.session, call.ctx, call.runtime.storage, rfp, text=call["text"],
+        call.session, call.ctx, call.runtime.storage, rfp, text=args.text,
         attachments=[upload_of(f) for f in files],
         max_bytes=call.runtime.settings.max_upload_bytes)
     docs = next(d for m, d in contractor_messages.thread(call.session, rfp)
@@ -51,23 +57,20 @@ def _send(call: Call) -> MessageOut:
 function(api=API, name="sendMessage", path="/rfps/{rfpId}/messages", tag="Messages", status=201,
          idempotent_writes=True, summary="Send a message to the invited subcontractor.",
          description="Form-encoded, or multipart/form-data with attachments (any file type).",
-         params=[
-             RFP_ID,
-             Param("text", "query", "The message.", pattern=r"^([\s\S]{1,10000})$",
-                   max_length=10000, required=True, expected="text of 1 to 10,000 characters",
-                   example="Let op: de bouwtekeningen zijn bijgewerkt (revisie C)."),
-             Param("attachments", "query", "Files to attach (multipart).", type="file",
-                   many=True, expected="files in a multipart/form-data body"),
-         ], response=MessageOut,
+         input=SendIn, response=MessageOut,
          errors=["not_found", "file_too_large", "storage_unavailable"])(_send)
 
 
-def _get_messages(call: Call) -> list[MessageOut]:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, call["rfpId"])
+class ThreadIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+def _get_messages(call: Call, args: ThreadIn) -> list[MessageOut]:
+    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id)
     return [message_out(call, m, docs)
             for m, docs in contractor_messages.thread(call.session, rfp)]
 
 
 function(api=API, name="getMessages", path="/rfps/{rfpId}/messages", tag="Messages",
-         summary="The RFP's message thread, both directions, oldest first.", params=[RFP_ID],
+         summary="The RFP's message thread, both directions, oldest first.", input=ThreadIn,
          response=TypeAdapter(list[MessageOut]), errors=["not_found"])(_get_messages)

@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy.orm import Session
 
-from bidbridge.api.declare import ApiModel, Param
+from bidbridge.api.declare import Param
 from bidbridge.clock import unix
 from bidbridge.models import Document, Proposal, Rfp, Workpackage
 from bidbridge.services.comparison import latest_proposals
 from bidbridge.services.documents import current_version
 from bidbridge.services.projects import WorkpackageCounts
+from bidbridge.wire.contractor.outputs import (  # noqa: F401  (re-exported)
+    CompanyRef,
+    DocumentOut,
+    ProposalSummary,
+    RfpOut,
+    WorkpackageOut,
+)
 
 ID_PATTERN = r"^[1-9][0-9]{0,17}$"
 
@@ -27,39 +33,12 @@ def opt_unix(moment: datetime | None) -> int | None:
     return unix(moment) if moment is not None else None
 
 
-class WorkpackageOut(ApiModel):
-    id: int
-    project_id: int
-    code: str | None
-    name: str
-    description: str | None
-    deadline: int | None = Field(description="Own deadline (unix seconds); null: the project's.")
-    budget_line_count: int
-    document_count: int
-    rfp_count: int
-    created_at: int
-    updated_at: int
-
-
 def workpackage_out(wp: Workpackage, counts: WorkpackageCounts) -> dict[str, Any]:
     return {"id": wp.id, "project_id": wp.project_id, "code": wp.code, "name": wp.name,
             "description": wp.description, "deadline": opt_unix(wp.deadline),
             "budget_line_count": counts.budget_lines, "document_count": counts.documents,
             "rfp_count": counts.rfps, "created_at": unix(wp.created_at),
             "updated_at": unix(wp.updated_at)}
-
-
-class DocumentOut(ApiModel):
-    id: int
-    name: str
-    version: int = Field(description="The current version; older versions are kept.")
-    content_type: str
-    size: int
-    sha256: str
-    project_id: int | None
-    workpackage_id: int | None
-    uploaded_at: int
-    updated_at: int
 
 
 def document_out(session: Session, doc: Document) -> dict[str, Any]:
@@ -69,38 +48,6 @@ def document_out(session: Session, doc: Document) -> dict[str, Any]:
             "sha256": version.sha256, "project_id": doc.project_id,
             "workpackage_id": doc.workpackage_id, "uploaded_at": unix(version.uploaded_at),
             "updated_at": unix(doc.updated_at)}
-
-
-class CompanyRef(ApiModel):
-    id: int
-    name: str
-
-
-class ProposalSummary(ApiModel):
-    id: int
-    version: int
-    state: str = Field(description="submitted or withdrawn")
-    total_amount: str = Field(description="EUR, 2 decimals.")
-    submitted_at: int
-
-
-class RfpOut(ApiModel):
-    id: int
-    project_id: int
-    workpackage_id: int
-    company: CompanyRef = Field(description="The invited subcontractor.")
-    invited_contact_id: int | None
-    status: str = Field(description="Your status of this subcontractor (one of nine).")
-    status_shared: bool = Field(description="Whether the subcontractor sees the status.")
-    response: str | None = Field(description="calculate, pending, decline or null.")
-    response_note: str | None
-    responded_at: int | None
-    forwarded_to_company_id: int | None
-    forwarded_from_rfp_id: int | None
-    invited_at: int
-    updated_at: int = Field(description="Moves when anything under the RFP changes.")
-    latest_proposal: ProposalSummary | None = Field(
-        description="The subcontractor's newest proposal version; getProposals compares them.")
 
 
 def rfps_out(session: Session, rfps: list[Rfp]) -> list[RfpOut]:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import Field
-
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.contractor import paging
-from bidbridge.api.contractor.outputs import ID_PATTERN, RfpOut, id_param, rfp_out, rfps_out
+from bidbridge.api.contractor.outputs import ID_PATTERN, id_param, rfp_out, rfps_out
 from bidbridge.api.contractor.projects import line_pattern
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Rfp, RfpStatus
 from bidbridge.reference import RFP_STATUS_LABELS, alternation
 from bidbridge.services import contractor_queries, invitations, rfp_status, scoping
+from bidbridge.wire.contractor.rfps import (
+    InvitationOut,
+    RfpListOut,
+    SiblingOut,
+    StatusOut,
+)
 
 API: Api = "contractor"
 RFP_ID = id_param("rfpId", "RFP", "getRfps")
@@ -25,16 +30,29 @@ STATUS_PATTERN = "^" + alternation(STATUSES) + "$"
 EMAIL_PATTERN = r"^([^@\s]{1,64}@[^@\s]{1,190})$"
 
 
-class InvitationOut(ApiModel):
-    rfp: RfpOut
-    company_created: bool = Field(description="A new subcontractor company was created.")
-    contact_created: bool = Field(description="A new 'other' contact was created for the e-mail.")
+class InviteIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+    company_id: Annotated[int | None, Param(
+        "companyId", "query", "An existing subcontractor company.",
+        pattern=ID_PATTERN, type="integer", expected="a subcontractor company id",
+        example=1)] = None
+    company_name: Annotated[str | None, Param(
+        "companyName", "query", "The name of a company to invite by e-mail.",
+        pattern=line_pattern(200), max_length=200,
+        expected="text on one line, 1 to 200 characters")] = None
+    contact_email: Annotated[str | None, Param(
+        "contactEmail", "query", "The e-mail address of the person to invite.",
+        pattern=EMAIL_PATTERN, max_length=254, expected="an e-mail address")] = None
+    contact_name: Annotated[str | None, Param(
+        "contactName", "query", "The person's name.", pattern=line_pattern(200),
+        max_length=200, expected="text on one line, 1 to 200 characters")] = None
 
 
-def _one_of(call: Call) -> invitations.Invitee:
-    by_id = call["companyId"] is not None
-    by_name = any(call[n] is not None for n in ("companyName", "contactEmail", "contactName"))
-    if by_id == by_name or (by_name and not (call["companyName"] and call["contactEmail"])):
+def _one_of(args: InviteIn) -> invitations.Invitee:
+    by_id = args.company_id is not None
+    by_name = any(v is not None for v in (args.company_name, args.contact_email,
+                                          args.contact_name))
+    if by_id == by_name or (by_name and not (args.company_name and args.contact_email)):
         problem = ("send companyId, or companyName with contactEmail (and optionally "
                    "contactName), not both" if by_id and by_name else
                    "companyName and contactEmail go together" if by_name else
@@ -42,15 +60,15 @@ def _one_of(call: Call) -> invitations.Invitee:
         raise InvalidParameters(f"inviteSubcontractor: {problem}.", data={"errors": [{
             "parameter": "companyId", "in": "query", "problem": "invalid", "message": problem,
             "expected": "companyId, or companyName + contactEmail"}]})
-    return invitations.Invitee(call["companyId"], call["companyName"], call["contactEmail"],
-                               call["contactName"])
+    return invitations.Invitee(args.company_id, args.company_name, args.contact_email,
+                               args.contact_name)
 
 
-def _invite(call: Call) -> InvitationOut:
+def _invite(call: Call, args: InviteIn) -> InvitationOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
+                                            args.workpackage_id)
     done = invitations.invite(call.session, call.ctx, wp, call.principal.company_id,
-                              _one_of(call))
+                              _one_of(args))
     return InvitationOut.model_validate({"rfp": rfp_out(done.rfp),
                                          "company_created": done.company_created,
                                          "contact_created": done.contact_created})
@@ -62,93 +80,82 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
          description="Either companyId of a subcontractor on the platform, or companyName and "
                      "contactEmail: a new subcontractor company with an 'other' contact is "
                      "created (when the e-mail is known, that contact's company is invited).",
-         params=[
-             WORKPACKAGE_ID,
-             Param("companyId", "query", "An existing subcontractor company.",
-                   pattern=ID_PATTERN, type="integer", expected="a subcontractor company id",
-                   example=1),
-             Param("companyName", "query", "The name of a company to invite by e-mail.",
-                   pattern=line_pattern(200), max_length=200,
-                   expected="text on one line, 1 to 200 characters"),
-             Param("contactEmail", "query", "The e-mail address of the person to invite.",
-                   pattern=EMAIL_PATTERN, max_length=254, expected="an e-mail address"),
-             Param("contactName", "query", "The person's name.", pattern=line_pattern(200),
-                   max_length=200, expected="text on one line, 1 to 200 characters"),
-         ], response=InvitationOut,
+         input=InviteIn, response=InvitationOut,
          errors=["not_found", "already_invited", "contact_email_unavailable"])(_invite)
 
 
-class RfpListOut(ApiModel):
-    rfps: list[RfpOut]
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end.")
+class GetRfpsIn(Input):
+    workpackage_id: Annotated[int | None, Param(
+        "workpackageId", "query", "Only this workpackage's RFPs.", pattern=ID_PATTERN,
+        type="integer", expected="a workpackage id")] = None
+    project_id: Annotated[int | None, Param(
+        "projectId", "query", "Only this project's RFPs.", pattern=ID_PATTERN,
+        type="integer", expected="a project id")] = None
+    status: Annotated[str | None, Param(
+        "status", "query", "Only RFPs with this status.", pattern=STATUS_PATTERN,
+        expected="one of " + ", ".join(STATUSES), example="proposal")] = None
+    updated_since: Annotated[int | None, Param(
+        "updatedSince", "query", "Only RFPs changed at or after, unix seconds.",
+        pattern=UNIX_PATTERN, type="integer", expected="unix seconds")] = None
+    cursor: Annotated[str | None, Param(
+        "cursor", "query", "The nextCursor of the previous page.",
+        pattern=CURSOR_PATTERN, expected="a nextCursor value")] = None
+    limit: Annotated[int | None, Param(
+        "limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
+        type="integer", expected="a whole number from 1 to 200", example=50)] = None
 
 
-def _get_rfps(call: Call) -> RfpListOut:
+def _get_rfps(call: Call, args: GetRfpsIn) -> RfpListOut:
     session = call.session
     company_id = call.principal.company_id
     wp_id = project_id = None
-    if call["workpackageId"] is not None:
-        wp_id = scoping.workpackage_for_contractor(session, company_id, call["workpackageId"]).id
-    if call["projectId"] is not None:
-        project_id = scoping.project_for_contractor(session, company_id, call["projectId"]).id
-    since = call["updatedSince"]
+    if args.workpackage_id is not None:
+        wp_id = scoping.workpackage_for_contractor(session, company_id, args.workpackage_id).id
+    if args.project_id is not None:
+        project_id = scoping.project_for_contractor(session, company_id, args.project_id).id
+    since = args.updated_since
     page = contractor_queries.list_rfps(
         session, company_id, workpackage_id=wp_id, project_id=project_id,
-        status=RfpStatus(call["status"]) if call["status"] else None,
+        status=RfpStatus(args.status) if args.status else None,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
-        after=paging.decode(call["cursor"]) if call["cursor"] else None,
-        limit=call["limit"] or 50)
+        after=cursors.after_change(args.cursor) if args.cursor else None,
+        limit=args.limit or 50)
     last = page.last_position
     return RfpListOut(rfps=rfps_out(session, page.rows),
-                      next_cursor=paging.encode(*last) if last else None)
+                      next_cursor=cursors.by_change(*last) if last else None)
 
 
 function(api=API, name="getRfps", path="/rfps", tag="RFPs",
          summary="The RFPs of your projects with each subcontractor's status and response.",
          description="Ordered by change (updatedAt, then id); follow nextCursor.",
-         params=[
-             Param("workpackageId", "query", "Only this workpackage's RFPs.", pattern=ID_PATTERN,
-                   type="integer", expected="a workpackage id"),
-             Param("projectId", "query", "Only this project's RFPs.", pattern=ID_PATTERN,
-                   type="integer", expected="a project id"),
-             Param("status", "query", "Only RFPs with this status.", pattern=STATUS_PATTERN,
-                   expected="one of " + ", ".join(STATUSES), example="proposal"),
-             Param("updatedSince", "query", "Only RFPs changed at or after, unix seconds.",
-                   pattern=UNIX_PATTERN, type="integer", expected="unix seconds"),
-             Param("cursor", "query", "The nextCursor of the previous page.",
-                   pattern=CURSOR_PATTERN, expected="a nextCursor value"),
-             Param("limit", "query", "RFPs per page, 1–200 (default 50).", pattern=LIMIT_PATTERN,
-                   type="integer", expected="a whole number from 1 to 200", example=50),
-         ], response=RfpListOut, errors=["not_found"])(_get_rfps)
-
-
-class SiblingOut(ApiModel):
-    rfp_id: int
-    company: str
-    status: str
-
-
-class StatusOut(ApiModel):
-    rfp: RfpOut
-    changed: bool = Field(description="False when status and shared were already so.")
-    not_awarded: list[SiblingOut] = Field(
-        description="The other RFPs of the workpackage now set to not_awarded (awardOthers=1); "
-                    "each got a thank-you message.")
-    offers: list[SiblingOut] = Field(
-        description="After awarding with awardOthers=0: the other RFPs that can be set to "
-                    "not_awarded (call again with awardOthers=1, or set each yourself).")
+         input=GetRfpsIn, response=RfpListOut, errors=["not_found"])(_get_rfps)
 
 
 def _sibling(rfp: Rfp) -> SiblingOut:
     return SiblingOut(rfp_id=rfp.id, company=rfp.company.name, status=rfp.status.value)
 
 
-def _set_status(call: Call) -> StatusOut:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, call["rfpId"],
+class SetStatusIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    status: Annotated[str | None, Param(
+        "status", "query", "The new status.", pattern=STATUS_PATTERN,
+        expected="one of " + ", ".join(STATUSES), example="awarded")] = None
+    shared: Annotated[bool | None, Param(
+        "shared", "query", "1 shows the status to the subcontractor, 0 keeps it "
+        "internal.", pattern=r"^(0|1)$", type="boolean", expected="0 or 1",
+        example=1)] = None
+    award_others: Annotated[bool | None, Param(
+        "awardOthers", "query", "With status=awarded: 1 sets the workpackage's other "
+        "RFPs to not_awarded and thanks them.", pattern=r"^(0|1)$", type="boolean",
+        expected="0 or 1", example=0)] = None
+
+
+def _set_status(call: Call, args: SetStatusIn) -> StatusOut:
+    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id,
                                      for_update=True)
-    status = RfpStatus(call["status"]) if call["status"] else None
+    status = RfpStatus(args.status) if args.status else None
     result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
-                                   shared=call["shared"], award_others=bool(call["awardOthers"]))
+                                   shared=args.shared, award_others=bool(args.award_others))
     return StatusOut(rfp=rfps_out(call.session, [rfp])[0], changed=result.changed,
                      not_awarded=[_sibling(r) for r in result.not_awarded],
                      offers=[_sibling(r) for r in result.offers])
@@ -161,14 +168,4 @@ function(api=API, name="setRfpStatus", path="/rfps/{rfpId}/status", tag="RFPs",
                                               for s, label in RFP_STATUS_LABELS.items()) +
                      ". Awarding offers to set the workpackage's other RFPs to not_awarded; "
                      "awardOthers=1 does it and sends each a thank-you message.",
-         params=[
-             RFP_ID,
-             Param("status", "query", "The new status.", pattern=STATUS_PATTERN,
-                   expected="one of " + ", ".join(STATUSES), example="awarded"),
-             Param("shared", "query", "1 shows the status to the subcontractor, 0 keeps it "
-                   "internal.", pattern=r"^(0|1)$", type="boolean", expected="0 or 1",
-                   example=1),
-             Param("awardOthers", "query", "With status=awarded: 1 sets the workpackage's other "
-                   "RFPs to not_awarded and thanks them.", pattern=r"^(0|1)$", type="boolean",
-                   expected="0 or 1", example=0),
-         ], response=StatusOut, errors=["not_found"])(_set_status)
+         input=SetStatusIn, response=StatusOut, errors=["not_found"])(_set_status)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
@@ -17,7 +18,7 @@ from bidbridge.api.contractor.outputs import (
     workpackage_out,
 )
 from bidbridge.api.contractor.projects import DATE, PROJECT_ID, line_pattern
-from bidbridge.api.declare import Api, ApiModel, Param, function
+from bidbridge.api.declare import Api, Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import projects, scoping
@@ -25,39 +26,49 @@ from bidbridge.services.budget_setup import BudgetLineInput, NewLine, add_budget
 from bidbridge.services.documents import Upload
 from bidbridge.services.projects import WorkpackageCounts
 from bidbridge.services.tender_documents import add_tender_document
+from bidbridge.wire.contractor.workpackages import (
+    BudgetLineOut,
+    BudgetLinesOut,
+)
 
 API: Api = "contractor"
 WORKPACKAGE_ID = id_param("workpackageId", "workpackage", "getProject")
 
 
-def _add_workpackage(call: Call) -> WorkpackageOut:
+class AddWorkpackageIn(Input):
+    project_id: Annotated[int, PROJECT_ID]
+    code: Annotated[str | None, Param(
+        "code", "query", "Your code for the workpackage, e.g. a STABU chapter.",
+        pattern=r"^([A-Za-z0-9][A-Za-z0-9._/ -]{0,63})$", max_length=64,
+        expected="letters, digits and . _ / - or spaces, up to 64", example="22")] = None
+    name: Annotated[str, Param(
+        "name", "query", "The workpackage's name.", pattern=line_pattern(200),
+        max_length=200, required=True, expected="text on one line, 1 to 200 characters",
+        example="Metselwerk")]
+    description: Annotated[str | None, Param(
+        "description", "query", "The external description subcontractors see.",
+        pattern=r"^([\s\S]{1,10000})$", max_length=10000,
+        expected="text of up to 10,000 characters",
+        example="Gevelmetselwerk incl. voegwerk")] = None
+    deadline: Annotated[int | None, Param(
+        "deadline", "query", "An own proposal deadline, overriding the project's. "
+        "Unix seconds (10 digits).", pattern=DATE, type="integer",
+        expected="a 10-digit unix timestamp in seconds")] = None
+
+
+def _add_workpackage(call: Call, args: AddWorkpackageIn) -> WorkpackageOut:
     project = scoping.project_for_contractor(call.session, call.principal.company_id,
-                                             call["projectId"])
-    wp = projects.add_workpackage(call.session, call.ctx, project, name=call["name"],
-                                  code=call["code"], description=call["description"],
-                                  deadline=call["deadline"])
+                                             args.project_id)
+    wp = projects.add_workpackage(call.session, call.ctx, project, name=args.name,
+                                  code=args.code, description=args.description,
+                                  deadline=args.deadline)
     return WorkpackageOut.model_validate(workpackage_out(wp, WorkpackageCounts(0, 0, 0)))
 
 
 function(api=API, name="addWorkpackage", path="/projects/{projectId}/workpackages",
          tag="Projects", status=201, idempotent_writes=True,
          summary="Add a workpackage (a trade) to a project.",
-         params=[
-             PROJECT_ID,
-             Param("code", "query", "Your code for the workpackage, e.g. a STABU chapter.",
-                   pattern=r"^([A-Za-z0-9][A-Za-z0-9._/ -]{0,63})$", max_length=64,
-                   expected="letters, digits and . _ / - or spaces, up to 64", example="22"),
-             Param("name", "query", "The workpackage's name.", pattern=line_pattern(200),
-                   max_length=200, required=True, expected="text on one line, 1 to 200 characters",
-                   example="Metselwerk"),
-             Param("description", "query", "The external description subcontractors see.",
-                   pattern=r"^([\s\S]{1,10000})$", max_length=10000,
-                   expected="text of up to 10,000 characters",
-                   example="Gevelmetselwerk incl. voegwerk"),
-             Param("deadline", "query", "An own proposal deadline, overriding the project's. "
-                   "Unix seconds (10 digits).", pattern=DATE, type="integer",
-                   expected="a 10-digit unix timestamp in seconds"),
-         ], response=WorkpackageOut, errors=["not_found"])(_add_workpackage)
+         input=AddWorkpackageIn, response=WorkpackageOut, errors=["not_found"])(_add_workpackage)
 
 
 # The rules for a line live in the service; the API reads JSON lines by them.
@@ -67,25 +78,22 @@ BudgetLineIn = BudgetLineInput
 LINES = TypeAdapter(list[BudgetLineIn])
 
 
-class BudgetLineOut(ApiModel):
-    id: int
-    code: str | None
-    description: str
-    quantity: str = Field(description="Exact decimal with 3 places, as a string.")
-    unit: str
-    position: int
-    updated_at: int
+class AddBudgetLinesIn(Input):
+    workpackage_id: Annotated[int, WORKPACKAGE_ID]
+    lines: Annotated[list[BudgetLineIn], Param(
+        "lines", "query", "A JSON list of lines: code (optional), description, "
+        "quantity (a decimal, up to 3 places; a string or JSON number) and unit.",
+        type="json", adapter=LINES, required=True,
+        expected='a JSON list like [{"code": "22.01", "description": "Metselwerk '
+                 'gevel", "quantity": "120.5", "unit": "m2"}]',
+        example='[{"code": "22.01", "description": "Metselwerk gevel", '
+                '"quantity": "120.5", "unit": "m2"}]')]
 
 
-class BudgetLinesOut(ApiModel):
-    workpackage_id: int
-    lines: list[BudgetLineOut] = Field(description="The lines just added, in order.")
-
-
-def _add_budget_lines(call: Call) -> BudgetLinesOut:
+def _add_budget_lines(call: Call, args: AddBudgetLinesIn) -> BudgetLinesOut:
     wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            call["workpackageId"])
-    lines: list[BudgetLineIn] = call["lines"]
+                                            args.workpackage_id)
+    lines = args.lines
     if not lines:
         raise InvalidParameters("lines: the list is empty; send at least one line.", data={
             "errors": [{"parameter": "lines", "in": "query", "problem": "missing",
@@ -103,16 +111,8 @@ function(api=API, name="addBudgetLines", path="/workpackages/{workpackageId}/bud
          tag="Projects", status=201, idempotent_writes=True,
          summary="Append budget lines (the bill of quantities) to a workpackage.",
          description="Every RFP of the workpackage shows the change (its updatedAt moves).",
-         params=[
-             WORKPACKAGE_ID,
-             Param("lines", "query", "A JSON list of lines: code (optional), description, "
-                   "quantity (a decimal, up to 3 places; a string or JSON number) and unit.",
-                   type="json", adapter=LINES, required=True,
-                   expected='a JSON list like [{"code": "22.01", "description": "Metselwerk '
-                            'gevel", "quantity": "120.5", "unit": "m2"}]',
-                   example='[{"code": "22.01", "description": "Metselwerk gevel", '
-                           '"quantity": "120.5", "unit": "m2"}]'),
-         ], response=BudgetLinesOut, errors=["not_found"])(_add_budget_lines)
+         input=AddBudgetLinesIn, response=BudgetLinesOut, errors=["not_found"])(
+    _add_budget_lines)
 
 
 def upload_of(file: UploadFile) -> Upload:
@@ -121,22 +121,37 @@ def upload_of(file: UploadFile) -> Upload:
     return Upload(name, file.content_type or "application/octet-stream", file.file)
 
 
-def _add_document(call: Call) -> DocumentOut:
+class AddDocumentIn(Input):
+    project_id: Annotated[int, PROJECT_ID]
+    file: Annotated[UploadFile, Param(
+        "file", "query", "The document.", type="file", required=True,
+        expected="one file in a multipart/form-data body")]
+    workpackage_id: Annotated[int | None, Param(
+        "workpackageId", "query", "Attach to this workpackage of the project "
+        "instead of the project as a whole.", pattern=r"^[1-9][0-9]{0,17}$",
+        type="integer", expected="a workpackage id of this project")] = None
+    replaces_document_id: Annotated[int | None, Param(
+        "replacesDocumentId", "query", "Upload a new version of this document.",
+        pattern=r"^[1-9][0-9]{0,17}$", type="integer",
+        expected="a document id of this project")] = None
+
+
+def _add_document(call: Call, args: AddDocumentIn) -> DocumentOut:
     session = call.session
     company_id = call.principal.company_id
-    project = scoping.project_for_contractor(session, company_id, call["projectId"])
+    project = scoping.project_for_contractor(session, company_id, args.project_id)
     wp = None
-    if call["workpackageId"] is not None:
-        wp = scoping.workpackage_for_contractor(session, company_id, call["workpackageId"])
+    if args.workpackage_id is not None:
+        wp = scoping.workpackage_for_contractor(session, company_id, args.workpackage_id)
         if wp.project_id != project.id:
             raise InvalidParameters(
                 f"workpackageId: workpackage {wp.id} belongs to another project than "
                 f"{project.id}.", data={"errors": [{
                     "parameter": "workpackageId", "in": "query", "problem": "invalid",
                     "message": "not a workpackage of this project"}]})
-    doc = add_tender_document(session, call.ctx, call.runtime.storage, upload_of(call["file"]),
+    doc = add_tender_document(session, call.ctx, call.runtime.storage, upload_of(args.file),
                               project=project, workpackage=wp,
-                              replaces_id=call["replacesDocumentId"],
+                              replaces_id=args.replaces_document_id,
                               max_bytes=call.runtime.settings.max_upload_bytes)
     return DocumentOut.model_validate(document_out(session, doc))
 
@@ -146,15 +161,5 @@ function(api=API, name="addDocument", path="/projects/{projectId}/documents", ta
          summary="Upload a tender document to a project or one of its workpackages.",
          description="multipart/form-data. Any file type. With replacesDocumentId the file "
                      "becomes the document's next version; older versions are kept.",
-         params=[
-             PROJECT_ID,
-             Param("file", "query", "The document.", type="file", required=True,
-                   expected="one file in a multipart/form-data body"),
-             Param("workpackageId", "query", "Attach to this workpackage of the project "
-                   "instead of the project as a whole.", pattern=r"^[1-9][0-9]{0,17}$",
-                   type="integer", expected="a workpackage id of this project"),
-             Param("replacesDocumentId", "query", "Upload a new version of this document.",
-                   pattern=r"^[1-9][0-9]{0,17}$", type="integer",
-                   expected="a document id of this project"),
-         ], response=DocumentOut,
+         input=AddDocumentIn, response=DocumentOut,
          errors=["not_found", "file_too_large", "storage_unavailable"])(_add_document)

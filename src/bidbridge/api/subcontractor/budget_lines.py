@@ -10,12 +10,19 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import BudgetLine, PriceEntry
 from bidbridge.services import money, pricing
 from bidbridge.services.bill import counts_in_total
 from bidbridge.services.pricing import BudgetSheet, PriceChange
+from bidbridge.wire.subcontractor.budget_lines import (
+    BudgetLineOut,
+    BudgetLinesOut,
+    ExtraRowOut,
+    PriceOut,
+    TotalsOut,
+)
 
 ID_PATTERN = r"^[1-9][0-9]{0,17}$"
 MAX_ITEMS = 1000
@@ -92,73 +99,6 @@ class PriceLineIn(BaseModel):
 LINES = TypeAdapter(Annotated[list[PriceLineIn], Field(min_length=1, max_length=MAX_ITEMS)])
 
 
-class PriceOut(ApiModel):
-    price_entry_id: int
-    unit_price: str | None = Field(description="EUR. Two decimals when typed; four when derived "
-                                               "from totalPrice (total / quantity, half-up).")
-    total_price: str | None = Field(description="EUR, two decimals. quantity x unitPrice rounded "
-                                                "half-up to cents when unitPrice was typed.")
-    priced_by: str | None = Field(description="unitPrice or totalPrice: which one was typed and "
-                                              "is authoritative; null when not priced.")
-    included: bool
-    updated_at: int
-
-
-class BudgetLineOut(ApiModel):
-    budget_line_id: int
-    code: str | None
-    description: str
-    quantity: str = Field(description="Three decimals, as a string.")
-    unit: str
-    position: int
-    deleted: bool = Field(description="Deleted by the contractor: kept as a tombstone, excluded "
-                                      "from totals and proposals.")
-    updated_at: int
-    price: PriceOut | None = Field(description="Your draft price; null when not priced yet.")
-    oz: str | None = Field(default=None, description="The ordinal number in the bill of "
-                                                     "quantities, e.g. 01.02.0030.")
-    item_type: str = Field(default="normal", description="normal, lump_sum, "
-                           "provisional_with_total, provisional, base, alternative or markup.")
-    counts_in_total: bool = Field(default=True, description="False for provisional items "
-                                  "without total and alternatives: priced, never summed.")
-    long_text: str | None = None
-    quantity_tbd: bool = Field(default=False, description="The quantity is still to be "
-                                                          "determined.")
-
-
-class ExtraRowOut(ApiModel):
-    price_entry_id: int
-    description: str | None
-    quantity: str | None
-    unit: str | None
-    unit_price: str | None
-    total_price: str | None
-    priced_by: str | None
-    included: bool
-    position: int
-    deleted: bool = Field(description="Removed by you: kept as a tombstone, excluded from totals.")
-    updated_at: int
-
-
-class TotalsOut(ApiModel):
-    included_total: str = Field(description="Sum of the included line totals (budget lines and "
-                                            "extra rows, tombstones excluded), EUR, two decimals.")
-    currency: str
-    line_count: int = Field(description="Budget lines that are not deleted.")
-    priced_count: int = Field(description="Priced rows (budget lines and extra rows).")
-    included_count: int = Field(description="Priced rows included in the total.")
-
-
-class BudgetLinesOut(ApiModel):
-    rfp_id: int
-    workpackage_id: int
-    currency: str
-    updated_at: int = Field(description="The RFP's updatedAt, which moves with every price.")
-    lines: list[BudgetLineOut]
-    extra_rows: list[ExtraRowOut]
-    totals: TotalsOut
-
-
 def _price_out(entry: PriceEntry, quantity: Decimal) -> PriceOut:
     found = pricing.amounts(entry, quantity)
     return PriceOut(price_entry_id=entry.id,
@@ -205,8 +145,12 @@ RFP_ID = Param("rfpId", "template", "The RFP's id, from getRfps.", pattern=ID_PA
                required=True, type="integer", expected="a positive whole number", example=1)
 
 
-def _get_budget_lines(call: Call) -> BudgetLinesOut:
-    sheet = pricing.get_budget_sheet(call.session, call.principal.company_id, call["rfpId"])
+class BudgetLinesIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+def _get_budget_lines(call: Call, args: BudgetLinesIn) -> BudgetLinesOut:
+    sheet = pricing.get_budget_sheet(call.session, call.principal.company_id, args.rfp_id)
     return budget_lines_out(sheet)
 
 
@@ -219,14 +163,26 @@ function(
         "deleted=true (tombstones) and no longer count. Each line carries your draft price, if "
         "any: the amount you typed (pricedBy) and the other one derived from it. Money is a "
         "decimal string in EUR, never a float."),
-    params=[RFP_ID],
+    input=BudgetLinesIn,
 )(_get_budget_lines)
 
 
-def _price_budget_lines(call: Call) -> BudgetLinesOut:
-    changes = [item.change(i) for i, item in enumerate(call["lines"])]
+class PriceBudgetLinesIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    lines: Annotated[list[PriceLineIn], Param(
+        "lines", "query", "A JSON list of price items (a form field holding JSON, or a "
+        "JSON array in a JSON body).", required=True, type="json", adapter=LINES,
+        expected="a JSON list of 1–1000 items such as [{\"budgetLineId\": 12, "
+                 "\"unitPrice\": \"45.50\", \"included\": true}]",
+        example=[{"budgetLineId": 1, "unitPrice": "45.50", "included": True},
+                 {"description": "Steigerwerk", "quantity": "1", "unit": "post",
+                  "totalPrice": "1250.00"}])]
+
+
+def _price_budget_lines(call: Call, args: PriceBudgetLinesIn) -> BudgetLinesOut:
+    changes = [item.change(i) for i, item in enumerate(args.lines)]
     sheet = pricing.price_budget_lines(call.session, call.ctx, call.principal.company_id,
-                                       call["rfpId"], changes)
+                                       args.rfp_id, changes)
     return budget_lines_out(sheet)
 
 
@@ -247,14 +203,5 @@ function(
         "half-up to cents; unitPrice = total / quantity rounded half-up to 4 decimals. All "
         "items are saved or none: a 422 lists every offending item (lines[2].budgetLineId). "
         "Refused at and after the deadline (409 deadline_passed) and after forwarding."),
-    params=[
-        RFP_ID,
-        Param("lines", "query", "A JSON list of price items (a form field holding JSON, or a "
-              "JSON array in a JSON body).", required=True, type="json", adapter=LINES,
-              expected="a JSON list of 1–1000 items such as [{\"budgetLineId\": 12, "
-                       "\"unitPrice\": \"45.50\", \"included\": true}]",
-              example=[{"budgetLineId": 1, "unitPrice": "45.50", "included": True},
-                       {"description": "Steigerwerk", "quantity": "1", "unit": "post",
-                        "totalPrice": "1250.00"}]),
-    ],
+    input=PriceBudgetLinesIn,
 )(_price_budget_lines)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field, TypeAdapter
+from typing import Annotated
+
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.download import download
 from bidbridge.api.subcontractor.common import DOCUMENT_ID, ID_PATTERN, RFP_ID, document_path
 from bidbridge.clock import unix
 from bidbridge.services.rfp_documents import ManifestEntry, tender_documents, version_to_download
+from bidbridge.wire.subcontractor.documents import (
+    DocumentOut,
+    VersionOut,
+)
 
 DOWNLOAD_ERRORS = ["not_found", "range_not_satisfiable", "storage_unavailable"]
 DOWNLOAD_DESCRIPTION = (
@@ -18,30 +24,6 @@ DOWNLOAD_DESCRIPTION = (
     "If-None-Match to get 304 when nothing changed. Range: bytes=a-b, bytes=a- or bytes=-n "
     "answers 206 with Content-Range (resume a broken download); a range past the end answers "
     "416. HEAD gives the headers only.")
-
-
-class VersionOut(ApiModel):
-    version: int
-    size: int
-    sha256: str
-    content_type: str
-    uploaded_at: int
-    download_path: str
-
-
-class DocumentOut(ApiModel):
-    document_id: int
-    name: str
-    scope: str = Field(description="project or workpackage")
-    version: int = Field(description="The current version.")
-    size: int
-    sha256: str
-    content_type: str
-    updated_at: int
-    deleted: bool = Field(description="A tombstone: the contractor removed the document.")
-    deleted_at: int | None
-    download_path: str | None = Field(description="Null for deleted documents.")
-    versions: list[VersionOut] = Field(description="Every version, oldest first.")
 
 
 DOCUMENTS = TypeAdapter(list[DocumentOut])
@@ -63,26 +45,42 @@ def document_out(entry: ManifestEntry) -> DocumentOut:
                   for v in entry.versions] if not deleted else [])
 
 
+class DocumentsIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+class DocumentIn(Input):
+    document_id: Annotated[int, DOCUMENT_ID]
+
+
+class DocumentVersionIn(Input):
+    document_id: Annotated[int, DOCUMENT_ID]
+    version: Annotated[int, Param(
+        "version", "template", "The version number (1 is the first upload).",
+        pattern=ID_PATTERN, required=True, type="integer",
+        expected="a version number from getDocuments", example=1)]
+
+
 @function(
     api="subcontractor", name="getDocuments", path="/rfps/{rfpId}/documents", tag="Documents",
     summary="The RFP's tender documents (project and workpackage) with content hashes.",
     description=(
         "A manifest for delta downloads: compare sha256 with what you have and fetch only what "
         "changed. Deleted documents stay listed with deleted=true, so a sync sees them go."),
-    params=[RFP_ID], response=DOCUMENTS, errors=["not_found"],
+    input=DocumentsIn, response=DOCUMENTS, errors=["not_found"],
 )
-def get_documents(call: Call) -> list[DocumentOut]:
-    entries = tender_documents(call.session, call.principal.company_id, call["rfpId"])
+def get_documents(call: Call, args: DocumentsIn) -> list[DocumentOut]:
+    entries = tender_documents(call.session, call.principal.company_id, args.rfp_id)
     return [document_out(e) for e in entries]
 
 
 @function(
     api="subcontractor", name="getDocument", path="/documents/{documentId}", tag="Documents",
     summary="Download the current version of a document.", description=DOWNLOAD_DESCRIPTION,
-    params=[DOCUMENT_ID], errors=DOWNLOAD_ERRORS, produces="application/octet-stream",
+    input=DocumentIn, errors=DOWNLOAD_ERRORS, produces="application/octet-stream",
 )
-def get_document(call: Call) -> Response:
-    version = version_to_download(call.session, call.principal.company_id, call["documentId"])
+def get_document(call: Call, args: DocumentIn) -> Response:
+    version = version_to_download(call.session, call.principal.company_id, args.document_id)
     return download(call.runtime.storage, version, call.headers)
 
 
@@ -91,13 +89,10 @@ def get_document(call: Call) -> Response:
     path="/documents/{documentId}/versions/{version}", tag="Documents",
     summary="Download one version of a document, superseded ones included.",
     description=DOWNLOAD_DESCRIPTION,
-    params=[DOCUMENT_ID,
-            Param("version", "template", "The version number (1 is the first upload).",
-                  pattern=ID_PATTERN, required=True, type="integer",
-                  expected="a version number from getDocuments", example=1)],
+    input=DocumentVersionIn,
     errors=DOWNLOAD_ERRORS, produces="application/octet-stream",
 )
-def get_document_version(call: Call) -> Response:
-    version = version_to_download(call.session, call.principal.company_id, call["documentId"],
-                                  call["version"])
+def get_document_version(call: Call, args: DocumentVersionIn) -> Response:
+    version = version_to_download(call.session, call.principal.company_id, args.document_id,
+                                  args.version)
     return download(call.runtime.storage, version, call.headers)

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
 from starlette.datastructures import UploadFile
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN, document_path
 from bidbridge.clock import unix
 from bidbridge.models import DocumentVersion
 from bidbridge.services import messages
 from bidbridge.services.documents import Upload
-
-
-class AttachmentOut(ApiModel):
-    document_id: int
-    name: str
-    size: int
-    sha256: str
-    content_type: str
-    download_path: str
-
-
-class MessageOut(ApiModel):
-    message_id: int
-    direction: str = Field(description="to_contractor (we wrote) or to_subcontractor (to us).")
-    author_name: str
-    author_company_name: str
-    text: str
-    sent_at: int
-    attachments: list[AttachmentOut]
-
-
-class ThreadOut(ApiModel):
-    rfp_id: int
-    messages: list[MessageOut] = Field(description="Oldest first.")
+from bidbridge.wire.subcontractor.messages import (
+    AttachmentOut,
+    MessageOut,
+    ThreadOut,
+)
 
 
 def _attachment(v: DocumentVersion) -> AttachmentOut:
@@ -51,15 +33,30 @@ def message_out(m: messages.ThreadMessage) -> MessageOut:
                       attachments=[_attachment(v) for v in m.attachments])
 
 
+class ThreadIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
 @function(
     api="subcontractor", name="getMessages", path="/rfps/{rfpId}/messages", tag="Messages",
     summary="The RFP's message thread in both directions, with attachments.",
-    params=[RFP_ID], response=ThreadOut, errors=["not_found"],
+    input=ThreadIn, response=ThreadOut, errors=["not_found"],
 )
-def get_messages(call: Call) -> ThreadOut:
-    rfp_id = call["rfpId"]
+def get_messages(call: Call, args: ThreadIn) -> ThreadOut:
+    rfp_id = args.rfp_id
     thread = messages.get_thread(call.session, call.principal.company_id, rfp_id)
     return ThreadOut(rfp_id=rfp_id, messages=[message_out(m) for m in thread])
+
+
+class SendMessageIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    text: Annotated[str, Param(
+        "text", "query", "The message, up to 10,000 characters.", pattern=TEXT_PATTERN,
+        required=True, max_length=10000, expected="text of at most 10000 characters",
+        example="Is the facade brick supplied by you?")]
+    attachments: Annotated[list[UploadFile] | None, Param(
+        "attachments", "query", "Files to attach (repeat the field for several).",
+        type="file", many=True, expected="PDF, XLSX, DOCX or image files")] = None
 
 
 @function(
@@ -69,22 +66,15 @@ def get_messages(call: Call) -> ThreadOut:
         "Send multipart/form-data when attaching files (PDF, XLSX, DOCX or images, each up to "
         "the upload limit, 50 MB by default). Allowed after the deadline (questions about a "
         "price come late), refused after the RFP was forwarded."),
-    params=[
-        RFP_ID,
-        Param("text", "query", "The message, up to 10,000 characters.", pattern=TEXT_PATTERN,
-              required=True, max_length=10000, expected="text of at most 10000 characters",
-              example="Is the facade brick supplied by you?"),
-        Param("attachments", "query", "Files to attach (repeat the field for several).",
-              type="file", many=True, expected="PDF, XLSX, DOCX or image files"),
-    ],
+    input=SendMessageIn,
     response=MessageOut, status=201,
     errors=["not_found", "rfp_forwarded", "file_too_large", "storage_unavailable"],
     idempotent_writes=True,
 )
-def send_message(call: Call) -> MessageOut:
-    files: list[UploadFile] = call["attachments"] or []
+def send_message(call: Call, args: SendMessageIn) -> MessageOut:
+    files = args.attachments or []
     uploads = [Upload(f.filename or "attachment", f.content_type or "", f.file) for f in files]
     sent = messages.send_message(call.session, call.ctx, call.runtime.storage,
-                                 call.principal.company_id, call["rfpId"], call["text"], uploads,
+                                 call.principal.company_id, args.rfp_id, args.text, uploads,
                                  max_bytes=call.runtime.settings.max_upload_bytes)
     return message_out(sent)

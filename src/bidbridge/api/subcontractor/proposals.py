@@ -2,78 +2,29 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from bidbridge.api import idempotency
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Param, function
+from bidbridge.api.declare import Input, Param, function
 from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters
 from bidbridge.models import Proposal
 from bidbridge.services import documents, money, proposals
 from bidbridge.services.proposals import Attachment, AttachmentInfo, Submission
+from bidbridge.wire.subcontractor.proposals import (
+    CONTENT_SHA256_RULE,
+    AttachmentOut,
+    ProposalOut,
+    ReceiptOut,
+)
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"  # the same header the generic dispatch layer honours
-REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
-_KEY = re.compile(KEY_PATTERN)
 API_PREFIX = "/rest/subcontractor/v1"
-
-
-# Inlined in the reference: an integrator reading the hosted docs has no copy of the repository.
-CONTENT_SHA256_RULE = (
-    "lowercase hex SHA-256 of the UTF-8 JSON object {rfpId, version, message, totalAmount, "
-    "currency, lines, attachments} with the values getProposals gives for this version "
-    "(attachments: the list of their sha256), serialised with sorted keys, no spaces and no "
-    "escaping of non-ASCII characters (Python: json.dumps(obj, sort_keys=True, "
-    "separators=(',', ':'), ensure_ascii=False)).")
-
-
-class AttachmentOut(ApiModel):
-    document_id: int
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    download_path: str = Field(description="GET it with your token (getDocument).")
-
-
-class ReceiptOut(ApiModel):
-    proposal_id: int
-    version: int
-    submitted_at: int = Field(description="Unix seconds.")
-    total_amount: str
-    currency: str
-    line_count: int
-    attachments: list[AttachmentOut]
-    content_sha256: str = Field(description=CONTENT_SHA256_RULE)
-
-
-class ProposalOut(ApiModel):
-    proposal_id: int
-    rfp_id: int
-    version: int
-    state: str = Field(description="submitted or withdrawn")
-    superseded: bool = Field(description="A later version exists.")
-    superseded_at: int | None
-    submitted_at: int
-    submitted_by_name: str
-    message: str | None
-    total_amount: str = Field(description="EUR, two decimals.")
-    currency: str
-    lines: list[dict[str, Any]] = Field(description="The snapshot of the priced lines at "
-                                                    "submission; never changes afterwards.")
-    attachments: list[AttachmentOut]
-    content_sha256: str
-    withdrawn_at: int | None
-    withdrawn_reason: str | None
-    updated_at: int
-    receipt: ReceiptOut
 
 
 PROPOSALS = TypeAdapter(list[ProposalOut])
@@ -102,22 +53,6 @@ def proposal_out(p: Proposal, files: list[AttachmentInfo]) -> ProposalOut:
         withdrawn_reason=p.withdrawn_reason, updated_at=unix(p.updated_at), receipt=receipt)
 
 
-def _idempotency_key(call: Call) -> str | None:
-    raw = call.headers.get(IDEMPOTENCY_HEADER)
-    if raw is None:
-        return None
-    if not _KEY.fullmatch(raw):
-        raise InvalidParameters(
-            f"The header {IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (no "
-            "spaces); a UUID generated once per submission is a good key.",
-            data={"errors": [{"parameter": IDEMPOTENCY_HEADER, "in": "header",
-                              "problem": "pattern", "pattern": KEY_PATTERN,
-                              "message": f"{IDEMPOTENCY_HEADER} must be 1–255 visible ASCII "
-                                         "characters",
-                              "expected": "1–255 visible ASCII characters, e.g. a UUID"}]})
-    return raw
-
-
 def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
     out = []
     for file in files or []:
@@ -127,16 +62,34 @@ def _attachments(files: list[UploadFile] | None) -> list[Attachment]:
     return out
 
 
-def _submit_proposal(call: Call) -> Response:
-    submission = Submission(message=call["message"], total_amount=call["totalAmount"],
-                            attachments=_attachments(call["attachments"]),
-                            idempotency_key=_idempotency_key(call))
+class SubmitProposalIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+    message: Annotated[str | None, Param(
+        "message", "query", "An accompanying message to the contractor.",
+        pattern=r"^([\s\S]{1,5000})$", max_length=5000,
+        expected="text of at most 5000 characters",
+        example="Our price includes scaffolding; valid for 60 days.")] = None
+    total_amount: Annotated[Decimal | None, Param(
+        "totalAmount", "query", "Your total price in EUR; only when the workpackage has no "
+        "budget lines.", pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", type="decimal",
+        expected="an amount in EUR with at most 2 decimals, e.g. 12500.00",
+        example="12500.00")] = None
+    attachments: Annotated[list[UploadFile] | None, Param(
+        "attachments", "query", "Files sent with the proposal (multipart/form-data): "
+        "PDF, XLSX, DOCX or images.", type="file", many=True,
+        expected="one or more files in a multipart/form-data body")] = None
+
+
+def _submit_proposal(call: Call, args: SubmitProposalIn) -> Response:
+    submission = Submission(message=args.message, total_amount=args.total_amount,
+                            attachments=_attachments(args.attachments),
+                            idempotency_key=idempotency.header_key(call.headers))
     result = proposals.submit_proposal(
-        call.session, call.ctx, call.runtime.storage, call.principal.company_id, call["rfpId"],
+        call.session, call.ctx, call.runtime.storage, call.principal.company_id, args.rfp_id,
         submission, max_bytes=call.runtime.settings.max_upload_bytes)
     files = proposals.attachments_of(call.session, [result.proposal.id])
     body = proposal_out(result.proposal, files[result.proposal.id])
-    headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
+    headers = {idempotency.REPLAYED_HEADER: "true"} if result.replayed else {}
     return Response(body.model_dump_json(by_alias=True), status_code=200 if result.replayed
                     else 201, media_type="application/json", headers=headers)
 
@@ -161,25 +114,16 @@ function(
         "deadline; the same key with different content answers 422 idempotency_mismatch. "
         "Keys are kept with the proposal, without expiry. The answer (201) carries a receipt; "
         "its contentSha256 lets you prove what was sent: " + CONTENT_SHA256_RULE),
-    params=[
-        RFP_ID,
-        Param("message", "query", "An accompanying message to the contractor.",
-              pattern=r"^([\s\S]{1,5000})$", max_length=5000,
-              expected="text of at most 5000 characters",
-              example="Our price includes scaffolding; valid for 60 days."),
-        Param("totalAmount", "query", "Your total price in EUR; only when the workpackage has no "
-              "budget lines.", pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", type="decimal",
-              expected="an amount in EUR with at most 2 decimals, e.g. 12500.00",
-              example="12500.00"),
-        Param("attachments", "query", "Files sent with the proposal (multipart/form-data): "
-              "PDF, XLSX, DOCX or images.", type="file", many=True,
-              expected="one or more files in a multipart/form-data body"),
-    ],
+    input=SubmitProposalIn,
 )(_submit_proposal)
 
 
-def _get_proposals(call: Call) -> list[ProposalOut]:
-    _, rows = proposals.list_proposals(call.session, call.principal.company_id, call["rfpId"])
+class ProposalsIn(Input):
+    rfp_id: Annotated[int, RFP_ID]
+
+
+def _get_proposals(call: Call, args: ProposalsIn) -> list[ProposalOut]:
+    _, rows = proposals.list_proposals(call.session, call.principal.company_id, args.rfp_id)
     files = proposals.attachments_of(call.session, [p.id for p in rows])
     return [proposal_out(p, files[p.id]) for p in rows]
 
@@ -191,13 +135,25 @@ function(
     description=(
         "Withdrawn and superseded versions stay listed (state=withdrawn, superseded=true). Each "
         "carries its line snapshot, attachments and receipt."),
-    params=[RFP_ID],
+    input=ProposalsIn,
 )(_get_proposals)
 
 
-def _withdraw_proposal(call: Call) -> ProposalOut:
+class WithdrawIn(Input):
+    proposal_id: Annotated[int, Param(
+        "proposalId", "template", "The proposal's id (proposalId from getProposals).",
+        pattern=ID_PATTERN, required=True, type="integer",
+        expected="a positive whole number", example=1)]
+    reason: Annotated[str, Param(
+        "reason", "query", "Why you withdraw; shown to the contractor.",
+        pattern=r"^([\s\S]{1,2000})$", max_length=2000, required=True,
+        expected="text of at most 2000 characters",
+        example="We found an error in our calculation.")]
+
+
+def _withdraw_proposal(call: Call, args: WithdrawIn) -> ProposalOut:
     proposal = proposals.withdraw_proposal(call.session, call.ctx, call.principal.company_id,
-                                           call["proposalId"], call["reason"])
+                                           args.proposal_id, args.reason)
     files = proposals.attachments_of(call.session, [proposal.id])
     return proposal_out(proposal, files[proposal.id])
 
@@ -213,13 +169,5 @@ function(
         "deadline: after it the contractor may already be comparing prices. The version stays "
         "listed by getProposals with state=withdrawn. The RFP's status goes back from proposal "
         "to calculating; submit again to make a new offer."),
-    params=[
-        Param("proposalId", "template", "The proposal's id (proposalId from getProposals).",
-              pattern=ID_PATTERN, required=True, type="integer",
-              expected="a positive whole number", example=1),
-        Param("reason", "query", "Why you withdraw; shown to the contractor.",
-              pattern=r"^([\s\S]{1,2000})$", max_length=2000, required=True,
-              expected="text of at most 2000 characters",
-              example="We found an error in our calculation."),
-    ],
+    input=WithdrawIn,
 )(_withdraw_proposal)

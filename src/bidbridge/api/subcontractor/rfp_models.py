@@ -1,18 +1,31 @@
-"""What the subcontractor API answers about RFPs: summaries for lists, the full view for one."""
+"""Building what the subcontractor API answers about RFPs (the models are in bidbridge.wire)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
-
-from bidbridge.api.declare import ApiModel
 from bidbridge.clock import unix
 from bidbridge.models import Contact, Project, Rfp
 from bidbridge.services.rfp_listing import RfpRow
 from bidbridge.services.rfp_summary import RfpSummary as RfpSummaryCounts
 from bidbridge.services.rfps import RfpDetail
 from bidbridge.services.scoping import effective_deadline
+from bidbridge.wire.projects import SharedProjectOut
+from bidbridge.wire.subcontractor.rfps import (  # noqa: F401  (re-exported)
+    ContactCard,
+    ContractorOut,
+    CountsOut,
+    DeadlinesOut,
+    ForwardingOut,
+    NextDeadlineOut,
+    ProposalRef,
+    ResponseOut,
+    RfpOut,
+    RfpPageOut,
+    RfpSummary,
+    RfpSummaryOut,
+    WorkpackageOut,
+)
 
 
 def _ts(moment: datetime | None) -> int | None:
@@ -24,85 +37,22 @@ def shared_status(rfp: Rfp) -> str | None:
     return rfp.status.value if rfp.status_shared else None
 
 
-class RfpSummary(ApiModel):
-    rfp_id: int
-    project_id: int
-    project_name: str
-    workpackage_id: int
-    workpackage_code: str | None
-    workpackage_name: str
-    contractor_name: str
-    deadline: int | None = Field(description="Effective proposal deadline, unix seconds: the "
-                                             "workpackage's own, else the project's.")
-    status: str | None = Field(description="The contractor's status when it shares it, else "
-                                           "null.")
-    response: str | None = Field(description="Our response: calculate, pending, decline or "
-                                             "null.")
-    forwarded: bool
-    updated_at: int = Field(description="Unix seconds; moves whenever anything under the RFP "
-                                        "changes.")
-    proposal_version: int | None = Field(description="The current proposal's version, or null.")
-
-
 def summary(row: RfpRow) -> RfpSummary:
-    rfp = row.rfp
     return RfpSummary(
-        rfp_id=rfp.id, project_id=rfp.project_id, project_name=row.project_name,
-        workpackage_id=rfp.workpackage_id, workpackage_code=row.workpackage_code,
+        rfp_id=row.rfp_id, project_id=row.project_id, project_name=row.project_name,
+        workpackage_id=row.workpackage_id, workpackage_code=row.workpackage_code,
         workpackage_name=row.workpackage_name, contractor_name=row.contractor_name,
-        deadline=_ts(row.deadline), status=shared_status(rfp),
-        response=rfp.response.value if rfp.response else None,
-        forwarded=rfp.forwarded_to_company_id is not None, updated_at=unix(rfp.updated_at),
-        proposal_version=row.proposal_version)
-
-
-class RfpPageOut(ApiModel):
-    rfps: list[RfpSummary]
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the "
-                                                "last page.")
-
-
-class ProjectOut(ApiModel):
-    """The project fields a contractor shares with the subcontractors it invites."""
-
-    id: int
-    name: str
-    phase_id: int | None
-    classification_systems: list[str]
-    calc_number: str | None
-    work_number: str | None
-    status: str
-    address_1: str | None = Field(serialization_alias="address_1")
-    address_2: str | None = Field(serialization_alias="address_2")
-    zip: str | None
-    city: str | None
-    country_code: str | None
-    client: str | None
-    manager: str | None
-    architect: str | None
-    constructor: str | None
-    calculator: str | None
-    inkoper: str | None = Field(description="The buyer.")
-    werkvoorbereider: str | None = Field(description="The work planner.")
-    planned_start: int | None
-    planned_complete: int | None
-    deadline_date: int | None
-    questions_date: int | None
-    questions_time: int | None = Field(description="Hour of the questions deadline, 1–23.")
-    update_date: int | None
-    update_time: int | None
-    tender_date: int | None
-    inspection_date: int | None
-    reason: str | None
-    building_sectors: list[str]
+        deadline=_ts(row.deadline), status=row.status.value if row.status_shared else None,
+        response=row.response.value if row.response else None, forwarded=row.forwarded,
+        updated_at=unix(row.updated_at), proposal_version=row.proposal_version)
 
 
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def project_out(p: Project) -> ProjectOut:
-    return ProjectOut(
+def project_out(p: Project) -> SharedProjectOut:
+    return SharedProjectOut(
         id=p.id, name=p.name, phase_id=p.phase_id,
         classification_systems=_split(p.classification_systems), calc_number=p.calc_number,
         work_number=p.work_number, status=p.status, address_1=p.address_1,
@@ -115,84 +65,6 @@ def project_out(p: Project) -> ProjectOut:
         update_time=p.update_time, tender_date=_ts(p.tender_date),
         inspection_date=_ts(p.inspection_date), reason=p.reason,
         building_sectors=_split(p.building_sectors))
-
-
-class ContactCard(ApiModel):
-    name: str
-    email: str
-    phone: str | None
-
-
-class ContractorOut(ApiModel):
-    id: int
-    name: str
-    city: str | None
-    phone: str | None
-    website: str | None
-    contacts: list[ContactCard] = Field(description="The contractor's visible contacts.")
-
-
-class WorkpackageOut(ApiModel):
-    id: int
-    code: str | None
-    name: str
-    description: str | None
-
-
-class DeadlinesOut(ApiModel):
-    proposal: int | None = Field(description="The effective proposal deadline (unix seconds).")
-    project: int | None
-    workpackage: int | None = Field(description="The workpackage's own deadline, when it has one.")
-    passed: bool
-    questions_date: int | None
-    questions_time: int | None
-
-
-class ResponseOut(ApiModel):
-    response: str | None
-    note: str | None
-    responded_at: int | None
-    responded_by: str | None
-
-
-class CountsOut(ApiModel):
-    documents: int
-    budget_lines: int
-    messages: int
-
-
-class ProposalRef(ApiModel):
-    proposal_id: int
-    version: int
-    submitted_at: int
-    total_amount: str = Field(description="Decimal string with 2 decimals.")
-    currency: str
-
-
-class ForwardingOut(ApiModel):
-    forwarded_to_company_id: int | None
-    forwarded_to_company_name: str | None
-    forwarded_at: int | None
-    forwarded_from_company_name: str | None = Field(
-        description="When a partner forwarded this RFP to us: that company.")
-    forwarded_from_message: str | None
-    forwarded_from_at: int | None
-
-
-class RfpOut(ApiModel):
-    rfp_id: int
-    project: ProjectOut
-    contractor: ContractorOut
-    workpackage: WorkpackageOut
-    deadlines: DeadlinesOut
-    status: str | None = Field(description="The contractor's status when shared, else null.")
-    status_shared: bool
-    response: ResponseOut
-    counts: CountsOut
-    current_proposal: ProposalRef | None
-    forwarding: ForwardingOut
-    invited_at: int
-    updated_at: int
 
 
 def _card(c: Contact) -> ContactCard:
@@ -237,23 +109,6 @@ def rfp_out(d: RfpDetail, now_unix: int) -> RfpOut:
             forwarded_from_message=source.forward_message if source else None,
             forwarded_from_at=_ts(source.forwarded_at) if source else None),
         invited_at=unix(rfp.invited_at), updated_at=unix(rfp.updated_at))
-
-
-class NextDeadlineOut(ApiModel):
-    rfp_id: int
-    deadline: int = Field(description="The RFP's effective proposal deadline, unix seconds.")
-
-
-class RfpSummaryOut(ApiModel):
-    total: int = Field(description="Every RFP of your company, forwarded ones included.")
-    by_status: dict[str, int] = Field(description="RFPs per contractor status, every status "
-                                                  "listed; not_shared counts those whose status "
-                                                  "the contractor keeps internal.")
-    by_response: dict[str, int] = Field(description="RFPs per response of ours: calculate, "
-                                                    "pending, decline, none.")
-    next_deadline: NextDeadlineOut | None = Field(
-        description="The open RFP (not forwarded) whose deadline comes next; null when none is "
-                    "ahead.")
 
 
 def rfp_summary_out(s: RfpSummaryCounts) -> RfpSummaryOut:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import Field
-
-from bidbridge.api import cursor_numbers
+from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.declare import ApiModel, Input, NoInput, Param, function
+from bidbridge.api.declare import Input, NoInput, Param, function
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
 from bidbridge.api.subcontractor.rfp_models import (
@@ -22,38 +19,22 @@ from bidbridge.api.subcontractor.rfp_models import (
     summary,
 )
 from bidbridge.clock import unix
-from bidbridge.errors import InvalidParameters
 from bidbridge.models import RfpResponse, RfpStatus
 from bidbridge.reference import alternation
 from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
 from bidbridge.services.rfp_summary import rfp_summary
+from bidbridge.wire.subcontractor.rfps import (
+    ForwardResult,
+    ResponseResult,
+)
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
 RESPONSE_PATTERN = r"^(calculate|pending|decline)$"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def encode_cursor(position: Position) -> str:
-    """Opaque to callers: the last row's change time (microseconds) and id."""
-    micros = (position.updated_at - EPOCH) // timedelta(microseconds=1)
-    raw = f"r1:{micros}:{position.rfp_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> Position:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        tag, micros, rfp_id = text.split(":")
-        if tag != "r1":
-            raise ValueError(tag)
-        return Position(cursor_numbers.moment(micros), cursor_numbers.row_id(rfp_id))
-    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
-        raise InvalidParameters(
-            "'cursor' is not a cursor getRfps handed out. Pass the nextCursor of the previous "
-            "page unchanged, or leave it out to start at the beginning.",
-            data={"errors": [{"parameter": "cursor", "in": "query", "problem": "invalid",
-                              "message": "not a nextCursor of getRfps"}]}) from exc
+CURSOR_TAG = "r1"  # getRfps' cursors say r1: the change time and the RFP id
 
 
 class GetRfpsIn(Input):
@@ -103,10 +84,12 @@ def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
         response=args.response,
         updated_since=datetime.fromtimestamp(since, UTC) if since is not None else None,
         project_id=args.project_id)
-    after = decode_cursor(args.cursor) if args.cursor else None
+    after = Position(*cursors.after_change(args.cursor, CURSOR_TAG, function="getRfps")) \
+        if args.cursor else None
     page = list_rfps(call.session, call.principal.company_id, filters, after, args.limit)
     return RfpPageOut(rfps=[summary(r) for r in page.rows],
-                      next_cursor=encode_cursor(page.next_position)
+                      next_cursor=cursors.by_change(page.next_position.updated_at,
+                                                    page.next_position.rfp_id, CURSOR_TAG)
                       if page.next_position else None)
 
 
@@ -148,15 +131,6 @@ class RespondIn(Input):
         example="Expect our price by Friday.")] = None
 
 
-class ResponseResult(ApiModel):
-    rfp_id: int
-    response: str
-    note: str | None
-    responded_at: int
-    status: str | None = Field(description="The contractor's status when shared, else null.")
-    updated_at: int
-
-
 @function(
     api="subcontractor", name="respondToRfp", path="/rfps/{rfpId}/response", tag="RFPs",
     summary="Answer an RFP: calculate, pending or decline, with an optional note.",
@@ -191,15 +165,6 @@ class ForwardIn(Input):
         "message", "query", "A message to the partner, up to 2,000 characters.",
         pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",
         example="Can you take this one? We are fully booked.")] = None
-
-
-class ForwardResult(ApiModel):
-    rfp_id: int
-    partner_company_id: int
-    partner_company_name: str
-    forwarded_at: int
-    response: str = Field(description="Always decline: we step out of the RFP.")
-    updated_at: int
 
 
 @function(
