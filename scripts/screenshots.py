@@ -123,6 +123,28 @@ def search_trade(page: Page) -> None:
     page.wait_for_load_state()
 
 
+def upload_wrong_bid(page: Page) -> None:
+    """The estimator uploads an X84 whose first quantity was changed: every difference shows."""
+    from bidbridge.api.docs.examples import example_x84
+
+    wrong = example_x84().replace(b"<Qty>2</Qty>", b"<Qty>3</Qty>", 1)
+    page.set_input_files("#bill-file", files=[{"name": "bid.X84", "mimeType": "application/xml",
+                                               "buffer": wrong}])
+    page.get_by_role("button", name="Upload prices").click()
+    page.wait_for_load_state()
+
+
+def import_gaeb_bill(page: Page) -> None:
+    """The contractor imports an X83 with every item type into "Metselwerk"."""
+    page.get_by_role("link", name="Metselwerk", exact=True).click()
+    page.wait_for_load_state()
+    x83 = (ROOT / "src" / "bidbridge" / "api" / "docs" / "example.X83").read_bytes()
+    page.set_input_files("#bill-file", files=[{"name": "lv.X83", "mimeType": "application/xml",
+                                               "buffer": x83}])
+    page.get_by_role("button", name="Import bill").click()
+    page.wait_for_load_state()
+
+
 def open_award(page: Page) -> None:
     open_workpackage("Bid comparison")(page)
     page.get_by_role("link", name="Award…").click()
@@ -160,6 +182,10 @@ SHOTS: list[Shot] = [
          prepare=open_workpackage(), section="#addenda"),
     Shot("workpackage-questions", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
          prepare=open_workpackage(), section="#questions"),
+    Shot("rfp-bill", ESTIMATOR, lambda d: f"/bids/{open_rfp(d)}", prepare=upload_wrong_bid,
+         section="#bill"),
+    Shot("workpackage-bill", CONTRACTOR, lambda d: f"/projects/{demo_project(d)}",
+         prepare=import_gaeb_bill, section="main"),
 ]
 # Run once, before the shots, as (login, action).
 SETUP: list[tuple[str, Callable[[Page, dict[str, Any]], None]]] = [

@@ -61,9 +61,13 @@ def _answer(run: dict, item: str) -> dict:
 def test_collections_pass_under_newman(newman, backend, tmp_path):
     # A 61-second token makes the collection's pre-request script renew it before most requests.
     # The functions whose example run uploads a file: the sample embedded in the collection.
-    uploads = {api: [s.function.name for s in steps(api) if s.files] for api in ("subcontractor",
-                                                                                "contractor")}
+    uploads = {api: [s.function.name for s in steps(api)
+                     if "example.pdf" in s.files.values()] for api in ("subcontractor",
+                                                                      "contractor")}
     assert uploads["contractor"] == ["addDocument"]
+    # The bill functions upload sample GAEB and xlsx files: their answers say what was read.
+    bill_uploads = {"subcontractor": {"uploadBidGaeb": ("priced", 4), "uploadBidXlsx": ("priced", 4)},
+                    "contractor": {"importBillGaeb": ("items", 6), "importBillXlsx": ("items", 3)}}
     with live_server(backend, tmp_path, token_ttl_seconds="61") as server:
         for api in ("subcontractor", "contractor"):
             run = _run_newman(newman, server, api, tmp_path)
@@ -78,5 +82,7 @@ def test_collections_pass_under_newman(newman, backend, tmp_path):
             for name in uploads[api]:
                 sent = _answer(run, name)
                 assert (sent["name"], sent["sha256"]) == ("example.pdf", SAMPLE_SHA256), name
+            for name, (key, value) in bill_uploads[api].items():
+                assert _answer(run, name)[key] == value, name
         # getToken: the collections' own requests, plus renewals by the pre-request script.
         assert len(server.requests_of("getToken")) > 2

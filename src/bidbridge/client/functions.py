@@ -12,6 +12,7 @@ from urllib.parse import quote
 from bidbridge.client.core import BaseClient, Download, FileArg, FileInput, parse
 from bidbridge.wire import account as _account
 from bidbridge.wire import audit as _audit
+from bidbridge.wire import bills as _bills
 from bidbridge.wire import changes as _changes
 from bidbridge.wire import projects as _projects
 from bidbridge.wire import reference as _reference
@@ -132,6 +133,10 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getPhases", "/reference/phases", "GET", {})
         return parse(list[_reference.PhaseOut], body)
 
+    def get_proposal_gaeb(self, proposal_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """A submitted proposal version as an X84; its totals equal its totalAmount. (GET /proposals/{proposalId}/bid.x84)"""
+        return self.download("getProposalGaeb", f"/proposals/{_segment(proposal_id)}/bid.x84", dest, expected_sha256=expected_sha256, progress=progress)
+
     def get_proposals(self, rfp_id: int) -> list[_subcontractor_proposals.ProposalOut]:
         """Every version of your proposal for an RFP, newest first. (GET /rfps/{rfpId}/proposals)"""
         body = self.call("getProposals", f"/rfps/{_segment(rfp_id)}/proposals", "GET", {})
@@ -147,6 +152,10 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("getRfp", f"/rfps/{_segment(rfp_id)}", "GET", {})
         return parse(_subcontractor_rfps.RfpOut, body)
 
+    def get_rfp_gaeb(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The RFP's bill of quantities as an X83, for your estimating software. (GET /rfps/{rfpId}/bill.x83)"""
+        return self.download("getRfpGaeb", f"/rfps/{_segment(rfp_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
+
     def get_rfp_statuses(self) -> list[_reference.StatusOut]:
         """The contractor's RFP statuses, in the order of an RFP's life. (GET /reference/rfp-statuses)"""
         body = self.call("getRfpStatuses", "/reference/rfp-statuses", "GET", {})
@@ -156,6 +165,10 @@ class SubcontractorFunctions(BaseClient):
         """Your RFPs at a glance: how many per status and per response, and the next deadline. (GET /rfps/summary)"""
         body = self.call("getRfpSummary", "/rfps/summary", "GET", {})
         return parse(_subcontractor_rfps.RfpSummaryOut, body)
+
+    def get_rfp_xlsx(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The RFP's bill as a spreadsheet with your draft prices, to fill in and upload with uploadBidXlsx. (GET /rfps/{rfpId}/bill.xlsx)"""
+        return self.download("getRfpXlsx", f"/rfps/{_segment(rfp_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
 
     def get_rfps(self, *, status: str | None = None, response: str | None = None, updated_since: int | None = None, project_id: int | None = None, outcome: str | None = None, cursor: str | None = None, limit: int | None = None) -> _subcontractor_rfps.RfpPageOut:
         """Your company's RFPs, in the order they changed, a page at a time. (POST /rfps)"""
@@ -217,6 +230,16 @@ class SubcontractorFunctions(BaseClient):
         body = self.call("updateWebhookEndpoint", f"/webhook-endpoints/{_segment(endpoint_id)}", "POST", {"url": url, "eventTypes": event_types, "description": description, "enabled": enabled}, idempotent=True, idempotency_key=idempotency_key)
         return parse(_subcontractor_webhooks.EndpointOut, body)
 
+    def upload_bid_gaeb(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BidUploadOut:
+        """Price the RFP's budget lines from an X84, all at once or not at all. (POST /rfps/{rfpId}/budget-lines/gaeb)"""
+        body = self.call("uploadBidGaeb", f"/rfps/{_segment(rfp_id)}/budget-lines/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_bills.BidUploadOut, body)
+
+    def upload_bid_xlsx(self, rfp_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BidUploadOut:
+        """Price the RFP's budget lines from the filled-in spreadsheet, all or none. (POST /rfps/{rfpId}/budget-lines/xlsx)"""
+        body = self.call("uploadBidXlsx", f"/rfps/{_segment(rfp_id)}/budget-lines/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_bills.BidUploadOut, body)
+
     def withdraw_proposal(self, proposal_id: int, reason: str, *, idempotency_key: str | None = None) -> _subcontractor_proposals.ProposalOut:
         """Withdraw your current proposal version before the deadline. (POST /proposals/{proposalId}/withdraw)"""
         body = self.call("withdrawProposal", f"/proposals/{_segment(proposal_id)}/withdraw", "POST", {"reason": reason}, idempotent=True, idempotency_key=idempotency_key)
@@ -273,10 +296,26 @@ class ContractorFunctions(BaseClient):
         body = self.call("getAuditLog", "/audit-log", "POST", {"source": source, "since": since, "until": until, "cursor": cursor, "limit": limit})
         return parse(_audit.AuditLogOut, body)
 
+    def get_award_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The award as an X86: the awarded bidder's proposal in the bill. (GET /workpackages/{workpackageId}/award.x86)"""
+        return self.download("getAwardGaeb", f"/workpackages/{_segment(workpackage_id)}/award.x86", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_bid_gaeb(self, rfp_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """A bidder's current proposal as an X84: the bill with its submitted prices. (GET /rfps/{rfpId}/proposal.x84)"""
+        return self.download("getBidGaeb", f"/rfps/{_segment(rfp_id)}/proposal.x84", dest, expected_sha256=expected_sha256, progress=progress)
+
     def get_bid_opening(self, workpackage_id: int) -> _changes.BidOpeningOut:
         """The opening of a sealed workpackage's bids: who, when, how many. (GET /workpackages/{workpackageId}/opening)"""
         body = self.call("getBidOpening", f"/workpackages/{_segment(workpackage_id)}/opening", "GET", {})
         return parse(_changes.BidOpeningOut, body)
+
+    def get_bill_gaeb(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The workpackage's bill of quantities as an X83 (GAEB DA XML 3.3, unpriced). (GET /workpackages/{workpackageId}/bill.x83)"""
+        return self.download("getBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill.x83", dest, expected_sha256=expected_sha256, progress=progress)
+
+    def get_bill_xlsx(self, workpackage_id: int, dest: str | os.PathLike[str], *, expected_sha256: str | None = None, progress: Callable[[int, int | None], None] | None = None) -> Download:
+        """The workpackage's bill as a spreadsheet: OZ, type, texts, quantity, unit. (GET /workpackages/{workpackageId}/bill.xlsx)"""
+        return self.download("getBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill.xlsx", dest, expected_sha256=expected_sha256, progress=progress)
 
     def get_building_sectors(self) -> list[_reference.NamedOut]:
         """Building sectors: the values of a project's buildingSectors. (GET /reference/building-sectors)"""
@@ -347,6 +386,16 @@ class ContractorFunctions(BaseClient):
         """Exchange the API user's login and API key for a one-hour token. (POST /tokens)"""
         body = self.call("getToken", "/tokens", "POST", {"login": self.login, "apiKey": self._api_key, "forceNew": force_new}, authenticated=False)
         return parse(_account.TokenOut, body)
+
+    def import_bill_gaeb(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BillImportOut:
+        """Import an X83 (or X81) as the workpackage's bill of quantities. (POST /workpackages/{workpackageId}/bill/gaeb)"""
+        body = self.call("importBillGaeb", f"/workpackages/{_segment(workpackage_id)}/bill/gaeb", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_bills.BillImportOut, body)
+
+    def import_bill_xlsx(self, workpackage_id: int, file: FileInput | list[FileInput], *, idempotency_key: str | None = None) -> _bills.BillImportOut:
+        """Import a spreadsheet (the columns of getBillXlsx) as the workpackage's bill. (POST /workpackages/{workpackageId}/bill/xlsx)"""
+        body = self.call("importBillXlsx", f"/workpackages/{_segment(workpackage_id)}/bill/xlsx", "POST", {"file": None if file is None else FileArg(file)}, idempotent=True, idempotency_key=idempotency_key)
+        return parse(_bills.BillImportOut, body)
 
     def invite_subcontractor(self, workpackage_id: int, *, company_id: int | None = None, company_name: str | None = None, contact_email: str | None = None, contact_name: str | None = None, sealed: bool | None = None, idempotency_key: str | None = None) -> _contractor_rfps.InvitationOut:
         """Invite a subcontractor to a workpackage: this creates its RFP. (POST /workpackages/{workpackageId}/invitations)"""

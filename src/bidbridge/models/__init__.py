@@ -32,6 +32,8 @@ from bidbridge.models.proposals import (
 )
 from bidbridge.models.reads import MessageRead
 from bidbridge.models.tendering import (
+    Bill,
+    BillSection,
     BudgetLine,
     PriceEntry,
     Project,
@@ -52,6 +54,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BidOpening",
+    "Bill",
+    "BillSection",
     "BrowserSession",
     "BudgetLine",
     "Company",

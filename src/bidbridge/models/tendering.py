@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidbridge.db import ExactDecimal
@@ -104,6 +105,50 @@ class BudgetLine(Timestamps, Base):
     unit: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(default=0)
     deleted_at: Mapped[datetime | None] = mapped_column()  # tombstone
+    # The bill of quantities (migration 0130): the title it stands under, its ordinal number,
+    # its item type (services.bill.ItemType), texts and the bidder's fields to fill in.
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("bill_sections.id"))
+    oz: Mapped[str | None] = mapped_column(String(32))
+    item_type: Mapped[str] = mapped_column(String(24), default="normal")
+    alternative_group: Mapped[str | None] = mapped_column(String(4))
+    long_text: Mapped[str | None] = mapped_column(Text)
+    quantity_tbd: Mapped[bool] = mapped_column(default=False)
+    # [{"mark": "1", "label": "Fabrikat"}, ...]: what the bidder is asked to name.
+    bidder_fields: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+
+
+class Bill(Base):
+    """A workpackage's bill of quantities as a whole: its name, numbering mask and the labels of
+    the unit-price components it asks for (at most six)."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workpackage_id: Mapped[int] = mapped_column(ForeignKey("workpackages.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    # [{"type": "Lot"|"BoQLevel"|"Item"|"Index", "length": n}, ...] in OZ order.
+    numbering: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    up_component_labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str | None] = mapped_column(String(16))  # "x83", "x81", "xlsx", "migrated"
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class BillSection(Base):
+    """A lot or a (nested) title of a bill; budget lines reference the title they stand under."""
+
+    __tablename__ = "bill_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workpackage_id: Mapped[int] = mapped_column(ForeignKey("workpackages.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("bill_sections.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # "lot" or "title"
+    rno: Mapped[str] = mapped_column(String(16))  # its own part of the OZ, e.g. "02"
+    label: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 class Rfp(Timestamps, Base):
@@ -174,3 +219,7 @@ class PriceEntry(Base):
     position: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()  # tombstone for removed extra rows
+    # Unit-price components (as decimal strings, the bill's order) and the bidder's answers to
+    # the line's bidder fields ({mark: text}); both from an X84 upload or a spreadsheet.
+    up_components: Mapped[list[str] | None] = mapped_column(JSON)
+    bidder_texts: Mapped[dict[str, str] | None] = mapped_column(JSON)

@@ -15,6 +15,7 @@ from bidbridge.errors import InvalidParameters, NotFound
 from bidbridge.models import BudgetLine, Workpackage
 from bidbridge.services import events
 from bidbridge.services.audit import record_event
+from bidbridge.services.bill import next_positions
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage
 from bidbridge.services.scoping import MAX_ID
@@ -30,7 +31,9 @@ class BudgetLineInput(BaseModel):
     description: Annotated[str, StringConstraints(min_length=1, max_length=2000,
                                                   strip_whitespace=True)]
     # Exact decimals: JSON numbers arrive as Decimal (never float); strings like "12.5" too.
-    quantity: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3, allow_inf_nan=False)]
+    # GAEB's limit (8 digits before the point, 3 after), so every bill can be written as X83.
+    quantity: Annotated[Decimal, Field(ge=0, le=Decimal("99999999.999"), decimal_places=3,
+                                       allow_inf_nan=False)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32, strip_whitespace=True)]
 
 
@@ -38,7 +41,7 @@ class BudgetLineInput(BaseModel):
 EXPECTED: dict[str, str] = {
     "code": "letters, digits and . _ / - or spaces, up to 64 characters (optional)",
     "description": "text of 1 to 2,000 characters",
-    "quantity": "a number of at least 0 with up to 3 decimals, e.g. 120.5",
+    "quantity": "a number from 0 to 99999999.999 with up to 3 decimals, e.g. 120.5",
     "unit": "text of 1 to 32 characters, e.g. m2",
 }
 
@@ -102,8 +105,11 @@ def add_budget_lines(session: Session, ctx: RequestContext, wp: Workpackage, com
     last = session.scalar(select(func.max(BudgetLine.position))
                           .where(BudgetLine.workpackage_id == wp.id))
     start = -1 if last is None else last
+    # In a bill of quantities, new lines are normal items under its last title.
+    section_id, ozs = next_positions(session, wp.id, len(lines), now)
     rows = [BudgetLine(workpackage_id=wp.id, code=line.code, description=line.description,
                        quantity=line.quantity, unit=line.unit, position=start + 1 + i,
+                       section_id=section_id, oz=ozs[i] if ozs else None, item_type="normal",
                        created_at=now, updated_at=now) for i, line in enumerate(lines)]
     session.add_all(rows)
     bump_workpackage(session, wp, now)

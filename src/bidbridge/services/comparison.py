@@ -19,6 +19,7 @@ from bidbridge.models import (
     Rfp,
     Workpackage,
 )
+from bidbridge.services.bill import counts_in_total
 
 CENT = Decimal("0.01")
 UNIT_QUANTUM = Decimal("0.0001")
@@ -159,7 +160,8 @@ def _fill(column: Column, proposal: Proposal, rows: dict[int, Row]) -> None:
             given = _decimal(_pick(item, "quantity"))
             unit, total = _priced(item, row.line.quantity if given is None else given)
             row.cells[column.rfp.id] = Cell(unit, total, included)
-            if included and total is not None:
+            # Provisional items without total and alternatives are compared but not summed.
+            if included and total is not None and counts_in_total(row.line):
                 lines_total += total
         elif line_id is None:
             extra_quantity = _decimal(_pick(item, "quantity"))

@@ -20,6 +20,7 @@ from bidbridge.errors import InvalidParameters
 from bidbridge.models import BudgetLine, PriceEntry, Rfp
 from bidbridge.services import money
 from bidbridge.services.audit import record_event
+from bidbridge.services.bill import MAX_LINE_TOTAL, counts_in_total, limit_problem
 from bidbridge.services.context import RequestContext
 from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
 from bidbridge.services.tender_rules import ensure_open
@@ -100,7 +101,10 @@ def build_sheet(rfp: Rfp, lines: list[BudgetLine], entries: list[PriceEntry]) ->
     sheet = BudgetSheet(rfp=rfp, lines=[(line, by_line.get(line.id)) for line in lines],
                         extras=[e for e in entries if e.budget_line_id is None])
     live = sheet.live_rows()
-    included = [a.total_price for _, e, a in live if e.included and a.total_price is not None]
+    # Only the items that count enter the total: not provisional items without total, not
+    # alternatives (services.bill.ItemType.counts_in_total); extra rows always count.
+    included = [a.total_price for line, e, a in live if e.included and a.total_price is not None
+                and (line is None or counts_in_total(line))]
     sheet.priced_count = len(live)
     sheet.included_count = len(included)
     sheet.included_total = money.add(included)
@@ -235,9 +239,15 @@ def _check(change: PriceChange, lines: dict[int, BudgetLine], extras: dict[int, 
     else:
         quantity = fields.get("quantity") or Decimal(0)
     unit_price = fields.get("unit_price")
-    if unit_price is not None and money.line_total(quantity, unit_price) > money.MAX_AMOUNT:
-        problems.add(i, "unitPrice", f"quantity {quantity} x unit price {unit_price} exceeds "
-                     f"the largest line total, {money.MAX_AMOUNT}.", "too_large")
+    total_price = fields.get("total_price")
+    # GAEB's limits hold for every line, so that any priced bill can be written as an X84.
+    found = limit_problem(quantity, unit_price)
+    if found:
+        problems.add(i, "unitPrice" if unit_price is not None else "quantity",
+                     f"{found}; GAEB DA XML cannot carry it.", "too_large")
+    elif unit_price is None and total_price is not None and total_price > MAX_LINE_TOTAL:
+        problems.add(i, "totalPrice", f"the line total {total_price} has more than 11 digits "
+                     f"(at most {MAX_LINE_TOTAL}); GAEB DA XML cannot carry it.", "too_large")
 
 
 def _apply(entry: PriceEntry, fields: dict[str, Any], now: datetime) -> None:

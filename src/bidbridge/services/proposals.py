@@ -23,6 +23,7 @@ from bidbridge.errors import AppError, Conflict, InvalidParameters
 from bidbridge.models import Document, DocumentVersion, Proposal, ProposalState, Rfp, RfpStatus
 from bidbridge.services import addenda, documents, events, money
 from bidbridge.services.audit import record_event
+from bidbridge.services.bill import counts_in_total
 from bidbridge.services.context import RequestContext
 from bidbridge.services.pricing import Amounts, BudgetSheet, load_sheet
 from bidbridge.services.scoping import (
@@ -127,8 +128,16 @@ def snapshot(sheet: BudgetSheet) -> list[dict[str, Any]]:
     rows = []
     for line, entry, found in sheet.live_rows():
         if line is not None:
-            rows.append(snapshot_line(line.id, entry.id, line.code, line.description,
-                                      line.quantity, line.unit, found, entry.included))
+            row = snapshot_line(line.id, entry.id, line.code, line.description,
+                                line.quantity, line.unit, found, entry.included)
+            # The bill's view of the line: its OZ, its type and whether it counts in the total.
+            row.update({"oz": line.oz, "itemType": line.item_type or "normal",
+                        "countsInTotal": counts_in_total(line)})
+            if entry.up_components:
+                row["upComponents"] = list(entry.up_components)
+            if entry.bidder_texts:
+                row["bidderTexts"] = dict(entry.bidder_texts)
+            rows.append(row)
         else:
             rows.append(snapshot_line(None, entry.id, None, entry.description,
                                       entry.quantity or Decimal(0), entry.unit, found,

@@ -16,6 +16,7 @@ from bidbridge.web import (
     api_tab,
     audit_views,
     bid_board,
+    bill_files,
     company_tab,
     contractor,
     login,
@@ -40,7 +41,7 @@ TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
 
 def register(app: FastAPI, runtime: Runtime) -> None:
     for module in (login, two_factor, account, security, api_tab, company_tab, support,
-                   audit_views, bid_board, rfp_files, rfp_page, pricing_page, proposal_pages,
+                   audit_views, bid_board, rfp_files, bill_files, rfp_page, pricing_page, proposal_pages,
                    contractor):
         app.include_router(module.router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], include_in_schema=False)

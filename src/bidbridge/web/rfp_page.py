@@ -36,13 +36,15 @@ MESSAGES = {
     "sent": "Your message was sent to the contractor.",
     "acknowledged": "The addendum is acknowledged; the contractor sees it.",
     "asked": "Your question was sent. The answer goes to every bidder; your company is not named.",
+    "bill_priced": "Your prices from the file are saved as drafts: check them, then submit.",
 }
 QUESTION_LIMIT = 5000
 
 
 def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
              error: str | None = None, message: str | None = None,
-             form: dict[str, str] | None = None, partners_for: str = "") -> Response:
+             form: dict[str, str] | None = None, partners_for: str = "",
+             bill_problems: list[str] | None = None) -> Response:
     """Draw the RFP page; after a refusal ``form`` keeps what the person typed."""
     db, viewer = me.acting.db, me.viewer
     rfp = rfp_for_person(db, viewer, rfp_id)
@@ -70,7 +72,9 @@ def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
                   is_open=deadline is None or now < deadline, statuses=STATUS_LABELS,
                   responses=RESPONSE_LABELS, error=error,
                   message=message or MESSAGES.get(request.query_params.get("msg", "")),
-                  form=form or {}, partners_for=partners_for, partners=partners)
+                  form=form or {}, partners_for=partners_for, partners=partners,
+                  bill_problems=bill_problems or [],
+                  priced=request.query_params.get("priced", ""))
 
 
 @router.get("/bids/{rfp_id}")

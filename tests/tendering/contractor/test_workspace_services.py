@@ -128,8 +128,8 @@ def test_a_wrong_row_names_row_column_and_expectation_and_imports_nothing(factor
     assert errors == [(3, "C", "quantity"), (4, "B", "description"), (4, "C", "quantity")]
     messages = [str(e) for e in refused.value.errors]
     assert messages[0] == ("Row 3, column C (quantity): '12,5' — uses a comma; write the "
-                           "decimals after a dot (12.5, not 12,5); expected a number of at "
-                           "least 0 with up to 3 decimals, e.g. 120.5.")
+                           "decimals after a dot (12.5, not 12,5); expected a number from 0 "
+                           "to 99999999.999 with up to 3 decimals, e.g. 120.5.")
     assert "is empty; expected text of 1 to 2,000 characters" in messages[1]
     assert "greater than or equal to 0" in messages[2]
     assert _lines(factory, wp["id"]) == []

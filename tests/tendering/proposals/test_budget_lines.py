@@ -71,8 +71,9 @@ def test_money_is_exact_for_tricky_values(client, factory):
         {"description": "third", "quantity": "0.333", "unit": "st", "unitPrice": "3"},  # 0.999
         {"description": "split", "quantity": "3", "unit": "st", "totalPrice": "100.00"},
         {"description": "half cent", "quantity": "0.5", "unit": "st", "unitPrice": "0.01"},
-        {"description": "big", "quantity": "999.999", "unit": "st",
-         "unitPrice": "999999999.99"},  # 999998999990.000001 -> 999998999990.00
+        # GAEB's largest unit price (10 digits) by a quantity just inside the largest total.
+        {"description": "big", "quantity": "9.999", "unit": "st",
+         "unitPrice": "99999999.99"},  # 999899999.90001 -> 999899999.90
     ]
     raw = json.dumps({"lines": [{k: (float(v) if isinstance(v, Decimal) else v)
                                  for k, v in r.items()} for r in rows]})
@@ -83,9 +84,9 @@ def test_money_is_exact_for_tricky_values(client, factory):
     extras = response.json()["extraRows"]
     assert [(e["unitPrice"], e["totalPrice"]) for e in extras] == [
         ("0.10", "0.10"), ("0.20", "0.20"), ("3.00", "1.00"), ("33.3333", "100.00"),
-        ("0.01", "0.01"), ("999999999.99", "999998999990.00")]
-    assert response.json()["totals"]["includedTotal"] == "999999000091.31"
-    assert sum(Decimal(e["totalPrice"]) for e in extras) == Decimal("999999000091.31")
+        ("0.01", "0.01"), ("99999999.99", "999899999.90")]
+    assert response.json()["totals"]["includedTotal"] == "999900101.21"
+    assert sum(Decimal(e["totalPrice"]) for e in extras) == Decimal("999900101.21")
 
 
 def test_form_field_json_is_accepted_and_parsed_exactly(client, factory):

@@ -252,11 +252,12 @@ def test_submission_moves_updated_at_and_writes_events_in_the_api_users_name(
 
 def test_large_totals_add_up_exactly(client, factory):
     b = bidder(client, factory, lines=3)
-    price(client, b, [{"budgetLineId": line, "totalPrice": "333333333333.33"}
+    # Each line at GAEB's largest line total (11 digits); the proposal total may exceed it.
+    price(client, b, [{"budgetLineId": line, "totalPrice": "999999999.99"}
                       for line in b.line_ids])
     p = submit(client, b).json()
-    assert p["totalAmount"] == "999999999999.99"
-    assert sum(Decimal(x["totalPrice"]) for x in p["lines"]) == Decimal("999999999999.99")
+    assert p["totalAmount"] == "2999999999.97"
+    assert sum(Decimal(x["totalPrice"]) for x in p["lines"]) == Decimal("2999999999.97")
 
 
 def test_a_json_body_carries_the_total_as_an_exact_number(client, factory):

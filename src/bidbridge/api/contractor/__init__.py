@@ -9,6 +9,7 @@ register_audit_function("contractor")
 
 # Tendering functions (issue #3): importing a module registers its functions.
 from bidbridge.api.contractor import (  # noqa: E402, F401
+    bill_gaeb,
     changes,
     comparison,
     messages,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bidbridge.api.declare import Api
 from bidbridge.api.dispatch import API_PREFIX
 from bidbridge.api.docs.demo_access import demo_credentials
-from bidbridge.api.docs.examples import EXAMPLES_FILE, example_pdf
+from bidbridge.api.docs.examples import EXAMPLES_FILE, example_file
 from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import (
     VAR,
@@ -87,7 +87,7 @@ def _run_api(client: TestClient, api: Api, variables: dict[str, Any]) -> dict[st
             headers["X-Auth-Token"] = variables["token"]
         if honours_idempotency_key(fn):
             headers["Idempotency-Key"] = f"example-{fn.name}-0001"
-        files = [(name, (file, example_pdf(), "application/pdf")) for name, file in step.files.items()]
+        files = [(name, (file, *example_file(file))) for name, file in step.files.items()]
         if fn.method == "GET":
             response = client.get(path, headers=headers)
         else:

@@ -110,6 +110,31 @@ _TABLE = [
               "seconds to get its answer."),
     ErrorCode("file_too_large", 413, "Content too large",
               "A file exceeds the upload limit (50 MB by default); the detail names it."),
+    ErrorCode("xml_malformed", 422, "Unprocessable file",
+              "The uploaded file is not well-formed XML; the detail gives the line and column. "
+              "Export it again; nothing was changed."),
+    ErrorCode("xml_forbidden", 422, "Unprocessable file",
+              "The XML declares a DTD, entities or external references (XXE, billion laughs); "
+              "GAEB files never need them. Nothing was changed."),
+    ErrorCode("gaeb_invalid", 422, "Unprocessable file",
+              "The file is not a GAEB DA XML 3.x bill we can read (or is empty, too deep, or has "
+              "more than 20,000 items). Nothing was changed."),
+    ErrorCode("gaeb_wrong_phase", 422, "Unprocessable file",
+              "The file's exchange phase (its DP element) is not the one this function takes, "
+              "e.g. an X84 where an X83 is expected. Nothing was changed."),
+    ErrorCode("gaeb_mismatch", 422, "Unprocessable file",
+              "The bid does not match the RFP's bill: 'problems' lists every OZ that differs "
+              "(missing, unknown, quantity or unit changed, price beyond GAEB's limits). Nothing "
+              "was priced."),
+    ErrorCode("bill_inconsistent", 422, "Unprocessable file",
+              "The bill is inconsistent: 'problems' lists each OZ and what is wrong (duplicate "
+              "OZ, no quantity, beyond GAEB's limits, an item type without a price). Nothing was "
+              "imported."),
+    ErrorCode("spreadsheet_refused", 422, "Unprocessable file",
+              "The spreadsheet has wrong cells: 'problems' lists each with its row, column, "
+              "value and what was expected. Nothing was imported."),
+    ErrorCode("not_awarded", 409, "Conflict",
+              "The workpackage has no awarded bidder with a submitted proposal yet."),
     ErrorCode("range_not_satisfiable", 416, "Range not satisfiable",
               "The Range starts past the end of the document; download it whole."),
     ErrorCode("storage_unavailable", 503, "Service unavailable",

@@ -34,6 +34,9 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         # An RFP whose workpackage has an addendum (the demo's "Sanitair").
         "getAddenda": {"rfpId": "{{addendumRfpId}}"},
         "acknowledgeAddendum": {"rfpId": "{{addendumRfpId}}"},
+        # The X84 that prices the chosen RFP's bill (api/docs/examples.py).
+        "uploadBidGaeb": {"file": "bid.X84"},
+        "uploadBidXlsx": {"file": "bid.xlsx"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
@@ -46,7 +49,22 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         # answerQuestion closes the first open question; decline the second as its duplicate.
         "declineQuestion": {"questionId": "{{declineQuestionId}}",
                             "duplicateOfId": "{{questionId}}"},
+        # A bidder that has submitted (the demo's bids): its X84, and the award of it as X86.
+        "getBidGaeb": {"rfpId": "{{bidRfpId}}"},
+        "setRfpStatus": {"rfpId": "{{bidRfpId}}"},
+        "getAwardGaeb": {"workpackageId": "{{bidWorkpackageId}}"},
+        "importBillGaeb": {"file": "bill.X83"},
+        "importBillXlsx": {"file": "bill.xlsx"},
     },
+}
+
+# Functions that must run after the writes they read (the plan runs readers first): the phase
+# they run in instead (3.5: after every writer, before the enders).
+PHASES: dict[Api, dict[str, float]] = {
+    # After submitProposal (whose example keeps its few lines whole), before the withdrawal.
+    "subcontractor": {"uploadBidGaeb": 3.5, "getProposalGaeb": 3.5, "uploadBidXlsx": 3.5},
+    # After setRfpStatus awarded the bid; the import replaces that bill, so it comes last.
+    "contractor": {"getAwardGaeb": 3.5, "importBillGaeb": 5, "importBillXlsx": 5},
 }
 
 
@@ -74,15 +92,25 @@ def _open_with_addendum(item: dict[str, Any], now: float) -> bool:
     return _open_rfp(item, now) and item.get("latestAddendum", 0) > 0
 
 
+def _submitted_bid(item: dict[str, Any], now: float) -> bool:
+    return (item.get("latestProposal") or {}).get("state") == "submitted"
+
+
+_SUBMITTED_BID_JS = "!!item.latestProposal && item.latestProposal.state === 'submitted'"
 PICKS: dict[Api, dict[str, list[Pick]]] = {
     "subcontractor": {"getRfps": [
         Pick("rfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS),
         Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1),
         Pick("addendumRfpId", "rfps", "rfpId", _open_with_addendum,
              _OPEN_RFP_JS + " && item.latestAddendum > 0")]},
-    "contractor": {"getQuestions": [
-        Pick("declineQuestionId", "questions", "questionId",
-             lambda item, now: item.get("state") == "open", "item.state === 'open'", nth=1)]},
+    "contractor": {
+        "getQuestions": [
+            Pick("declineQuestionId", "questions", "questionId",
+                 lambda item, now: item.get("state") == "open", "item.state === 'open'", nth=1)],
+        "getRfps": [
+            Pick("bidRfpId", "rfps", "id", _submitted_bid, _SUBMITTED_BID_JS),
+            Pick("bidWorkpackageId", "rfps", "workpackageId", _submitted_bid,
+                 _SUBMITTED_BID_JS)]},
 }
 
 
@@ -138,7 +166,9 @@ class Step:
         return path
 
 
-def _phase(fn: Function) -> int:
+def _phase(fn: Function) -> float:
+    if fn.name in PHASES[fn.api]:
+        return PHASES[fn.api][fn.name]
     if fn.name == "getToken":
         return 0
     verb = re.match(r"[a-z]+", fn.name)
@@ -163,6 +193,9 @@ def _step(api: Api, fn: Function) -> Step:
         if param.name in overrides:
             value = overrides[param.name]
             if value is None:
+                continue
+            if param.type == "file":
+                step.files[param.name] = value
                 continue
             text = value if isinstance(value, str) else example_text(param, value)
         elif param.kind == "template":

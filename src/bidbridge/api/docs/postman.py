@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.dispatch import API_PREFIX
-from bidbridge.api.docs.examples import example_pdf
+from bidbridge.api.docs.examples import example_file
 from bidbridge.api.docs.openapi import honours_idempotency_key
 from bidbridge.api.docs.plan import FOUND_IDS_JS, VAR, Step, default_value, picks_js, steps
 
@@ -141,10 +141,12 @@ def _item(step: Step, prefix: str) -> dict[str, Any]:
 def _sample_file(key: str, name: str) -> dict[str, Any]:
     """A file field that carries its own content: Postman's runtime sends a file field without
     ``src`` whose value is base64 as those bytes, so the collection needs no file beside it."""
-    return {"key": key, "type": "file", "value": base64.b64encode(example_pdf()).decode(),
-            "fileName": name, "contentType": "application/pdf",
-            "description": "A one-page sample PDF embedded in the collection; choose a file of "
-                           "your own to upload it instead."}
+    data, media = example_file(name)
+    what = "A one-page sample PDF" if media == "application/pdf" else "A sample GAEB file"
+    return {"key": key, "type": "file", "value": base64.b64encode(data).decode(),
+            "fileName": name, "contentType": media,
+            "description": f"{what} embedded in the collection; choose a file of your own to "
+                           "upload it instead."}
 
 
 def _test_script(fn: Function) -> str:

@@ -10,6 +10,9 @@ register_audit_function("subcontractor")
 # Tendering (issue #3): RFPs, documents, messages, forwarding, reference lists, company profile.
 from bidbridge.api.company_update import register_update_company  # noqa: E402
 from bidbridge.api.reference_functions import register_reference_functions  # noqa: E402
+
+# After the functions whose writes its examples read (api/docs/plan.py).
+from bidbridge.api.subcontractor import bill_gaeb as _bill_gaeb  # noqa: E402, F401
 from bidbridge.api.subcontractor import budget_lines as _budget_lines  # noqa: E402, F401
 from bidbridge.api.subcontractor import changes as _changes  # noqa: E402, F401
 from bidbridge.api.subcontractor import documents as _documents  # noqa: E402, F401

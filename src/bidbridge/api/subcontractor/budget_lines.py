@@ -14,6 +14,7 @@ from bidbridge.api.declare import Input, Param, function
 from bidbridge.clock import unix
 from bidbridge.models import BudgetLine, PriceEntry
 from bidbridge.services import money, pricing
+from bidbridge.services.bill import counts_in_total
 from bidbridge.services.pricing import BudgetSheet, PriceChange
 from bidbridge.wire.subcontractor.budget_lines import (
     BudgetLineOut,
@@ -113,7 +114,9 @@ def _line_out(line: BudgetLine, entry: PriceEntry | None) -> BudgetLineOut:
         quantity=money.quantity_text(line.quantity) or "0.000", unit=line.unit,
         position=line.position, deleted=line.deleted_at is not None,
         updated_at=unix(line.updated_at),
-        price=_price_out(entry, line.quantity) if entry is not None else None)
+        price=_price_out(entry, line.quantity) if entry is not None else None,
+        oz=line.oz, item_type=line.item_type or "normal", counts_in_total=counts_in_total(line),
+        long_text=line.long_text, quantity_tbd=bool(line.quantity_tbd))
 
 
 def _extra_out(entry: PriceEntry) -> ExtraRowOut:

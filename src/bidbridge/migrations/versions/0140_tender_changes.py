@@ -17,7 +17,7 @@ from alembic import op
 import bidbridge.db
 
 revision: str = "0140"
-down_revision: str | None = "0125"
+down_revision: str | None = "0130"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

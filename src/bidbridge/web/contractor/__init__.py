@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bidbridge.web.contractor import (
+    bill_files,
     budget_lines,
     changes,
     comparison,
@@ -20,6 +21,6 @@ from bidbridge.web.contractor import (
 )
 
 router = APIRouter()
-for _module in (projects, workpackages, budget_lines, invitations, comparison, messages,
-                changes):
+for _module in (projects, workpackages, budget_lines, bill_files, invitations, comparison,
+                messages, changes):
     router.include_router(_module.router)

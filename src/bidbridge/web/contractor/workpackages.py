@@ -7,14 +7,17 @@ import os
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bidbridge.api.contractor.changes import addenda_out
 from bidbridge.errors import AppError
-from bidbridge.models import Project, Workpackage
+from bidbridge.models import Project, Rfp, RfpStatus, Workpackage
 from bidbridge.services import budget_setup, contractor_queries, documents, projects, questions
+from bidbridge.services.bill import counts_in_total
+from bidbridge.services.rfps import current_proposal
 from bidbridge.services.tender_documents import add_tender_document, document_of_workpackage
 from bidbridge.web.contractor.common import Contractor, done, page, project_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, html_date, long_text, moment, one_line
@@ -30,6 +33,8 @@ MESSAGES = {
     "line_added": "The line is added.", "line_saved": "The line is saved.",
     "line_moved": "The line is moved.", "line_deleted": "The line is deleted.",
     "imported": "The spreadsheet's lines are added.",
+    "bill_imported": "The bill is imported and replaces the previous lines. Invited "
+                     "subcontractors see it.",
     "document": "The document is uploaded. Invited subcontractors see it.",
     "addendum": "The addendum is published; every invitee got a message and must acknowledge it.",
     "answered": "The answer is published to every invitee, without naming who asked.",
@@ -107,10 +112,17 @@ def workpackage_page(request: Request, acting: Acting, wp: Workpackage, *, statu
                      line_values: dict[str, str] | None = None,
                      import_errors: list[str] | None = None, error: str | None = None,
                      document_error: str | None = None, addendum_error: str | None = None,
-                     question_error: str | None = None) -> Response:
+                     question_error: str | None = None, bill_error: str | None = None,
+                     bill_problems: list[str] | None = None) -> Response:
     """The workpackage's main page; refusals are shown in the section they belong to."""
+    rfps = list(acting.db.scalars(select(Rfp).where(Rfp.workpackage_id == wp.id)
+                                  .order_by(Rfp.id)))
     return page(request, "contractor/workpackage.html", status=status, wp=wp,
                 project=wp.project, lines=budget_setup.live_lines(acting.db, wp.id),
+                bill_error=bill_error, bill_problems=bill_problems or [],
+                bids=[(rfp, current_proposal(acting.db, rfp.id)) for rfp in rfps],
+                awarded=any(rfp.status == RfpStatus.AWARDED for rfp in rfps),
+                counts_in_total=counts_in_total,
                 documents=contractor_queries.workpackage_documents(acting.db, wp.id),
                 versions=documents.current_version, db=acting.db,
                 notice=message, line_problems=line_problems or {},

@@ -30,6 +30,15 @@ class BudgetLineOut(ApiModel):
                                       "from totals and proposals.")
     updated_at: int
     price: PriceOut | None = Field(description="Your draft price; null when not priced yet.")
+    oz: str | None = Field(default=None, description="The ordinal number in the bill of "
+                                                     "quantities, e.g. 01.02.0030.")
+    item_type: str = Field(default="normal", description="normal, lump_sum, "
+                           "provisional_with_total, provisional, base, alternative or markup.")
+    counts_in_total: bool = Field(default=True, description="False for provisional items "
+                                  "without total and alternatives: priced, never summed.")
+    long_text: str | None = None
+    quantity_tbd: bool = Field(default=False, description="The quantity is still to be "
+                                                          "determined.")
 
 
 class ExtraRowOut(ApiModel):
