@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from bidbridge.db import make_engine
 from bidbridge.migrate import upgrade
-from bidbridge.models import Company, CompanyKind, Project, Workpackage
+from bidbridge.models import CompanyKind
 from tests.conftest import POSTGRES_URL
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -41,15 +41,19 @@ def test_existing_lines_become_normal_items_under_one_title(fresh_url):
     engine = make_engine(fresh_url)
     stamps = {"created_at": NOW, "updated_at": NOW}
     with engine.begin() as conn:
-        lines = Table("budget_lines", MetaData(), autoload_with=conn)
-        gc = conn.execute(insert(Company).values(kind=CompanyKind.CONTRACTOR, name="GC",
-                                                 country_code="NL", **stamps)
-                          .returning(Company.id)).scalar_one()
-        project = conn.execute(insert(Project).values(company_id=gc, name="P", status="active",
-                                                      **stamps).returning(Project.id)).scalar_one()
-        wps = [conn.execute(insert(Workpackage).values(project_id=project, name=f"W{i}",
+        # The tables as they are at 0125 (the models already have later migrations' columns).
+        lines, companies, projects, workpackages = (
+            Table(name, MetaData(), autoload_with=conn)
+            for name in ("budget_lines", "companies", "projects", "workpackages"))
+        gc = conn.execute(insert(companies).values(kind=CompanyKind.CONTRACTOR.value, name="GC",
+                                                   country_code="NL", **stamps)
+                          .returning(companies.c.id)).scalar_one()
+        project = conn.execute(insert(projects).values(company_id=gc, name="P", status="active",
                                                        **stamps)
-                            .returning(Workpackage.id)).scalar_one() for i in range(2)]
+                               .returning(projects.c.id)).scalar_one()
+        wps = [conn.execute(insert(workpackages).values(project_id=project, name=f"W{i}",
+                                                        **stamps)
+                            .returning(workpackages.c.id)).scalar_one() for i in range(2)]
         naive = NOW.replace(tzinfo=None)
         for position, (wp, description, deleted) in enumerate(
                 [(wps[0], "b", False), (wps[0], "a", True), (wps[1], "c", False)]):

@@ -96,9 +96,8 @@ def _tell_subcontractor(session: Session, ctx: RequestContext, rfp: Rfp,
     being shared (getRfp's status becomes null)."""
     was_seen = before[0] if before[1] else None
     seen = rfp.status if rfp.status_shared else None
-    if seen == was_seen:
-        return
-    # The outcome itself is rfp.outcome, sent by set_outcome whether the status is shared or not.
+    if seen == was_seen or seen in (RfpStatus.AWARDED, RfpStatus.NOT_AWARDED):
+        return  # a decision is rfp.outcome, sent by set_outcome (shared status or not)
     events.emit(session, ctx, "rfp.changed", company_id=rfp.company_id, subject_id=rfp.id,
                 rfp_id=rfp.id, data={"changed": ["status"]})
 

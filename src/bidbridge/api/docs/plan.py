@@ -7,6 +7,7 @@ answer is searched for ids (``rfps[0].id`` -> ``rfpId``), and later calls use ``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from bidbridge.api.declare import Api, Function, Param, functions
 from bidbridge.api.docs.schemas import example_text
+from bidbridge.demo_tendering import PLANS
 
 VAR = re.compile(r"{{(\w+)}}")
 LIST_KEYS_OF_FUNCTION = ("items", "results", "data", "entries")
@@ -35,8 +37,10 @@ OVERRIDES: dict[Api, dict[str, dict[str, Any]]] = {
         "getAddenda": {"rfpId": "{{addendumRfpId}}"},
         "acknowledgeAddendum": {"rfpId": "{{addendumRfpId}}"},
         # The X84 that prices the chosen RFP's bill (api/docs/examples.py).
-        "uploadBidGaeb": {"file": "bid.X84"},
-        "uploadBidXlsx": {"file": "bid.xlsx"},
+        # The example X84 and spreadsheet price the demo's first bill ("Installaties W"): an
+        # RFP of that workpackage, whatever order getRfps lists them in.
+        "uploadBidGaeb": {"rfpId": "{{billRfpId}}", "file": "bid.X84"},
+        "uploadBidXlsx": {"rfpId": "{{billRfpId}}", "file": "bid.xlsx"},
     },
     "contractor": {
         "getToken": {"login": "{{login}}", "apiKey": "{{apiKey}}", "forceNew": "0"},
@@ -92,6 +96,14 @@ def _open_with_addendum(item: dict[str, Any], now: float) -> bool:
     return _open_rfp(item, now) and item.get("latestAddendum", 0) > 0
 
 
+# The workpackage whose bill api/docs/examples.py prices (the demo's first).
+EXAMPLE_BILL = PLANS[0].workpackages[0].name
+
+
+def _open_with_example_bill(item: dict[str, Any], now: float) -> bool:
+    return _open_rfp(item, now) and item.get("workpackageName") == EXAMPLE_BILL
+
+
 def _submitted_bid(item: dict[str, Any], now: float) -> bool:
     return (item.get("latestProposal") or {}).get("state") == "submitted"
 
@@ -102,7 +114,9 @@ PICKS: dict[Api, dict[str, list[Pick]]] = {
         Pick("rfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS),
         Pick("forwardRfpId", "rfps", "rfpId", _open_rfp, _OPEN_RFP_JS, nth=1),
         Pick("addendumRfpId", "rfps", "rfpId", _open_with_addendum,
-             _OPEN_RFP_JS + " && item.latestAddendum > 0")]},
+             _OPEN_RFP_JS + " && item.latestAddendum > 0"),
+        Pick("billRfpId", "rfps", "rfpId", _open_with_example_bill,
+             _OPEN_RFP_JS + f" && item.workpackageName === {json.dumps(EXAMPLE_BILL)}")]},
     "contractor": {
         "getQuestions": [
             Pick("declineQuestionId", "questions", "questionId",
