@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -17,6 +18,7 @@ from bidbridge.api import request_log
 from bidbridge.api import subcontractor as _subcontractor  # noqa: F401
 from bidbridge.api.dispatch import API_PREFIX, build_routes
 from bidbridge.api.docs import asset_routes, docs_routes
+from bidbridge.api.front import ApiFront
 from bidbridge.api.problem import dumps, problem_body
 from bidbridge.clock import Clock
 from bidbridge.config import Settings
@@ -56,10 +58,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.router.routes.extend(health_routes())
     app.router.routes.extend(metrics_routes())
     app.router.routes.extend(asset_routes())
+    api_routes: list[BaseRoute] = []
     for api in ("subcontractor", "contractor"):
         # Documentation first: the API's catch-all route would answer its paths.
         app.router.routes.extend(docs_routes(api))
-        app.router.routes.extend(build_routes(api))
+        routes = build_routes(api)
+        app.router.routes.extend(routes)
+        api_routes.extend(routes)
 
     from bidbridge.web import register_web
 
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                         media_type="application/problem+json")
 
     # Added innermost first: the edge wraps everything, so even a 413 carries X-Request-Id.
+    app.add_middleware(ApiFront, routes=api_routes)  # API calls skip the router's walk
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
@@ -30,12 +31,21 @@ class Call:
     # was sent.
     log: LogEntry | None = None
     bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
+    # The call's connection, in its transaction: for Core and prepared statements (no session).
+    conn: Connection | None = None
 
     def after_read(self, write: Callable[[Session], object]) -> None:
         """A read-only function's bookkeeping write (e.g. "first opened"): made with the request
-        log row, in the transaction that takes the write lock (SQLite) and commits synchronously
-        (PostgreSQL), so the read itself stays lock-free and the write is never relaxed."""
+        log row by the log writer (api/log_writer.py), in a transaction that commits
+        synchronously, so the read itself stays lock-free. ``write`` gets the writer's session:
+        it must capture ids and plain values, not objects loaded by this call's session."""
         self.bookkeeping.append(write)
+
+    @property
+    def connection(self) -> Connection:
+        if self.conn is None:
+            return self.session.connection()
+        return self.conn
 
     @property
     def session(self) -> Session:

@@ -187,6 +187,10 @@ class Function:
     # function says so (getRfps, getAuditLog). On SQLite a read-only call reads without the write
     # lock; on PostgreSQL its commit does not wait for the WAL flush (see api/request_log.py).
     read_only: bool = False
+    # A read of a few indexed statements and a small answer: it runs on the event loop instead
+    # of hopping to a worker thread (whose hand-over cost as much CPU as the call's work). Never
+    # for a call that can take long: it would stall every other call of the process.
+    light: bool = False
     input: type[Input] = NoInput  # the typed input: handler(call, args)
     param_index: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
@@ -194,6 +198,8 @@ class Function:
         object.__setattr__(self, "param_index", {p.name: p for p in self.params})
         if self.method == "GET":
             object.__setattr__(self, "read_only", True)
+        if self.light and not self.read_only:
+            raise ValueError(f"{self.name}: only a read-only function runs on the event loop")
         if self.read_only and self.idempotent_writes:
             raise ValueError(f"{self.name}: a read-only function has no writes to make idempotent")
         template_names = set(re.findall(r"{(\w+)}", self.path))
@@ -240,6 +246,7 @@ def function(
     produces: str = "application/json",
     idempotent_writes: bool = False,
     read_only: bool = False,
+    light: bool = False,
 ) -> Callable[[H], H]:
     """Register ``handler`` as API function ``name``; the only place a function is described.
 
@@ -255,7 +262,7 @@ def function(
                       handler=handler, response=response, errors=tuple(errors),
                       description=description, authenticated=authenticated, tag=tag,
                       status=status, produces=produces, idempotent_writes=idempotent_writes,
-                      read_only=read_only, input=input)
+                      read_only=read_only, light=light, input=input)
         table = REGISTRY[api]
         if name in table and table[name].handler is not handler:
             raise ValueError(f"API function {api}/{name} is declared twice")

@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bidbridge.api import budget, idempotency, json_text, log_spool, request_log
+from bidbridge.api import budget, idempotency, json_text, log_spool, log_writer, request_log
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Api, Function, functions
+from bidbridge.api.log_writer import Pending
 from bidbridge.api.problem import dumps, problem_response
 from bidbridge.api.request_log import LogEntry
 from bidbridge.db import READ_ONLY
@@ -102,8 +103,8 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
             data={"allowedMethods": sorted(by_method)},
             headers={"Allow": ", ".join(sorted(by_method))})
         response = problem_response(error, request_id)
-        await anyio.to_thread.run_sync(_log_alone, runtime, request, entry, response.status_code,
-                                       error.code, started)
+        await log_writer.of(runtime).commit(_pending(runtime, request, entry,
+                                                     response.status_code, error.code, started))
         return response
     entry.function = fn.name
     request.state.api_function = fn.name  # read by the metrics (observability/metrics.py)
@@ -112,13 +113,18 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
         entry.query = request_log.loggable(fn, query)
     except AppError as exc:
         response = problem_response(exc, request_id)
-        await anyio.to_thread.run_sync(_log_alone, runtime, request, entry, exc.status, exc.code,
-                                       started)
+        await log_writer.of(runtime).commit(_pending(runtime, request, entry, exc.status,
+                                                     exc.code, started))
         return response
     token = request.headers.get("x-auth-token")
-    return await anyio.to_thread.run_sync(
-        _run, runtime, request, fn, entry, token, query, url_query, started
-    )
+    if fn.light:  # on the loop: no hand-over to a worker thread
+        response, pending = _run(runtime, request, fn, entry, token, query, url_query, started)
+    else:
+        response, pending = await anyio.to_thread.run_sync(
+            _run, runtime, request, fn, entry, token, query, url_query, started)
+    if pending is not None:
+        await log_writer.of(runtime).commit(pending)
+    return response
 
 
 async def _read_parameters(
@@ -213,13 +219,6 @@ class _Unit:
             self._session = None
 
 
-def _bookkeeping(unit: _Unit, progress: _Progress) -> None:
-    """The writes a read-only function asked for (Call.after_read), with the log row."""
-    for write in progress.bookkeeping:
-        write(unit.session())
-    unit.flush()
-
-
 def _run(
     runtime: Runtime,
     request: Request,
@@ -229,19 +228,19 @@ def _run(
     query: dict[str, Any],
     url_query: dict[str, Any],
     started: float,
-) -> Response:
-    """The call on one connection: its work and its log row in one transaction (SQLite reads:
-    a deferred read, then the row), a refusal's row in one short transaction after the rollback."""
+) -> tuple[Response, Pending | None]:
+    """The call on one connection. A change commits with its log row in one transaction; a call
+    that changed nothing (a read, a refusal) hands its row back as ``Pending`` for the log
+    writer's next group (api/log_writer.py), which the answer waits for."""
     request_id: str = request.state.request_id
     try:
         with runtime.engine.connect() as conn:
-            split = fn.read_only and conn.dialect.name == "sqlite"
-            if split:
-                conn.info[READ_ONLY] = True
+            if fn.read_only and conn.dialect.name == "sqlite":
+                conn.info[READ_ONLY] = True  # a deferred BEGIN: the read never takes the lock
             unit = _Unit(conn, runtime)
             try:
                 return _on_connection(unit, runtime, request, fn, entry, token, query,
-                                      url_query, started, split=split)
+                                      url_query, started)
             finally:
                 unit.discard()
     except PoolTimeout:
@@ -259,7 +258,7 @@ def _run(
         # Not another attempt on a database that just failed: the answer must not wait for it.
         request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
                                                    error.code, started))
-    return problem_response(error, request_id)
+    return problem_response(error, request_id), None
 
 
 def _database_unavailable() -> AppError:
@@ -270,36 +269,31 @@ def _database_unavailable() -> AppError:
 
 def _on_connection(
     unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
-    token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
-    split: bool,
-) -> Response:
+    token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float,
+) -> tuple[Response, Pending | None]:
     progress = _Progress()
     conn = unit.conn
+    pending: Pending | None = None
     try:
         with conn.begin():
             response = _work(unit, runtime, request, fn, entry, token, query, url_query,
                              progress)
             unit.flush()
-            if not split:
-                _bookkeeping(unit, progress)
-                request_log.add(conn, request_log.row(runtime, request, entry,
-                                                      response.status_code, None, started),
-                                entry, relaxed_commit=fn.read_only and not progress.bookkeeping)
-        unit.settle()
-        if split:  # SQLite: the read ran beside the writer; the row takes the lock briefly
-            with conn.begin():
-                _bookkeeping(unit, progress)
+            if fn.read_only:
+                pending = _pending(runtime, request, entry, response.status_code, None,
+                                   started, progress.bookkeeping)
+            else:
                 request_log.add(conn, request_log.row(runtime, request, entry,
                                                       response.status_code, None, started),
                                 entry)
-            unit.settle()
+        unit.settle()
     except AppError as exc:
         unit.discard()
         response = problem_response(exc, request.state.request_id)
         if exc.subject is not None:
             entry.identify(*exc.subject)
-        _log_refusal(unit, runtime, request, entry, response, exc.code, started,
-                     progress.claim)
+        pending = _log_refusal(unit, runtime, request, entry, response, exc.code, started,
+                               progress.claim)
     except OperationalError as exc:
         unit.discard()
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
@@ -316,11 +310,20 @@ def _on_connection(
                          status=500)
         error.title = "Internal server error"
         response = problem_response(error, request_id)
-        _log_refusal(unit, runtime, request, entry, response, error.code, started, None)
+        pending = _log_refusal(unit, runtime, request, entry, response, error.code, started,
+                               None)
     else:
-        _after_commit(unit, runtime, progress)
+        if not fn.read_only:
+            _after_commit(unit, runtime, progress)
     response.headers.update(progress.limit_headers)
-    return response
+    return response, pending
+
+
+def _pending(runtime: Runtime, request: Request, entry: LogEntry, status: int,
+             code: str | None, started: float,
+             bookkeeping: list[Callable[[Session], object]] | None = None) -> Pending:
+    return Pending(values=request_log.row(runtime, request, entry, status, code, started),
+                   touch_key_id=entry.touch_key_id, bookkeeping=bookkeeping or [])
 
 
 def _work(
@@ -354,7 +357,7 @@ def _work(
     values = param_checks.validate(fn, dict(request.path_params), query, url_query)
     call = Call(function=fn, open_session=unit.session, ctx=ctx, runtime=runtime,
                 headers=request.headers, principal_or_none=principal, log=entry,
-                bookkeeping=progress.bookkeeping)
+                bookkeeping=progress.bookkeeping, conn=unit.conn)
     result = fn.handler(call, fn.input.of(values))
     response = render(fn, result)
     if progress.claim is not None:
@@ -380,22 +383,25 @@ def _authenticate(conn: Connection, runtime: Runtime, ctx: RequestContext, fn: F
 
 def _log_refusal(unit: _Unit, runtime: Runtime, request: Request, entry: LogEntry,
                  response: Response, code: str | None, started: float,
-                 claim: idempotency.Claim | None) -> None:
-    """The refused call's row (and a stored refusal for its idempotency key) in one short
-    transaction on the call's connection; into the spool if that fails."""
+                 claim: idempotency.Claim | None) -> Pending | None:
+    """The refused call's row: to the log writer — or, when its idempotency key stores the
+    refusal, with that in one short transaction on the call's connection (into the spool if
+    that fails)."""
+    if claim is None:
+        return _pending(runtime, request, entry, response.status_code, code, started)
     values = request_log.row(runtime, request, entry, response.status_code, code, started)
     try:
         with unit.conn.begin():
-            if claim is not None:
-                idempotency.store_refusal(unit.session(), claim, response)
-                unit.flush()
-            request_log.add(unit.conn, values, entry, relaxed_commit=claim is None)
+            idempotency.store_refusal(unit.session(), claim, response)
+            unit.flush()
+            request_log.add(unit.conn, values, entry)
         unit.settle()
     except SQLAlchemyError as exc:
         unit.discard()
         log.warning("could not log refused call %s on its connection (%s)",
                     values["request_id"], exc.__class__.__name__)
         request_log.spool(runtime, values)
+    return None
 
 
 def _after_commit(unit: _Unit, runtime: Runtime, progress: _Progress) -> None:
@@ -405,18 +411,11 @@ def _after_commit(unit: _Unit, runtime: Runtime, progress: _Progress) -> None:
     try:
         if progress.claim is not None:
             idempotency.purge_expired(runtime, unit.session())
-        if log_spool.pending(runtime.settings.data_dir):
+        if log_spool.due(runtime.settings.data_dir):
             log_spool.drain(unit.session(), runtime.settings.data_dir)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("housekeeping after a call failed (%s); it runs again later",
                     exc.__class__.__name__)
-
-
-def _log_alone(runtime: Runtime, request: Request, entry: LogEntry, status: int,
-               code: str | None, started: float) -> None:
-    """The row of a call refused before it reached the database."""
-    request_log.write_alone(runtime, request_log.row(runtime, request, entry, status, code,
-                                                     started))
 
 
 def render(fn: Function, result: Any) -> Response:

@@ -122,6 +122,19 @@ def add(conn: Connection, values: dict[str, Any], entry: LogEntry, *,
                                   "used_at": now.replace(microsecond=0)})
 
 
+def add_many(conn: Connection, rows: list[dict[str, Any]], touched_keys: set[int], *,
+             relaxed_commit: bool) -> None:
+    """A group of rows (api/log_writer.py) in the connection's open transaction, and the due
+    last_used_at of their keys (whole seconds, the group's latest moment)."""
+    if relaxed_commit and conn.dialect.name == "postgresql":
+        conn.execute(_RELAXED)
+    conn.execute(_INSERT, rows)
+    if touched_keys:
+        now: datetime = max(r["occurred_at"] for r in rows)
+        conn.execute(_TOUCH_KEY, [{"touched_key": key, "used_at": now.replace(microsecond=0)}
+                                  for key in sorted(touched_keys)])
+
+
 async def log_refused_before_dispatch(runtime: Runtime, api: Api, scope: Scope, started: float,
                                       status: int, code: str) -> None:
     """The row of a call refused before dispatch saw it (a body over its limit): no function

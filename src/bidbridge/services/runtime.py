@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -30,6 +31,8 @@ class Runtime:
     extras: dict[str, object] = field(default_factory=dict)
     # Built from the settings when not given (tests may pass their own).
     rate_limiter: RateLimiter | None = None
+    # Called by close(), first to last (e.g. the request-log writer's flush).
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.rate_limiter is None:
@@ -81,6 +84,8 @@ class Runtime:
             s.auth_failure_window_seconds))
 
     def close(self) -> None:
+        while self.on_close:
+            self.on_close.pop(0)()
         self.engine.dispose()
         engine = self.extras.pop("log_engine", None)
         if isinstance(engine, Engine):

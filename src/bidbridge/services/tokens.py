@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bidbridge.clock import unix
 from bidbridge.errors import AppError, Forbidden, Unauthorized
 from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, CompanyKind, Contact
+from bidbridge.prepared import Prepared
 from bidbridge.security import credentials
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import Actor, RequestContext
@@ -152,8 +153,9 @@ def issue_token(
                        contact.name)
 
 
-# Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects.
-_AUTHENTICATE = (
+# Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects;
+# run on the driver's cursor (bidbridge/prepared.py).
+_AUTHENTICATE = Prepared(
     select(ApiToken.id.label("token_id"), ApiToken.expires_at,
            ApiToken.revoked_at.label("token_revoked_at"), ApiKey.id.label("key_id"),
            ApiKey.revoked_at, ApiKey.last_used_at, Contact.id.label("contact_id"),
@@ -179,7 +181,7 @@ def authenticate(db: Session | Connection, now: datetime, raw_token: str, api: C
     digest = credentials.token_lookup_digest(raw_token)
     # On the connection: a Core statement needs none of the ORM's execution machinery.
     conn = db.connection() if isinstance(db, Session) else db
-    row = conn.execute(_AUTHENTICATE, {"digest": digest}).first()
+    row = _AUTHENTICATE.first(conn, digest=digest)
     if row is None:
         raise Unauthorized(
             "The X-Auth-Token is not a valid token. Request a new token with your API key "

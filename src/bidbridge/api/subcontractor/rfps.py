@@ -19,7 +19,7 @@ from bidbridge.api.subcontractor.rfp_models import (
     summary,
 )
 from bidbridge.clock import unix
-from bidbridge.models import RfpResponse, RfpStatus
+from bidbridge.models import Rfp, RfpResponse, RfpStatus
 from bidbridge.reference import alternation
 from bidbridge.services import forwarding, rfp_board, rfps
 from bidbridge.services.rfp_listing import Position, RfpFilter, list_rfps
@@ -66,7 +66,7 @@ class GetRfpsIn(Input):
 
 
 @function(
-    api="subcontractor", name="getRfps", path="/rfps", tag="RFPs",
+    api="subcontractor", name="getRfps", light=True, path="/rfps", tag="RFPs",
     summary="Your company's RFPs, in the order they changed, a page at a time.",
     description=(
         "Ordered by updatedAt, then rfpId: an RFP that changes while you page moves to the end "
@@ -102,7 +102,7 @@ class RfpIn(Input):
 
 
 @function(
-    api="subcontractor", name="getRfp", path="/rfps/{rfpId}", tag="RFPs",
+    api="subcontractor", name="getRfp", light=True, path="/rfps/{rfpId}", tag="RFPs",
     summary="One RFP: project, contractor and its visible contacts, workpackage, deadlines, "
             "status (when shared), our response, counts and the current proposal.",
     input=RfpIn, response=RfpOut, errors=["not_found"],
@@ -110,7 +110,9 @@ class RfpIn(Input):
 def get_rfp(call: Call, args: RfpIn) -> RfpOut:
     detail = rfps.get_rfp_detail(call.session, call.principal.company_id, args.rfp_id)
     if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
-        call.after_read(lambda session: rfp_board.mark_opened(session, call.ctx, detail.rfp))
+        rfp_id = detail.rfp.id
+        call.after_read(lambda session: rfp_board.mark_opened(
+            session, call.ctx, session.get_one(Rfp, rfp_id)))
     return rfp_out(detail, unix(call.ctx.now()))
 
 
