@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
-from starlette.datastructures import FormData
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
 from bidbridge.models import Contact, ContactType
-from bidbridge.services import accounts
-from bidbridge.web.csrf import checked_form
-from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
-from bidbridge.web.sessions import WebSession, write_session
+from bidbridge.services import accounts, browser_sessions
+from bidbridge.web.csrf import CheckedForm
+from bidbridge.web.identity import WebUser
+from bidbridge.web.sessions import start_session, write_session
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import Acting, ActingContact
 
 router = APIRouter()
 
@@ -54,44 +54,42 @@ def api_access_request(user: WebUser, support_email: str) -> str:
     return f"mailto:{support_email}?subject={quote(subject)}&body={quote(body)}"
 
 
-def profile_page(request: Request, user: WebUser, *, status: int = 200,
+def profile_page(request: Request, acting: Acting, *, status: int = 200,
                  message: str | None = None, error: str | None = None) -> Response:
-    runtime = runtime_of(request)
-    with runtime.sessions() as db:
-        contact = db.get(Contact, user.id)
-        assert contact is not None
-        return render(request, "account/profile.html", status=status, active_tab="profile",
-                      contact=contact, message=message, error=error,
-                      contact_types=contact_types_for(user), support_email=runtime.settings.support_email,
-                      api_request_link=api_access_request(user, runtime.settings.support_email))
+    settings, user = acting.runtime.settings, acting.user
+    contact = acting.db.get(Contact, user.id)
+    assert contact is not None
+    return render(request, "account/profile.html", status=status, active_tab="profile",
+                  contact=contact, message=message, error=error,
+                  contact_types=contact_types_for(user), support_email=settings.support_email,
+                  api_request_link=api_access_request(user, settings.support_email))
 
 
 @router.get("/account")
-def profile(request: Request, user: WebUser = Depends(contact_user),
-            msg: str | None = None) -> Response:
-    return profile_page(request, user, message=MESSAGES.get(msg or ""))
+def profile(request: Request, acting: ActingContact, msg: str | None = None) -> Response:
+    return profile_page(request, acting, message=MESSAGES.get(msg or ""))
 
 
 @router.post("/account/password")
-def change_password(request: Request, form: FormData = Depends(checked_form),
-                    user: WebUser = Depends(contact_user)) -> Response:
-    runtime = runtime_of(request)
+def change_password(request: Request, form: CheckedForm, acting: ActingContact) -> Response:
+    runtime, db, user = acting.runtime, acting.db, acting.user
     current, new, repeat = (form.get(n) for n in ("current_password", "new_password",
                                                   "repeat_password"))
     if not all(isinstance(v, str) for v in (current, new, repeat)) or new != repeat:
-        return profile_page(request, user, status=422,
+        return profile_page(request, acting, status=422,
                             error="The new password and its repetition differ. Type it twice.")
     assert isinstance(current, str) and isinstance(new, str)
+    contact = db.get(Contact, user.id, with_for_update=True)
+    assert contact is not None
     try:
-        with runtime.sessions() as db, db.begin():
-            contact = db.get(Contact, user.id, with_for_update=True)
-            assert contact is not None
-            accounts.change_password(db, request_context(request, user), runtime.passwords,
-                                     contact, current, new)
-            version = contact.session_version
+        acting.attempt(lambda: accounts.change_password(db, acting.ctx, runtime.passwords,
+                                                        contact, current, new))
     except AppError as exc:
-        return profile_page(request, user, status=exc.status, error=exc.detail)
-    # The version bump ended every session of this account; this browser gets a fresh one.
+        return profile_page(request, acting, status=exc.status, error=exc.detail)
+    # The version bump ended every session of this account; this browser gets a fresh one, in
+    # the same transaction as the change.
+    session = start_session(request, runtime, db, "contact", user.id, contact.session_version,
+                            browser_sessions.ACTIVE)
     response = RedirectResponse("/account?msg=password_changed", status_code=303)
-    write_session(response, runtime, WebSession.signed_in("contact", user.id, version))
+    write_session(response, runtime, session)
     return secure_headers(response)

@@ -6,9 +6,8 @@ The full key appears once, in the response to the POST that made it, and nowhere
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,9 +16,10 @@ from bidbridge.errors import AppError
 from bidbridge.models import ApiModule, Contact
 from bidbridge.security.credentials import display_prefix
 from bidbridge.services import api_access, api_keys, webhooks
-from bidbridge.web.csrf import checked_form, text
-from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
+from bidbridge.web.csrf import CheckedForm, text
+from bidbridge.web.identity import WebUser
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import Acting, ActingContact
 
 router = APIRouter()
 
@@ -64,76 +64,68 @@ def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
 
 
 @router.get("/account/api")
-def api_tab(request: Request, user: WebUser = Depends(contact_user),
-            msg: str | None = None) -> Response:
-    with runtime_of(request).sessions() as db:
-        return _page(request, db, user, message=MESSAGES.get(msg or ""))
+def api_tab(request: Request, acting: ActingContact, msg: str | None = None) -> Response:
+    return _page(request, acting.db, acting.user, message=MESSAGES.get(msg or ""))
 
 
 @router.post("/account/api/generate")
-def generate(request: Request, form: FormData = Depends(checked_form),
-             user: WebUser = Depends(contact_user)) -> Response:
-    return _generate(request, user, replace=False)
+def generate(request: Request, form: CheckedForm, acting: ActingContact) -> Response:
+    return _generate(request, acting, replace=False)
 
 
 @router.get("/account/api/{action}")
-def confirm_page(request: Request, action: str, user: WebUser = Depends(contact_user)) -> Response:
+def confirm_page(request: Request, acting: ActingContact, action: str) -> Response:
     if action not in CONFIRM:
         raise HTTPException(404, "Not Found")
-    with runtime_of(request).sessions() as db:
-        _module(db, user)
-        if api_keys.get_active_key(db, user.id) is None:
-            return RedirectResponse("/account/api", status_code=303)
+    _module(acting.db, acting.user)
+    if api_keys.get_active_key(acting.db, acting.user.id) is None:
+        return RedirectResponse("/account/api", status_code=303)
     title, warning, button = CONFIRM[action]
     return render(request, "account/api_confirm.html", active_tab="api", action=action,
                   title=title, warning=warning, button=button)
 
 
 @router.post("/account/api/regenerate")
-def regenerate(request: Request, form: FormData = Depends(checked_form),
-               user: WebUser = Depends(contact_user)) -> Response:
+def regenerate(request: Request, form: CheckedForm, acting: ActingContact) -> Response:
     if text(form, "confirm") != "yes":
         return RedirectResponse("/account/api/regenerate", status_code=303)
-    return _generate(request, user, replace=True)
+    return _generate(request, acting, replace=True)
 
 
 @router.post("/account/api/revoke")
-def revoke(request: Request, form: FormData = Depends(checked_form),
-           user: WebUser = Depends(contact_user)) -> Response:
+def revoke(request: Request, form: CheckedForm, acting: ActingContact) -> Response:
     if text(form, "confirm") != "yes":
         return RedirectResponse("/account/api/revoke", status_code=303)
-    runtime = runtime_of(request)
+    db, user = acting.db, acting.user
+    _module(db, user)
+    contact = db.get(Contact, user.id)
+    key = api_keys.get_active_key(db, user.id)
+    if contact is None or key is None:
+        return RedirectResponse("/account/api", status_code=303)
     try:
-        with runtime.sessions() as db, db.begin():
-            _module(db, user)
-            contact = db.get(Contact, user.id)
-            key = api_keys.get_active_key(db, user.id)
-            if contact is None or key is None:
-                return RedirectResponse("/account/api", status_code=303)
-            api_keys.revoke_key(db, request_context(request, user), contact, key.id)
+        acting.attempt(lambda: api_keys.revoke_key(db, acting.ctx, contact, key.id))
     except AppError as exc:
-        with runtime.sessions() as db:
-            return _page(request, db, user, status=exc.status, error=exc.detail)
+        return _page(request, db, user, status=exc.status, error=exc.detail)
     return secure_headers(RedirectResponse("/account/api?msg=revoked", status_code=303))
 
 
-def _generate(request: Request, user: WebUser, *, replace: bool) -> Response:
-    runtime = runtime_of(request)
-    settings = runtime.settings
+def _generate(request: Request, acting: Acting, *, replace: bool) -> Response:
+    db, user, settings = acting.db, acting.user, acting.runtime.settings
+    _module(db, user)
+    contact = db.get(Contact, user.id)
+    assert contact is not None
+
+    def generate() -> str:
+        if not replace and api_keys.get_active_key(db, user.id) is not None:
+            # A second press of "Generate" must not silently replace a working key.
+            raise AppError("You have an API key already. Use Regenerate to replace it.",
+                           code="api_key_exists", status=409)
+        _, full_key = api_keys.generate_key(db, acting.ctx, contact, pepper=settings.pepper,
+                                            pepper_id=settings.pepper_id)
+        return full_key
+
     try:
-        with runtime.sessions() as db, db.begin():
-            _module(db, user)
-            contact = db.get(Contact, user.id)
-            assert contact is not None
-            if not replace and api_keys.get_active_key(db, user.id) is not None:
-                # A second press of "Generate" must not silently replace a working key.
-                raise AppError("You have an API key already. Use Regenerate to replace it.",
-                               code="api_key_exists", status=409)
-            _, full_key = api_keys.generate_key(db, request_context(request, user), contact,
-                                                pepper=settings.pepper,
-                                                pepper_id=settings.pepper_id)
+        full_key = acting.attempt(generate)
     except AppError as exc:
-        with runtime.sessions() as db:
-            return _page(request, db, user, status=exc.status, error=exc.detail)
-    with runtime.sessions() as db:
-        return _page(request, db, user, new_key=full_key)
+        return _page(request, db, user, status=exc.status, error=exc.detail)
+    return _page(request, db, user, new_key=full_key)

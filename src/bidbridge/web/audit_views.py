@@ -1,6 +1,8 @@
 """Audit log pages: a company administrator sees their company's log, support sees everyone's.
 
 Both views have the same filters, keyset paging and a streamed CSV export of the same rows.
+A page reads in the request's unit of work; the export streams from a session of its own that
+lives while the body is sent (unit_of_work.StreamSession).
 """
 
 from __future__ import annotations
@@ -14,16 +16,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import audit_queries as q
-from bidbridge.services.runtime import Runtime
 from bidbridge.web.fields import record_id
-from bidbridge.web.identity import WebUser, contact_user, runtime_of, support_user
+from bidbridge.web.identity import WebUser, runtime_of
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import (
+    Acting,
+    ActingContact,
+    ActingSupport,
+    StreamSession,
+    contact_user,
+    support_user,
+)
 
 router = APIRouter()
 VIEWS = ("events", "requests")
@@ -33,6 +43,11 @@ def _admin(user: WebUser = Depends(contact_user)) -> WebUser:
     if not user.is_admin:
         raise HTTPException(404, "Not Found")
     return user
+
+
+def _acting_admin(acting: ActingContact) -> Acting:
+    _admin(acting.user)
+    return acting
 
 
 class _Params:
@@ -64,10 +79,9 @@ class _Params:
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
-def _list(runtime: Runtime, scope: q.AuditScope, p: _Params) -> q.Page:
-    with runtime.sessions() as db:
-        lister = q.list_events if p.view == "events" else q.list_requests
-        return lister(db, scope, p.filter, before=p.before)
+def _list(db: Session, scope: q.AuditScope, p: _Params) -> q.Page:
+    lister = q.list_events if p.view == "events" else q.list_requests
+    return lister(db, scope, p.filter, before=p.before)
 
 
 def _support_scope(p: _Params) -> q.AuditScope:
@@ -75,59 +89,59 @@ def _support_scope(p: _Params) -> q.AuditScope:
 
 
 @router.get("/account/audit")
-def company_audit(request: Request, user: WebUser = Depends(_admin)) -> Response:
+def company_audit(request: Request, acting: Acting = Depends(_acting_admin)) -> Response:
     p = _Params(request, with_company=False)
-    assert user.company_id is not None
-    page = _list(runtime_of(request), q.AuditScope.company(user.company_id), p)
+    page = _list(acting.db, q.AuditScope.company(acting.company_id), p)
     return render(request, "account/audit.html", status=422 if p.error else 200,
                   active_tab="audit", p=p, page=page, base="/account/audit", error=p.error)
 
 
 @router.get("/support/audit")
-def support_audit(request: Request, user: WebUser = Depends(support_user)) -> Response:
+def support_audit(request: Request, acting: ActingSupport) -> Response:
     p = _Params(request, with_company=True)
-    page = _list(runtime_of(request), _support_scope(p), p)
+    page = _list(acting.db, _support_scope(p), p)
     return render(request, "support/audit.html", status=422 if p.error else 200,
                   section="audit", p=p, page=page, base="/support/audit", error=p.error)
 
 
 @router.get("/account/audit.csv")
-def company_audit_csv(request: Request, user: WebUser = Depends(_admin)) -> Response:
+def company_audit_csv(request: Request, rows: StreamSession,
+                      user: WebUser = Depends(_admin)) -> Response:
     assert user.company_id is not None
-    return _csv(request, q.AuditScope.company(user.company_id), _Params(request, with_company=False))
+    return _csv(request, rows, q.AuditScope.company(user.company_id),
+                _Params(request, with_company=False))
 
 
 @router.get("/support/audit.csv")
-def support_audit_csv(request: Request, user: WebUser = Depends(support_user)) -> Response:
+def support_audit_csv(request: Request, rows: StreamSession,
+                      user: WebUser = Depends(support_user)) -> Response:
     p = _Params(request, with_company=True)
-    return _csv(request, _support_scope(p), p)
+    return _csv(request, rows, _support_scope(p), p)
 
 
-def _csv(request: Request, scope: q.AuditScope, p: _Params) -> Response:
+def _csv(request: Request, rows: Session, scope: q.AuditScope, p: _Params) -> Response:
     if p.error:
         return render(request, "error.html", status=422, status_code=422,
                       title="Invalid filters", detail=p.error)
-    runtime = runtime_of(request)
     columns = q.EVENT_COLUMNS if p.view == "events" else q.REQUEST_COLUMNS
-    stamp = runtime.clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = runtime_of(request).clock.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingResponse(
-        _csv_chunks(runtime, scope, p, columns), media_type="text/csv; charset=utf-8",
+        _csv_chunks(rows, scope, p, columns), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-{p.view}-{stamp}.csv"'})
     return secure_headers(response)
 
 
-def _csv_chunks(runtime: Runtime, scope: q.AuditScope, p: _Params,
+def _csv_chunks(db: Session, scope: q.AuditScope, p: _Params,
                 columns: list[str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    with runtime.sessions() as db:
-        for n, row in enumerate(q.iter_all(db, p.view, scope, p.filter), start=1):
-            writer.writerow([_cell(getattr(row, c)) for c in columns])
-            if n % 200 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
+    for n, row in enumerate(q.iter_all(db, p.view, scope, p.filter), start=1):
+        writer.writerow([_cell(getattr(row, c)) for c in columns])
+        if n % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue()
 
 

@@ -7,6 +7,7 @@ and the audit events live in services.contractor_api; this module only draws and
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
@@ -19,10 +20,11 @@ from bidbridge.errors import AppError
 from bidbridge.models import ApiModule, Company, Contact
 from bidbridge.services import api_access, contractor_api
 from bidbridge.services.context import RequestContext
-from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.csrf import CheckedForm, text
 from bidbridge.web.fields import record_id
-from bidbridge.web.identity import WebUser, contact_user, request_context, runtime_of
+from bidbridge.web.identity import WebUser
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import Acting, ActingContact
 
 router = APIRouter()
 
@@ -33,11 +35,14 @@ MESSAGES = {
 }
 
 
-def contractor_admin(user: WebUser = Depends(contact_user)) -> WebUser:
+def contractor_admin(acting: ActingContact) -> Acting:
     """Dependency: an administrator of a contractor company; anyone else gets 'not found'."""
-    if not user.manages_api_module:
+    if not acting.user.manages_api_module:
         raise HTTPException(404, "Not Found")
-    return user
+    return acting
+
+
+ContractorAdmin = Annotated[Acting, Depends(contractor_admin)]
 
 
 def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
@@ -54,14 +59,12 @@ def _page(request: Request, db: Session, user: WebUser, *, status: int = 200,
 
 
 @router.get("/account/company")
-def company_tab(request: Request, user: WebUser = Depends(contractor_admin),
-                msg: str | None = None) -> Response:
-    with runtime_of(request).sessions() as db:
-        return _page(request, db, user, message=MESSAGES.get(msg or ""))
+def company_tab(request: Request, acting: ContractorAdmin, msg: str | None = None) -> Response:
+    return _page(request, acting.db, acting.user, message=MESSAGES.get(msg or ""))
 
 
 @router.get("/account/company/deactivate")
-def confirm_deactivate(request: Request, user: WebUser = Depends(contractor_admin)) -> Response:
+def confirm_deactivate(request: Request, acting: ContractorAdmin) -> Response:
     return render(request, "account/company_confirm.html", active_tab="company")
 
 
@@ -78,46 +81,42 @@ def _chosen_contact(db: Session, user: WebUser, form: FormData) -> Contact | Non
     return contact
 
 
-def _act(request: Request, user: WebUser, done: str,
+def _act(request: Request, acting: Acting, done: str,
          change: Callable[[Session, RequestContext, Contact], ApiModule]) -> Response:
-    """Run one action in one transaction in the admin's name; show the tab with its result."""
-    runtime = runtime_of(request)
+    """Run one action in the request's unit of work in the admin's name; a refusal (undone by
+    its savepoint) shows the tab again with its message."""
+    db, user = acting.db, acting.user
+    admin = db.get(Contact, user.id)
+    assert admin is not None
     try:
-        with runtime.sessions() as db, db.begin():
-            admin = db.get(Contact, user.id)
-            assert admin is not None
-            change(db, request_context(request, user), admin)
+        acting.attempt(lambda: change(db, acting.ctx, admin))
     except AppError as exc:
-        with runtime.sessions() as db:
-            return _page(request, db, user, status=exc.status, error=exc.detail)
+        return _page(request, db, user, status=exc.status, error=exc.detail)
     return secure_headers(RedirectResponse(f"/account/company?msg={done}", status_code=303))
 
 
 @router.post("/account/company/activate")
-def activate(request: Request, form: FormData = Depends(checked_form),
-             user: WebUser = Depends(contractor_admin)) -> Response:
+def activate(request: Request, form: CheckedForm, acting: ContractorAdmin) -> Response:
     def change(db: Session, ctx: RequestContext, admin: Contact) -> ApiModule:
-        return contractor_api.activate(db, ctx, admin, _chosen_contact(db, user, form))
+        return contractor_api.activate(db, ctx, admin, _chosen_contact(db, acting.user, form))
 
-    return _act(request, user, "activated", change)
+    return _act(request, acting, "activated", change)
 
 
 @router.post("/account/company/deactivate")
-def deactivate(request: Request, form: FormData = Depends(checked_form),
-               user: WebUser = Depends(contractor_admin)) -> Response:
+def deactivate(request: Request, form: CheckedForm, acting: ContractorAdmin) -> Response:
     if text(form, "confirm") != "yes":
         return secure_headers(RedirectResponse("/account/company/deactivate", status_code=303))
-    return _act(request, user, "deactivated", contractor_api.deactivate)
+    return _act(request, acting, "deactivated", contractor_api.deactivate)
 
 
 @router.post("/account/company/api-user")
-def designate(request: Request, form: FormData = Depends(checked_form),
-              user: WebUser = Depends(contractor_admin)) -> Response:
+def designate(request: Request, form: CheckedForm, acting: ContractorAdmin) -> Response:
     def change(db: Session, ctx: RequestContext, admin: Contact) -> ApiModule:
-        contact = _chosen_contact(db, user, form)
+        contact = _chosen_contact(db, acting.user, form)
         if contact is None:
             raise AppError("Choose the contact who becomes the API user (field api_user_id).",
                            code="api_user_missing", status=422)
         return contractor_api.designate(db, ctx, admin, contact)
 
-    return _act(request, user, "designated", change)
+    return _act(request, acting, "designated", change)

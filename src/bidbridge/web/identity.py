@@ -1,12 +1,15 @@
-"""Who is signed in: the account behind the session cookie, checked against the database."""
+"""Who is signed in: the account behind the session cookie, checked against the database.
+
+The checks read in the request's unit of work (web/unit_of_work.py, which also holds the
+dependencies ``signed_in``, ``contact_user`` and ``support_user``): a page does one session.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from fastapi import Depends
-from starlette.exceptions import HTTPException
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from bidbridge.models import Company, CompanyKind, Contact, ContactRole, SupportUser
@@ -63,58 +66,36 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def load_user(request: Request) -> WebUser | None:
-    """The signed-in account, or None. An inactive account or an outdated session is nobody."""
+def load_user(request: Request, db: Session) -> WebUser | None:
+    """The signed-in account, or None. An inactive account or an outdated session is nobody.
+    Read once per request (cached on request.state), in ``db``."""
     cached = getattr(request.state, "web_user", _UNSET)
     if cached is None or isinstance(cached, WebUser):
         return cached
-    runtime = runtime_of(request)
-    session = read_session(request, runtime)
+    session = read_session(request, runtime_of(request), db)
     user = None
     if session is not None and session.is_active and session.account_id is not None:
-        with runtime.sessions() as db:
-            if session.kind == "contact":
-                contact = db.get(Contact, session.account_id)
-                if contact and contact.active and contact.session_version == session.version:
-                    company = db.get(Company, contact.company_id)
-                    assert company is not None
-                    user = WebUser("contact", contact.id, contact.name, contact.email,
-                                   company.id, company.name, company.kind.value,
-                                   contact.role.value,
-                                   api_access.is_active(db, company.id))
-            elif session.kind == "support":
-                support = db.get(SupportUser, session.account_id)
-                if support and support.active and support.session_version == session.version:
-                    user = WebUser("support", support.id, support.name, support.email)
+        if session.kind == "contact":
+            contact = db.get(Contact, session.account_id)
+            if contact and contact.active and contact.session_version == session.version:
+                company = db.get(Company, contact.company_id)
+                assert company is not None
+                user = WebUser("contact", contact.id, contact.name, contact.email,
+                               company.id, company.name, company.kind.value,
+                               contact.role.value,
+                               api_access.is_active(db, company.id))
+        elif session.kind == "support":
+            support = db.get(SupportUser, session.account_id)
+            if support and support.active and support.session_version == session.version:
+                user = WebUser("support", support.id, support.name, support.email)
     request.state.web_user = user
     return user
 
 
-def _next_path(request: Request) -> str:
+def next_path(request: Request) -> str:
+    """Where the login page sends the browser back to: this address."""
     path = request.url.path
     return path + ("?" + request.url.query if request.url.query else "")
-
-
-def signed_in(request: Request) -> WebUser:
-    """Dependency: any signed-in account, else off to the login page."""
-    user = load_user(request)
-    if user is None:
-        raise LoginRequired(_next_path(request))
-    return user
-
-
-def contact_user(user: WebUser = Depends(signed_in)) -> WebUser:
-    """Dependency: a signed-in contact. Support staff have no company pages (404)."""
-    if user.kind != "contact":
-        raise HTTPException(404, "This page belongs to company accounts.")
-    return user
-
-
-def support_user(user: WebUser = Depends(signed_in)) -> WebUser:
-    """Dependency: a signed-in support account. Anyone else gets 'not found', not a hint."""
-    if not user.is_support:
-        raise HTTPException(404, "Not Found")
-    return user
 
 
 def request_context(request: Request, user: WebUser | None) -> RequestContext:

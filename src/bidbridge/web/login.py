@@ -1,13 +1,18 @@
-"""Log in (password, then the second factor where one is set up or required) and log out."""
+"""Log in (password, then the second factor where one is set up or required) and log out.
+
+Each request is one unit of work (PageSession): a refused login returns its page rather than
+raising, so its audit row commits with the request; a login that passes commits the account's
+bookkeeping and the browser-session record in the same transaction, before the cookie that
+names the record is sent.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -16,10 +21,11 @@ from bidbridge.services import browser_sessions, two_factor
 from bidbridge.services.accounts import get_contact_by_email, normalize_email
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import Actor, RequestContext
-from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.csrf import CheckedForm, text
 from bidbridge.web.identity import load_user, request_context, runtime_of, safe_next
 from bidbridge.web.sessions import clear_session, read_session, start_session, write_session
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import PageSession
 
 router = APIRouter()
 
@@ -60,8 +66,9 @@ def too_many(wait: int) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None, msg: str | None = None) -> Response:
-    user = load_user(request)
+def login_page(request: Request, db: PageSession, next: str | None = None,
+               msg: str | None = None) -> Response:
+    user = load_user(request, db)
     if user is not None:
         return RedirectResponse(safe_next(next) or home_for(user.kind), status_code=303)
     return render(request, "login.html", next=safe_next(next) or "", email="",
@@ -69,7 +76,7 @@ def login_page(request: Request, next: str | None = None, msg: str | None = None
 
 
 @router.post("/login")
-def login(request: Request, form: FormData = Depends(checked_form)) -> Response:
+def login(request: Request, form: CheckedForm, db: PageSession) -> Response:
     runtime = runtime_of(request)
     email = normalize_email(text(form, "email"))
     password = form.get("password")
@@ -91,30 +98,31 @@ def login(request: Request, form: FormData = Depends(checked_form)) -> Response:
         return again("Enter your e-mail address and your password.", 422)
 
     ctx = request_context(request, None)
-    with runtime.sessions() as db, db.begin():
-        account = find_account(db, email)
-        stored = account.row.password_hash if account else None
-        # Always one argon2 verification, so an unknown e-mail costs as much as a wrong password.
-        valid = runtime.passwords.verify(stored, password)
-        if not valid or account is None:
-            throttle.failed(email, ip)
-            if account is not None:
-                audit(db, ctx, "session.login_failed", account, {"reason": "wrong_password"})
-            return again(BAD_CREDENTIALS, 401)
-        if not account.row.active:
-            audit(db, ctx, "session.login_failed", account, {"reason": "inactive"})
-            return again("This account is deactivated. Ask your company administrator (or "
-                         "platform support) to reactivate it.", 403)
-        throttle.succeeded(email, ip)
-        if two_factor.is_enrolled(db, account.kind, account.row.id):
-            stage = browser_sessions.NEEDS_CODE
-        elif two_factor.is_required(db, account.kind, account.row):
-            stage = browser_sessions.NEEDS_ENROLMENT
-        else:
-            stage = browser_sessions.ACTIVE
-            finish_login(db, ctx, account)
-        kind, account_id, version = account.kind, account.row.id, account.row.session_version
-    session = start_session(request, runtime, kind, account_id, version, stage)
+    account = find_account(db, email)
+    stored = account.row.password_hash if account else None
+    # Always one argon2 verification, so an unknown e-mail costs as much as a wrong password.
+    valid = runtime.passwords.verify(stored, password)
+    if not valid or account is None:
+        throttle.failed(email, ip)
+        if account is not None:
+            # Returned, not raised: the unit of work commits the audit row with the 401 page.
+            audit(db, ctx, "session.login_failed", account, {"reason": "wrong_password"})
+        return again(BAD_CREDENTIALS, 401)
+    if not account.row.active:
+        audit(db, ctx, "session.login_failed", account, {"reason": "inactive"})
+        return again("This account is deactivated. Ask your company administrator (or "
+                     "platform support) to reactivate it.", 403)
+    throttle.succeeded(email, ip)
+    if two_factor.is_enrolled(db, account.kind, account.row.id):
+        stage = browser_sessions.NEEDS_CODE
+    elif two_factor.is_required(db, account.kind, account.row):
+        stage = browser_sessions.NEEDS_ENROLMENT
+    else:
+        stage = browser_sessions.ACTIVE
+        finish_login(db, ctx, account)
+    kind = account.kind
+    session = start_session(request, runtime, db, kind, account.row.id,
+                            account.row.session_version, stage)
     if stage == browser_sessions.NEEDS_CODE:
         target = "/login/two-factor"
     elif stage == browser_sessions.NEEDS_ENROLMENT:
@@ -136,20 +144,19 @@ def finish_login(db: Session, ctx: RequestContext, account: Account) -> None:
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormData = Depends(checked_form)) -> Response:
+def logout(request: Request, form: CheckedForm, db: PageSession) -> Response:
     runtime = runtime_of(request)
-    user = load_user(request)
-    web_session = read_session(request, runtime)
+    user = load_user(request, db)
+    web_session = read_session(request, runtime, db)
     if web_session is not None and web_session.record_id is not None:
         ctx = request_context(request, user)
-        with runtime.sessions() as db, db.begin():
-            record = db.get(BrowserSession, web_session.record_id)
-            account = load_account(db, web_session.kind, web_session.account_id)
-            if record is not None and account is not None:
-                browser_sessions.revoke(db, ctx, record, "logout", company_id=account.company_id,
-                                        label=account.row.name)
-                if user is not None:
-                    audit(db, ctx, "session.logout", account, {})
+        record = db.get(BrowserSession, web_session.record_id)
+        account = load_account(db, web_session.kind, web_session.account_id)
+        if record is not None and account is not None:
+            browser_sessions.revoke(db, ctx, record, "logout", company_id=account.company_id,
+                                    label=account.row.name)
+            if user is not None:
+                audit(db, ctx, "session.logout", account, {})
     response = RedirectResponse("/login?msg=logged_out", status_code=303)
     clear_session(response, runtime)
     return secure_headers(response)

@@ -32,6 +32,7 @@ from bidbridge.web.csrf import CsrfRefused
 from bidbridge.web.identity import LoginRequired, load_user, login_url
 from bidbridge.web.navigation import start_page
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import PageSession
 
 FAVICON = Path(__file__).with_name("static") / "favicon.ico"
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found",
@@ -52,9 +53,9 @@ def register(app: FastAPI, runtime: Runtime) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
 
 
-def home(request: Request) -> Response:
+def home(request: Request, db: PageSession) -> Response:
     """Signed-in people go to their start page; everyone else to the login page."""
-    user = load_user(request)
+    user = load_user(request, db)
     target = "/login" if user is None else start_page(user)
     return secure_headers(RedirectResponse(target, status_code=303))
 

@@ -5,15 +5,20 @@ Security tab, a password change or a deactivation revokes it, and a replayed coo
 nobody — with a CSRF token that no longer matches any session. The cookie is still signed and
 time-limited, and still carries the account's ``session_version`` (bumped on password change or
 deactivation), so either check alone ends a session.
+
+Nothing here opens a database session: reading and starting a record happen in the request's
+unit of work (web/unit_of_work.py), so a login's account checks, its audit row and the record the
+cookie names commit together, before the response that sets the cookie leaves.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -43,13 +48,6 @@ class WebSession:
     def anonymous(cls) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(32))
 
-    @classmethod
-    def signed_in(cls, kind: str, account_id: int, version: int) -> WebSession:
-        # A fresh CSRF token at every login: a token seen before login is useless after it.
-        # write_session gives it a server-side record.
-        return cls(csrf=secrets.token_urlsafe(32), kind=kind, account_id=account_id,
-                   version=version)
-
     @property
     def is_active(self) -> bool:
         return self.kind is not None and self.stage == browser_sessions.ACTIVE
@@ -74,9 +72,9 @@ def _client(request: Request) -> tuple[str | None, str | None]:
             (request.headers.get("user-agent") or "")[:500] or None)
 
 
-def read_session(request: Request, runtime: Runtime) -> WebSession | None:
+def read_session(request: Request, runtime: Runtime, db: Session) -> WebSession | None:
     """The request's session, or None when the cookie is missing, forged, too old, or its record
-    is revoked or expired."""
+    is revoked or expired. Read once per request (cached on request.state), in ``db``."""
     cached = getattr(request.state, "web_session", _UNSET)
     if cached is None or isinstance(cached, WebSession):
         return cached
@@ -85,14 +83,14 @@ def read_session(request: Request, runtime: Runtime) -> WebSession | None:
     if raw:
         try:
             data = _serializer(runtime).loads(raw, max_age=runtime.settings.session_max_age_seconds)
-            session = _from_dict(data, request, runtime)
+            session = _from_dict(data, request, runtime, db)
         except (BadSignature, ValueError, TypeError, KeyError):
             session = None
     request.state.web_session = session
     return session
 
 
-def _from_dict(data: Any, request: Request, runtime: Runtime) -> WebSession | None:
+def _from_dict(data: Any, request: Request, runtime: Runtime, db: Session) -> WebSession | None:
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         raise ValueError("not a session")
     key = data.get("s")
@@ -102,41 +100,32 @@ def _from_dict(data: Any, request: Request, runtime: Runtime) -> WebSession | No
         raise ValueError("not a session key")
     now = runtime.clock.now()
     ip, agent = _client(request)
-    with runtime.sessions() as db, db.begin():
-        row = browser_sessions.find(db, key, now)
-        if row is None:
-            return None  # revoked or expired: the whole cookie is void, CSRF token included
-        browser_sessions.touch(db, row, now, ip, agent)
-        return WebSession(csrf=data["c"], kind=row.account_kind, account_id=row.account_id,
-                          version=data.get("v"), key=key, record_id=row.id, stage=row.stage)
+    row = browser_sessions.find(db, key, now)
+    if row is None:
+        return None  # revoked or expired: the whole cookie is void, CSRF token included
+    # Last seen is bookkeeping of the request's unit of work: a request that fails rolls it back
+    # with everything else, and the next one (at most a minute later) writes it.
+    browser_sessions.touch(db, row, now, ip, agent)
+    return WebSession(csrf=data["c"], kind=row.account_kind, account_id=row.account_id,
+                      version=data.get("v"), key=key, record_id=row.id, stage=row.stage)
 
 
-def start_session(request: Request, runtime: Runtime, kind: str, account_id: int, version: int,
-                  stage: str) -> WebSession:
-    """A new server-side record for this browser, in its own transaction."""
+def start_session(request: Request, runtime: Runtime, db: Session, kind: str, account_id: int,
+                  version: int, stage: str) -> WebSession:
+    """A new server-side record for this browser, in the request's unit of work; a fresh CSRF
+    token with it, so a token seen before the login is useless after it."""
     ip, agent = _client(request)
     ctx = RequestContext(actor=Actor(kind, account_id, ""), clock=runtime.clock, client_ip=ip,
                          user_agent=agent)
-    with runtime.sessions() as db, db.begin():
-        key, row = browser_sessions.start(db, ctx, kind=kind, account_id=account_id, stage=stage,
-                                          max_age_seconds=runtime.settings.session_max_age_seconds)
-        record_id = row.id
+    key, row = browser_sessions.start(db, ctx, kind=kind, account_id=account_id, stage=stage,
+                                      max_age_seconds=runtime.settings.session_max_age_seconds)
     return WebSession(csrf=secrets.token_urlsafe(32), kind=kind, account_id=account_id,
-                      version=version, key=key, record_id=record_id, stage=stage)
+                      version=version, key=key, record_id=row.id, stage=stage)
 
 
 def write_session(response: Response, runtime: Runtime, session: WebSession) -> None:
-    if session.kind is not None and session.account_id is not None and session.key is None:
-        # Signed in by code that predates server-side sessions (WebSession.signed_in): give it
-        # a record; address and device are filled in on the next request.
-        ctx = RequestContext(actor=Actor(session.kind, session.account_id, ""),
-                             clock=runtime.clock)
-        with runtime.sessions() as db, db.begin():
-            key, row = browser_sessions.start(
-                db, ctx, kind=session.kind, account_id=session.account_id,
-                stage=browser_sessions.ACTIVE,
-                max_age_seconds=runtime.settings.session_max_age_seconds)
-            session = replace(session, key=key, record_id=row.id)
+    """Set the cookie. A signed-in session must have its record (start_session) already."""
+    assert session.kind is None or session.key is not None, "a signed-in session without record"
     settings = runtime.settings
     response.set_cookie(
         COOKIE_NAME, _serializer(runtime).dumps(session.as_dict()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -16,10 +16,10 @@ from bidbridge.models import ApiModule, Company, Contact
 from bidbridge.security.credentials import display_prefix
 from bidbridge.services import accounts, api_access, api_keys
 from bidbridge.services.context import RequestContext
-from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.csrf import CheckedForm, text
 from bidbridge.web.fields import record_id
-from bidbridge.web.identity import WebUser, request_context, runtime_of, support_user
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import Acting, ActingSupport
 
 router = APIRouter()
 
@@ -31,12 +31,11 @@ MESSAGES = {
 
 
 @router.get("/support")
-def search(request: Request, q: str = "", user: WebUser = Depends(support_user)) -> Response:
-    with runtime_of(request).sessions() as db:
-        companies = accounts.search_companies(db, q)
-        modules = {c.id: api_access.get_module(db, c.id) for c in companies}
-        return render(request, "support/search.html", section="companies", q=q,
-                      companies=companies, modules=modules)
+def search(request: Request, acting: ActingSupport, q: str = "") -> Response:
+    companies = accounts.search_companies(acting.db, q)
+    modules = {c.id: api_access.get_module(acting.db, c.id) for c in companies}
+    return render(request, "support/search.html", section="companies", q=q,
+                  companies=companies, modules=modules)
 
 
 def _company(db: Session, company_id: int) -> Company:
@@ -60,22 +59,20 @@ def _company_page(request: Request, db: Session, company_id: int, *, status: int
 
 
 @router.get("/support/companies/{company_id}")
-def company_page(request: Request, company_id: int, msg: str | None = None,
-                 user: WebUser = Depends(support_user)) -> Response:
-    with runtime_of(request).sessions() as db:
-        return _company_page(request, db, company_id, message=MESSAGES.get(msg or ""))
+def company_page(request: Request, acting: ActingSupport, company_id: int,
+                 msg: str | None = None) -> Response:
+    return _company_page(request, acting.db, company_id, message=MESSAGES.get(msg or ""))
 
 
-def _act(request: Request, user: WebUser, company_id: int, done: str,
+def _act(request: Request, acting: Acting, company_id: int, done: str,
          change: Callable[[Session, RequestContext, Company], ApiModule]) -> Response:
-    """Run one support action in one transaction; show the page again with its result."""
-    runtime = runtime_of(request)
+    """Run one support action in the request's unit of work; a refusal (undone by its
+    savepoint) shows the page again with its message."""
+    db = acting.db
     try:
-        with runtime.sessions() as db, db.begin():
-            change(db, request_context(request, user), _company(db, company_id))
+        acting.attempt(lambda: change(db, acting.ctx, _company(db, company_id)))
     except AppError as exc:
-        with runtime.sessions() as db:
-            return _company_page(request, db, company_id, status=exc.status, error=exc.detail)
+        return _company_page(request, db, company_id, status=exc.status, error=exc.detail)
     return secure_headers(RedirectResponse(f"/support/companies/{company_id}?msg={done}",
                                            status_code=303))
 
@@ -93,23 +90,23 @@ def _chosen_contact(db: Session, company: Company, form: FormData) -> Contact | 
 
 
 @router.post("/support/companies/{company_id}/activate")
-def activate(request: Request, company_id: int, form: FormData = Depends(checked_form),
-             user: WebUser = Depends(support_user)) -> Response:
+def activate(request: Request, form: CheckedForm, acting: ActingSupport,
+             company_id: int) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
         return api_access.activate_api(db, ctx, company, _chosen_contact(db, company, form))
 
-    return _act(request, user, company_id, "activated", change)
+    return _act(request, acting, company_id, "activated", change)
 
 
 @router.post("/support/companies/{company_id}/deactivate")
-def deactivate(request: Request, company_id: int, form: FormData = Depends(checked_form),
-               user: WebUser = Depends(support_user)) -> Response:
-    return _act(request, user, company_id, "deactivated", api_access.deactivate_api)
+def deactivate(request: Request, form: CheckedForm, acting: ActingSupport,
+               company_id: int) -> Response:
+    return _act(request, acting, company_id, "deactivated", api_access.deactivate_api)
 
 
 @router.post("/support/companies/{company_id}/api-user")
-def designate(request: Request, company_id: int, form: FormData = Depends(checked_form),
-              user: WebUser = Depends(support_user)) -> Response:
+def designate(request: Request, form: CheckedForm, acting: ActingSupport,
+              company_id: int) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
         contact = _chosen_contact(db, company, form)
         if contact is None:
@@ -117,4 +114,4 @@ def designate(request: Request, company_id: int, form: FormData = Depends(checke
                            code="api_user_missing", status=422)
         return api_access.designate_api_user(db, ctx, company, contact)
 
-    return _act(request, user, company_id, "designated", change)
+    return _act(request, acting, company_id, "designated", change)

@@ -12,7 +12,8 @@ from starlette.responses import HTMLResponse, Response
 
 from bidbridge.web import formatting
 from bidbridge.web.navigation import nav_items
-from bidbridge.web.sessions import WebSession, read_session, write_session
+from bidbridge.web.sessions import WebSession, write_session
+from bidbridge.web.unit_of_work import browser_session
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -51,7 +52,7 @@ _env.globals["time_left"] = formatting.time_left
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page; makes sure the browser holds a session (for the CSRF token of its forms)."""
     runtime = request.app.state.runtime
-    session = read_session(request, runtime)
+    session = browser_session(request)
     fresh = session is None
     if session is None:
         session = WebSession.anonymous()

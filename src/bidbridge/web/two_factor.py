@@ -1,20 +1,22 @@
-"""The second step of logging in (a TOTP or recovery code) and enrolling a second factor."""
+"""The second step of logging in (a TOTP or recovery code) and enrolling a second factor.
+
+One unit of work per request (PageSession). A code is checked in a savepoint: a wrong one undoes
+only the check, and the failed attempt's audit row commits with the page that says so.
+"""
 
 from __future__ import annotations
 
 import segno
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bidbridge.errors import AppError
 from bidbridge.models import BrowserSession
 from bidbridge.services import browser_sessions, two_factor
-from bidbridge.services.context import RequestContext
 from bidbridge.services.runtime import Runtime
-from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.csrf import CheckedForm, text
 from bidbridge.web.identity import request_context, runtime_of, safe_next
 from bidbridge.web.login import (
     Account,
@@ -27,6 +29,7 @@ from bidbridge.web.login import (
 )
 from bidbridge.web.sessions import WebSession, read_session, write_session
 from bidbridge.web.templating import render, secure_headers
+from bidbridge.web.unit_of_work import PageSession, attempt
 
 router = APIRouter()
 
@@ -35,26 +38,16 @@ def keys(runtime: Runtime) -> two_factor.Keys:
     return two_factor.Keys(runtime.settings.secret_key, runtime.settings.pepper)
 
 
-def _current(request: Request, *stages: str) -> tuple[WebSession, Account] | None:
+def _current(request: Request, db: Session, *stages: str) -> tuple[WebSession, Account] | None:
     """This browser's session in one of ``stages``, with its (active, current) account."""
-    runtime = runtime_of(request)
-    session = read_session(request, runtime)
+    session = read_session(request, runtime_of(request), db)
     if session is None or session.stage not in stages:
         return None
-    with runtime.sessions() as db:
-        account = load_account(db, session.kind, session.account_id)
-        if account is None or not account.row.active or \
-                account.row.session_version != session.version:
-            return None
-        db.expunge_all()
+    account = load_account(db, session.kind, session.account_id)
+    if account is None or not account.row.active or \
+            account.row.session_version != session.version:
+        return None
     return session, account
-
-
-def _finish(db: Session, ctx: RequestContext, account: Account) -> None:
-    """The last factor given: the login counts, on the account as this transaction sees it."""
-    fresh = load_account(db, account.kind, account.row.id)
-    assert fresh is not None
-    finish_login(db, ctx, fresh)
 
 
 def _to_login() -> Response:
@@ -62,16 +55,16 @@ def _to_login() -> Response:
 
 
 @router.get("/login/two-factor")
-def code_page(request: Request, next: str | None = None) -> Response:
-    if _current(request, browser_sessions.NEEDS_CODE) is None:
+def code_page(request: Request, db: PageSession, next: str | None = None) -> Response:
+    if _current(request, db, browser_sessions.NEEDS_CODE) is None:
         return _to_login()
     return render(request, "two_factor/code.html", next=safe_next(next) or "")
 
 
 @router.post("/login/two-factor")
-def check_code(request: Request, form: FormData = Depends(checked_form)) -> Response:
+def check_code(request: Request, form: CheckedForm, db: PageSession) -> Response:
     runtime = runtime_of(request)
-    current = _current(request, browser_sessions.NEEDS_CODE)
+    current = _current(request, db, browser_sessions.NEEDS_CODE)
     if current is None:
         return _to_login()
     session, account = current
@@ -89,19 +82,23 @@ def check_code(request: Request, form: FormData = Depends(checked_form)) -> Resp
     if wait:  # a wrong code costs like a wrong password, in the same budget
         return again(too_many(wait), 429, {"Retry-After": str(wait)})
     ctx = request_context(request, None)
+
+    def second_factor() -> str:
+        two_factor.verify(db, ctx, keys(runtime), account.kind, account.row.id,
+                          text(form, "code"), company_id=account.company_id,
+                          label=account.row.name)
+        record = db.get(BrowserSession, session.record_id)
+        assert record is not None
+        key = browser_sessions.promote(db, record)
+        finish_login(db, ctx, account)
+        return key
+
     try:
-        with runtime.sessions() as db, db.begin():
-            two_factor.verify(db, ctx, keys(runtime), account.kind, account.row.id,
-                              text(form, "code"), company_id=account.company_id,
-                              label=account.row.name)
-            record = db.get(BrowserSession, session.record_id)
-            assert record is not None
-            key = browser_sessions.promote(db, record)
-            _finish(db, ctx, account)
+        key = attempt(db, second_factor)
     except AppError as exc:
         throttle.failed(email, ip)
-        with runtime.sessions() as db, db.begin():
-            audit(db, ctx, "session.login_failed", account, {"reason": "wrong_code"})
+        # The savepoint undid the check only; this row commits with the page that refuses.
+        audit(db, ctx, "session.login_failed", account, {"reason": "wrong_code"})
         return again(exc.detail, exc.status)
     throttle.succeeded(email, ip)
     response = RedirectResponse(next_path or home_for(account.kind), status_code=303)
@@ -111,12 +108,11 @@ def check_code(request: Request, form: FormData = Depends(checked_form)) -> Resp
     return secure_headers(response)
 
 
-def _enrol_page(request: Request, account: Account, *, next_path: str, status: int = 200,
-                error: str | None = None) -> Response:
+def _enrol_page(request: Request, db: Session, account: Account, *, next_path: str,
+                status: int = 200, error: str | None = None) -> Response:
     runtime = runtime_of(request)
     ctx = request_context(request, None)
-    with runtime.sessions() as db, db.begin():
-        secret = two_factor.pending_secret(db, ctx, keys(runtime), account.kind, account.row.id)
+    secret = two_factor.pending_secret(db, ctx, keys(runtime), account.kind, account.row.id)
     uri = two_factor.provisioning_uri(secret, account.row.email)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     return render(request, "two_factor/enrol.html", status=status, qr=qr,
@@ -125,20 +121,19 @@ def _enrol_page(request: Request, account: Account, *, next_path: str, status: i
 
 
 @router.get("/login/two-factor/enrol")
-def enrol_page(request: Request, next: str | None = None) -> Response:
-    current = _current(request, browser_sessions.NEEDS_ENROLMENT, browser_sessions.ACTIVE)
+def enrol_page(request: Request, db: PageSession, next: str | None = None) -> Response:
+    current = _current(request, db, browser_sessions.NEEDS_ENROLMENT, browser_sessions.ACTIVE)
     if current is None:
         return _to_login()
-    with runtime_of(request).sessions() as db:
-        if two_factor.is_enrolled(db, current[1].kind, current[1].row.id):
-            return secure_headers(RedirectResponse("/account/security", status_code=303))
-    return _enrol_page(request, current[1], next_path=safe_next(next) or "")
+    if two_factor.is_enrolled(db, current[1].kind, current[1].row.id):
+        return secure_headers(RedirectResponse("/account/security", status_code=303))
+    return _enrol_page(request, db, current[1], next_path=safe_next(next) or "")
 
 
 @router.post("/login/two-factor/enrol")
-def confirm_enrolment(request: Request, form: FormData = Depends(checked_form)) -> Response:
+def confirm_enrolment(request: Request, form: CheckedForm, db: PageSession) -> Response:
     runtime = runtime_of(request)
-    current = _current(request, browser_sessions.NEEDS_ENROLMENT, browser_sessions.ACTIVE)
+    current = _current(request, db, browser_sessions.NEEDS_ENROLMENT, browser_sessions.ACTIVE)
     if current is None:
         return _to_login()
     session, account = current
@@ -147,25 +142,29 @@ def confirm_enrolment(request: Request, form: FormData = Depends(checked_form)) 
     throttle = runtime.login_throttle
     wait = throttle.wait(email, ip)
     if wait:
-        return _enrol_page(request, account, next_path=next_path, status=429,
+        return _enrol_page(request, db, account, next_path=next_path, status=429,
                            error=too_many(wait))
     acting = account.row
     # The password was given already: enrolling is the account's own act.
     ctx = request_context(request, None).acting_as(account.actor)
-    key = None
+
+    def enrol() -> tuple[list[str], str | None]:
+        codes = two_factor.confirm(db, ctx, keys(runtime), account.kind, acting.id,
+                                   text(form, "code"), company_id=account.company_id,
+                                   label=acting.name)
+        if session.is_active:
+            return codes, None
+        record = db.get(BrowserSession, session.record_id)
+        assert record is not None
+        key = browser_sessions.promote(db, record)
+        finish_login(db, ctx, account)
+        return codes, key
+
     try:
-        with runtime.sessions() as db, db.begin():
-            codes = two_factor.confirm(db, ctx, keys(runtime), account.kind, acting.id,
-                                       text(form, "code"), company_id=account.company_id,
-                                       label=acting.name)
-            if not session.is_active:
-                record = db.get(BrowserSession, session.record_id)
-                assert record is not None
-                key = browser_sessions.promote(db, record)
-                _finish(db, ctx, account)
+        codes, key = attempt(db, enrol)
     except AppError as exc:
         throttle.failed(email, ip)
-        return _enrol_page(request, account, next_path=next_path, status=exc.status,
+        return _enrol_page(request, db, account, next_path=next_path, status=exc.status,
                            error=exc.detail)
     throttle.succeeded(email, ip)
     done = next_path or ("/account/security" if session.is_active else home_for(account.kind))
