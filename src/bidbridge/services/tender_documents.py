@@ -10,12 +10,11 @@ from bidbridge.models import Document, Project, Workpackage
 from bidbridge.services import documents, events
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage, touch_project, touch_rfps
-from bidbridge.services.scoping import MAX_ID
 from bidbridge.storage import Storage
 
 
 def _document_of_project(session: Session, project: Project, document_id: int) -> Document:
-    doc = session.get(Document, document_id) if document_id <= MAX_ID else None
+    doc = session.get(Document, document_id)
     wp_ids = set(session.scalars(select(Workpackage.id)
                                  .where(Workpackage.project_id == project.id)))
     if (doc is None or doc.company_id != project.company_id or doc.deleted_at is not None
@@ -65,7 +64,7 @@ def add_tender_document(
 
 def document_of_workpackage(session: Session, wp: Workpackage, document_id: int) -> Document:
     """A live document of this (already scoped) workpackage; any other id is not found."""
-    doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    doc = session.get(Document, document_id)
     if doc is None or doc.workpackage_id != wp.id or doc.deleted_at is not None:
         raise NotFound(f"There is no document {document_id} in workpackage {wp.id}.",
                        code="not_found", data={"resource": "document", "id": document_id})

@@ -92,7 +92,7 @@ def _chosen_contact(db: Session, company: Company, form: FormData) -> Contact | 
     return contact
 
 
-@router.post("/support/companies/{company_id}/activate")
+@router.post("/support/companies/{company_id:id}/activate")
 def activate(request: Request, company_id: int, form: FormData = Depends(checked_form),
              user: WebUser = Depends(support_user)) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
@@ -101,13 +101,13 @@ def activate(request: Request, company_id: int, form: FormData = Depends(checked
     return _act(request, user, company_id, "activated", change)
 
 
-@router.post("/support/companies/{company_id}/deactivate")
+@router.post("/support/companies/{company_id:id}/deactivate")
 def deactivate(request: Request, company_id: int, form: FormData = Depends(checked_form),
                user: WebUser = Depends(support_user)) -> Response:
     return _act(request, user, company_id, "deactivated", api_access.deactivate_api)
 
 
-@router.post("/support/companies/{company_id}/api-user")
+@router.post("/support/companies/{company_id:id}/api-user")
 def designate(request: Request, company_id: int, form: FormData = Depends(checked_form),
               user: WebUser = Depends(support_user)) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
