@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
 from bidbridge.ids import MAX_ID as MAX_ID  # re-exported: the RFP listings import it from here
-from bidbridge.models import Document, Message, Project, Proposal, Question, Rfp, Workpackage
+from bidbridge.models import (
+    Document,
+    Message,
+    Project,
+    Proposal,
+    Question,
+    Rfp,
+    WebhookEndpoint,
+    Workpackage,
+)
 
 M = TypeVar("M")
 
@@ -69,22 +78,22 @@ RFP_OF_SUBCONTRACTOR = Aggregate(
     "There is no RFP {id} for your company. List yours with getRfps.")
 RFP_OF_CONTRACTOR = Aggregate(
     Rfp, "rfp", lambda company_id: Rfp.contractor_company_id == company_id,
-    "There is no RFP {id} in your projects.")
+    "There is no RFP {id} in your projects. List them with getRfps.")
 PROJECT_OF_CONTRACTOR = Aggregate(
     Project, "project", lambda company_id: Project.company_id == company_id,
-    "There is no project {id} in your company.")
+    "There is no project {id} in your company. List yours with getProjects.")
 WORKPACKAGE_OF_CONTRACTOR = Aggregate(
     Workpackage, "workpackage",
     lambda company_id: _in_own_project(Workpackage.project_id, company_id),
-    "There is no workpackage {id} in your projects.")
+    "There is no workpackage {id} in your projects. getProject lists a project's.")
 QUESTION_OF_CONTRACTOR = Aggregate(
     Question, "question",
     lambda company_id: _in_own_workpackage(Question.workpackage_id, company_id),
-    "There is no question {id} in your projects.")
+    "There is no question {id} in your projects. getQuestions lists a workpackage's.")
 PROPOSAL_OF_SUBCONTRACTOR = Aggregate(
     Proposal, "proposal",
     lambda company_id: exists().where(Rfp.id == Proposal.rfp_id, Rfp.company_id == company_id),
-    "There is no proposal {id} of your company.")
+    "There is no proposal {id} of your company. getProposals lists an RFP's.")
 DOCUMENT_FOR_SUBCONTRACTOR = Aggregate(
     Document, "document", _visible_document,
     "There is no document {id} for your company. List an RFP's documents with getDocuments.")
@@ -92,20 +101,32 @@ DOCUMENT_FOR_SUBCONTRACTOR = Aggregate(
 DOCUMENT_OF_CONTRACTOR = Aggregate(
     Document, "document",
     lambda company_id: and_(Document.company_id == company_id, Document.deleted_at.is_(None)),
-    "There is no document {id} in your projects.")
+    "There is no document {id} in your projects. getProject lists a project's.")
+
+WEBHOOK_ENDPOINT = Aggregate(
+    WebhookEndpoint, "webhook_endpoint",
+    lambda company_id: WebhookEndpoint.company_id == company_id,
+    "There is no webhook endpoint {id} of your company. List yours with getWebhookEndpoints.")
 
 
 def load(session: Session, aggregate: Aggregate[M], object_id: int, *, for_company: int,
-         for_update: bool = False) -> M:
+         for_update: bool = False, within: ColumnElement[bool] | None = None,
+         missing: str | None = None) -> M:
     """The company's object ``object_id`` of this aggregate, locked when ``for_update``; any
-    other id (another company's included) raises the aggregate's NotFound."""
+    other id (another company's included) raises the aggregate's NotFound.
+
+    ``within`` narrows the search to one parent (a document of this project), and ``missing``
+    then says where the object is not ({id} filled in) instead of the aggregate's message.
+    """
     model: Any = aggregate.model
     query = select(model).where(model.id == object_id, aggregate.owned_by(for_company))
+    if within is not None:
+        query = query.where(within)
     if for_update:
         query = query.with_for_update(of=model)
     found = session.scalar(query)
     if found is None:
-        raise NotFound(aggregate.missing.format(id=object_id), code="not_found",
+        raise NotFound((missing or aggregate.missing).format(id=object_id), code="not_found",
                        data={"resource": aggregate.resource, "id": object_id})
     return found
 

@@ -108,7 +108,7 @@ def test_every_aggregate_answers_an_unknown_id_with_its_not_found(factory, runti
     company_id = factory.company().company.id
     aggregates = [value for value in vars(scoping).values()
                   if isinstance(value, scoping.Aggregate)]
-    assert len(aggregates) == 8
+    assert len(aggregates) == 9
     with runtime.sessions() as s:
         for aggregate in aggregates:
             with pytest.raises(NotFound) as caught:
