@@ -72,7 +72,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 def id_parameter(name: str, kind: ParamKind, description: str, *, expected: str,
-             required: bool = False, example: Any = None, deprecated: bool = False) -> Param:
+                 required: bool = False, example: Any = None, deprecated: bool = False) -> Param:
     """A parameter naming a row by its id: 1 to MAX_ID, the range of the 32-bit id columns,
     checked by its pattern; nothing behind it compares a column with a larger number."""
     return Param(name, kind, description, pattern=ID_PATTERN, required=required, type="integer",
