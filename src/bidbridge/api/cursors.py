@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bidbridge.errors import InvalidParameters
-from bidbridge.services.scoping import MAX_ID
+from bidbridge.ids import MAX_ID
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.alias_generators import to_camel
 from starlette.datastructures import UploadFile
 
+from bidbridge.ids import ID_PATTERN, MAX_ID
 from bidbridge.wire import ApiModel as ApiModel  # re-exported: the models import it from here
 
 Api = Literal["subcontractor", "contractor"]
@@ -44,10 +45,21 @@ class Param:
     adapter: TypeAdapter[Any] | None = None  # validates "json" values
     many: bool = False  # a "file" parameter that takes several files
     default: Any = None
+    # The (lowest, highest) whole number an "integer" parameter's pattern admits: named in the
+    # error message instead of the pattern, and the JSON number form's minimum and maximum.
+    bounds: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.pattern is not None:
             re.compile(self.pattern)
+        if self.bounds is not None:
+            low, high = self.bounds
+            admits = _compiled(self.pattern or "").fullmatch
+            if self.type != "integer" or not (admits(str(low)) and admits(str(high))
+                                              and not admits(str(high + 1))
+                                              and (low <= 0 or not admits(str(low - 1)))):
+                raise ValueError(f"parameter {self.name}: the bounds {self.bounds} are not those "
+                                 "of its integer pattern")
         if self.kind == "template" and not self.required:
             raise ValueError(f"template parameter {self.name} must be required")
 
@@ -57,6 +69,15 @@ class Param:
 
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def id_parameter(name: str, kind: ParamKind, description: str, *, expected: str,
+                 required: bool = False, example: Any = None, deprecated: bool = False) -> Param:
+    """A parameter naming a row by its id: 1 to MAX_ID, the range of the 32-bit id columns,
+    checked by its pattern; nothing behind it compares a column with a larger number."""
+    return Param(name, kind, description, pattern=ID_PATTERN, required=required, type="integer",
+                 expected=expected, example=example, deprecated=deprecated,
+                 bounds=(1, MAX_ID))
 
 
 def _compiled(pattern: str) -> re.Pattern[str]:

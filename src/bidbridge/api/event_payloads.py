@@ -46,7 +46,7 @@ def _message(session: Session, ctx: RequestContext, company_id: int, subject_id:
 @renders("proposal")
 def _proposal(session: Session, ctx: RequestContext, company_id: int, subject_id: int,
               rfp_id: int | None) -> dict[str, Any]:
-    proposal = scoping.proposal_for_subcontractor(session, company_id, subject_id)
+    proposal = scoping.load(session, scoping.PROPOSAL_OF_SUBCONTRACTOR, subject_id, for_company=company_id)
     files = proposals.attachments_of(session, [proposal.id])
     rfp = session.get(Rfp, proposal.rfp_id)
     assert rfp is not None

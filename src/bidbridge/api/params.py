@@ -20,6 +20,8 @@ def _problem(param: Param | None, name: str, kind: str, problem: str, message: s
             item["expected"] = param.expected
         if param.pattern:
             item["pattern"] = param.pattern
+        if param.bounds is not None:
+            item["minimum"], item["maximum"] = param.bounds
     return item
 
 
@@ -125,6 +127,11 @@ def _convert(param: Param, raw: Any) -> Any:
         shown = text if len(text) <= 40 else text[:37] + "..."
         if param.secret:
             shown = "(value hidden)"
+        if param.bounds is not None:
+            low, high = param.bounds
+            raise _Invalid(f"'{param.name}' = {shown!r} is not a whole number from {low} to "
+                           f"{high}. Expected: {param.expected or param.description}",
+                           problem="pattern")
         raise _Invalid(f"'{param.name}' = {shown!r} does not match {param.pattern}. Expected: "
                        f"{param.expected or param.description}", problem="pattern")
     if "\x00" in text:

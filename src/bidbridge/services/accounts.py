@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import AppError, Conflict, NotFound
+from bidbridge.ids import is_id
 from bidbridge.models import (
     AccountEmail,
     Company,
@@ -22,7 +23,6 @@ from bidbridge.security.passwords import Passwords
 from bidbridge.services import browser_sessions
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import MAX_ID
 
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -168,7 +168,7 @@ def search_companies(session: Session, text: str, limit: int = 50) -> list[Compa
         conditions = [func.lower(Company.name).like(like), func.lower(Company.city).like(like),
                       Company.coc_number == text]
         # Only ASCII digits within the id column ("²".isdigit() is true; 2**31 overflows).
-        if _DIGITS.fullmatch(text) and int(text) <= MAX_ID:
+        if _DIGITS.fullmatch(text) and is_id(int(text)):
             conditions.append(Company.id == int(text))
         query = query.where(or_(*conditions))
     return list(session.scalars(query))

@@ -35,7 +35,7 @@ from bidbridge.services.audit import record_event
 from bidbridge.services.budget_setup import NewLine
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage
-from bidbridge.services.scoping import MAX_ID, touch_rfp
+from bidbridge.services.scoping import touch_rfp
 from bidbridge.services.tender_rules import ensure_not_forwarded
 
 DEFAULT_MIN_NOTICE = timedelta(days=2)
@@ -215,7 +215,7 @@ def _documents(session: Session, wp: Workpackage, ids: list[int]) -> list[dict[s
     pinned at their current version."""
     out = []
     for index, doc_id in enumerate(ids):
-        doc = session.get(Document, doc_id) if 0 < doc_id <= MAX_ID else None
+        doc = session.get(Document, doc_id)
         if (doc is None or doc.deleted_at is not None
                 or not (doc.workpackage_id == wp.id or doc.project_id == wp.project_id)):
             raise NotFound(f"documentIds[{index}]: there is no tender document {doc_id} in "
@@ -230,7 +230,7 @@ def _documents(session: Session, wp: Workpackage, ids: list[int]) -> list[dict[s
 def _answered(session: Session, wp: Workpackage, ids: list[int]) -> list[Question]:
     questions = []
     for index, question_id in enumerate(ids):
-        question = session.get(Question, question_id) if 0 < question_id <= MAX_ID else None
+        question = session.get(Question, question_id)
         if question is None or question.workpackage_id != wp.id:
             raise NotFound(f"answersQuestionIds[{index}]: there is no question {question_id} on "
                            f"workpackage {wp.id}.", code="not_found",
@@ -333,8 +333,7 @@ def effective_deadline_of(wp: Workpackage) -> datetime | None:
 
 def addendum_of(session: Session, rfp: Rfp, number: int) -> Addendum:
     addendum = session.scalar(select(Addendum).where(Addendum.workpackage_id == rfp.workpackage_id,
-                                                     Addendum.number == number)) \
-        if 0 < number <= MAX_ID else None
+                                                     Addendum.number == number))
     if addendum is None:
         raise NotFound(f"RFP {rfp.id} has no addendum {number}. List them with getAddenda.",
                        code="not_found", data={"resource": "addendum", "number": number})

@@ -33,7 +33,7 @@ from bidbridge.services.context import RequestContext
 from bidbridge.services.gaeb_exchange import UploadResult
 from bidbridge.services.gaeb_write import BillRows, LinePrice, item_ozs
 from bidbridge.services.pricing import PriceChange, load_sheet, price_budget_lines
-from bidbridge.services.scoping import rfp_for_subcontractor
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 
 HEADER = ("OZ", "Type", "Short text", "Long text", "Quantity", "Unit", "Quantity TBD",
           "Unit price", "Total", "Counts in total")
@@ -209,7 +209,7 @@ def upload_prices(session: Session, ctx: RequestContext, company_id: int, rfp_id
                   data: bytes, *, parameter: str) -> UploadResult:
     """Price the RFP from the filled-in export: all lines or none. Each wrong cell is reported
     by row; a unit price wins over a total; an empty price leaves the line unpriced."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     sheet = load_sheet(session, rfp)
     live = [line for line, _ in sheet.lines if line.deleted_at is None]
     ozs = item_ozs(live)
@@ -266,7 +266,7 @@ def rfp_xlsx(session: Session, company_id: int, rfp_id: int) -> tuple[Any, bytes
     from bidbridge.services.gaeb_exchange import bill_rows
     from bidbridge.services.pricing import amounts
 
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id)
     sheet = load_sheet(session, rfp)
     live = [line for line, _ in sheet.lines if line.deleted_at is None]
     prices: dict[int, LinePrice] = {}

@@ -18,7 +18,6 @@ from bidbridge.services.audit import record_event
 from bidbridge.services.bill import next_positions
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage
-from bidbridge.services.scoping import MAX_ID
 
 
 class BudgetLineInput(BaseModel):
@@ -91,7 +90,7 @@ def live_lines(session: Session, wp_id: int) -> list[BudgetLine]:
 
 def line_of(session: Session, wp: Workpackage, line_id: int) -> BudgetLine:
     """A live line of this (already scoped) workpackage; any other id is not found."""
-    line = session.get(BudgetLine, line_id) if 0 < line_id <= MAX_ID else None
+    line = session.get(BudgetLine, line_id)
     if line is None or line.workpackage_id != wp.id or line.deleted_at is not None:
         raise NotFound(f"There is no budget line {line_id} in workpackage {wp.id}.",
                        code="not_found", data={"resource": "budget_line", "id": line_id})

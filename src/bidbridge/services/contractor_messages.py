@@ -12,7 +12,7 @@ from bidbridge.models import Document, Message, MessageDirection, Rfp
 from bidbridge.services import documents, events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import MAX_ID, touch_rfp
+from bidbridge.services.scoping import touch_rfp
 from bidbridge.storage import Storage
 
 
@@ -55,7 +55,7 @@ def thread(session: Session, rfp: Rfp) -> list[tuple[Message, list[Document]]]:
 
 def attachment_of(session: Session, rfp: Rfp, document_id: int) -> Document:
     """An attachment of a message in this (already scoped) RFP's thread, either direction."""
-    doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+    doc = session.get(Document, document_id)
     message = (session.get(Message, doc.message_id)
                if doc is not None and doc.message_id is not None else None)
     if doc is None or doc.deleted_at is not None or message is None or message.rfp_id != rfp.id:

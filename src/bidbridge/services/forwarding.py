@@ -20,7 +20,7 @@ from bidbridge.services.rfps import (
     record_status_change,
     status_after_response,
 )
-from bidbridge.services.scoping import MAX_ID, rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load, touch_rfp
 from bidbridge.services.tender_rules import ensure_before_deadline
 
 
@@ -38,7 +38,7 @@ def _partner_problem(message: str, problem: str) -> InvalidParameters:
 
 
 def _partner(session: Session, company_id: int, partner_id: int) -> Company:
-    partner = session.get(Company, partner_id) if partner_id <= MAX_ID else None
+    partner = session.get(Company, partner_id)
     if partner is None:
         raise NotFound(f"There is no company {partner_id}. partnerCompanyId must be the id of an "
                        "existing subcontractor company.", code="not_found",
@@ -56,7 +56,7 @@ def _partner(session: Session, company_id: int, partner_id: int) -> Company:
 def forward_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: int,
                 partner_id: int, message: str | None) -> Forwarded:
     """Hand the RFP to ``partner_id``; ours becomes Not calculating with the response decline."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     now = ctx.now()
     if rfp.forwarded_to_company_id is not None:
         when = rfp.forwarded_at.isoformat() if rfp.forwarded_at else "an earlier moment"

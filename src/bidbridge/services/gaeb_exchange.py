@@ -32,7 +32,7 @@ from bidbridge.services.context import RequestContext
 from bidbridge.services.gaeb_read import bidder_texts, draft_bill, read_document
 from bidbridge.services.gaeb_write import BillRows, ExtraItem, LinePrice, item_ozs, write
 from bidbridge.services.pricing import BudgetSheet, PriceChange, load_sheet, price_budget_lines
-from bidbridge.services.scoping import rfp_for_subcontractor
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 
 
 def bill_rows(session: Session, wp: Workpackage, lines: list[BudgetLine] | None = None
@@ -152,7 +152,7 @@ def upload_x84(session: Session, ctx: RequestContext, company_id: int, rfp_id: i
                data: bytes, *, parameter: str, max_bytes: int) -> UploadResult:
     """Price every line of the RFP from a bid file, or nothing: the file must hold the RFP's
     bill exactly (the same OZs, quantities and units); every difference is listed."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     doc = read_document(data, parameter, expected=("84",), max_bytes=max_bytes)
     live = live_lines(session, rfp.workpackage_id)
     ozs = item_ozs(live)  # the OZs our X83 of this RFP gave the lines
@@ -262,5 +262,5 @@ def _items(doc: GAEBDocument) -> list[Any]:
 
 
 def rfp_x83(session: Session, company_id: int, rfp_id: int) -> tuple[Rfp, bytes]:
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id)
     return rfp, export_x83(session, rfp.workpackage)

@@ -23,7 +23,6 @@ from bidbridge.services import accounts, events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import touch_project
-from bidbridge.services.scoping import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class Invitation:
 
 
 def _subcontractor(session: Session, company_id: int) -> Company:
-    company = session.get(Company, company_id) if company_id <= MAX_ID else None
+    company = session.get(Company, company_id)
     if company is None or company.kind != CompanyKind.SUBCONTRACTOR:
         raise NotFound(f"There is no subcontractor company {company_id}.", code="not_found",
                        data={"resource": "company", "id": company_id})

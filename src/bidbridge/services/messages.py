@@ -12,7 +12,7 @@ from bidbridge.models import Company, Document, DocumentVersion, Message, Messag
 from bidbridge.services import documents
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load, touch_rfp
 from bidbridge.services.tender_rules import ensure_not_forwarded
 from bidbridge.storage import Storage
 
@@ -28,7 +28,7 @@ class ThreadMessage:
 
 def get_thread(session: Session, company_id: int, rfp_id: int) -> list[ThreadMessage]:
     """Every message of the RFP, oldest first, with its attachments."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id)
     rows = session.execute(
         select(Message, Company.name).join(Company, Company.id == Message.author_company_id)
         .where(Message.rfp_id == rfp.id).order_by(Message.id)).all()
@@ -57,7 +57,7 @@ def send_message(session: Session, ctx: RequestContext, storage: Storage, compan
                  ) -> ThreadMessage:
     """Add a message to the contractor. Allowed after the deadline (questions about a price come
     late), not after the RFP was forwarded."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     ensure_not_forwarded(rfp, "sending messages")
     # Judge every file before storing any, so a refused call stores nothing.
     media = [documents.attachment_type(upload, ATTACHMENTS) for upload in uploads]

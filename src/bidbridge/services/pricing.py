@@ -22,7 +22,7 @@ from bidbridge.services import money
 from bidbridge.services.audit import record_event
 from bidbridge.services.bill import MAX_LINE_TOTAL, counts_in_total, limit_problem
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load, touch_rfp
 from bidbridge.services.tender_rules import ensure_open
 
 MAX_EXTRA_ROWS = 500
@@ -112,7 +112,7 @@ def build_sheet(rfp: Rfp, lines: list[BudgetLine], entries: list[PriceEntry]) ->
 
 
 def get_budget_sheet(session: Session, company_id: int, rfp_id: int) -> BudgetSheet:
-    return load_sheet(session, rfp_for_subcontractor(session, company_id, rfp_id))
+    return load_sheet(session, load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id))
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class _Problems:
 def price_budget_lines(session: Session, ctx: RequestContext, company_id: int, rfp_id: int,
                        changes: list[PriceChange]) -> BudgetSheet:
     """Save draft prices (all items or none) and return the sheet as it now stands."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     now = ctx.now()
     ensure_open(rfp, now, "pricing")
     lines = {line.id: line for line in _lines(session, rfp)}

@@ -27,8 +27,9 @@ from bidbridge.services.bill import counts_in_total
 from bidbridge.services.context import RequestContext
 from bidbridge.services.pricing import Amounts, BudgetSheet, load_sheet
 from bidbridge.services.scoping import (
-    proposal_for_subcontractor,
-    rfp_for_subcontractor,
+    PROPOSAL_OF_SUBCONTRACTOR,
+    RFP_OF_SUBCONTRACTOR,
+    load,
     touch_rfp,
 )
 from bidbridge.services.tender_rules import (
@@ -197,7 +198,7 @@ def submit_proposal(session: Session, ctx: RequestContext, storage: Storage, com
                            status=413, data={"parameter": "attachments", "limit": max_bytes})
     # The RFP row lock serialises submissions per RFP: versions never collide and a keyed retry
     # waiting here sees the version its twin committed.
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     digest = request_sha256(rfp.id, submission)
     key = submission.idempotency_key
     if key is not None:
@@ -273,8 +274,8 @@ def _set_status(session: Session, ctx: RequestContext, rfp: Rfp, status: RfpStat
 def withdraw_proposal(session: Session, ctx: RequestContext, company_id: int, proposal_id: int,
                       reason: str) -> Proposal:
     """Withdraw the current version before the deadline; it stays listed as a tombstone."""
-    proposal = proposal_for_subcontractor(session, company_id, proposal_id)
-    rfp = rfp_for_subcontractor(session, company_id, proposal.rfp_id, for_update=True)
+    proposal = load(session, PROPOSAL_OF_SUBCONTRACTOR, proposal_id, for_company=company_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, proposal.rfp_id, for_company=company_id, for_update=True)
     session.refresh(proposal)  # what a submission committed while we waited for the lock
     if proposal.state == ProposalState.WITHDRAWN:
         raise Conflict(f"Proposal {proposal.id} (version {proposal.version}) was already "
@@ -349,7 +350,7 @@ def attachments_of(session: Session, proposal_ids: list[int]) -> dict[int, list[
 
 def list_proposals(session: Session, company_id: int, rfp_id: int) -> tuple[Rfp, list[Proposal]]:
     """Every version of our proposal for an RFP, newest first."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id)
     rows = list(session.scalars(select(Proposal).where(Proposal.rfp_id == rfp.id)
                                 .order_by(Proposal.version.desc())))
     return rfp, rows

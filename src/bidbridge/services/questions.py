@@ -28,7 +28,7 @@ from bidbridge.models import (
 from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import MAX_ID, effective_deadline, touch_rfp
+from bidbridge.services.scoping import effective_deadline, touch_rfp
 from bidbridge.services.tender_rules import ensure_not_forwarded
 
 
@@ -64,14 +64,14 @@ def ask_question(session: Session, ctx: RequestContext, rfp: Rfp, text: str, *,
     ensure_not_forwarded(rfp, "asking a question")
     ensure_questions_open(rfp, now)
     if budget_line_id is not None:
-        line = session.get(BudgetLine, budget_line_id) if 0 < budget_line_id <= MAX_ID else None
+        line = session.get(BudgetLine, budget_line_id)
         if line is None or line.workpackage_id != rfp.workpackage_id or line.deleted_at:
             raise NotFound(f"budgetLineId: there is no budget line {budget_line_id} in RFP "
                            f"{rfp.id}. List them with getBudgetLines.", code="not_found",
                            data={"resource": "budget_line", "id": budget_line_id,
                                  "parameter": "budgetLineId"})
     if document_id is not None:
-        doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
+        doc = session.get(Document, document_id)
         if (doc is None or doc.deleted_at is not None
                 or not (doc.workpackage_id == rfp.workpackage_id
                         or doc.project_id == rfp.project_id)):
@@ -91,20 +91,6 @@ def ask_question(session: Session, ctx: RequestContext, rfp: Rfp, text: str, *,
         record_event(session, ctx, "question.asked", company_id=company_id,
                      target_type="question", target_id=question.id,
                      target_label=f"RFP {rfp.id} question {question.id}", data=data)
-    return question
-
-
-def question_for_contractor(session: Session, company_id: int, question_id: int, *,
-                            for_update: bool = False) -> Question:
-    query = (select(Question).join(Workpackage, Workpackage.id == Question.workpackage_id)
-             .join(Project, Project.id == Workpackage.project_id)
-             .where(Question.id == question_id, Project.company_id == company_id))
-    if for_update:
-        query = query.with_for_update(of=Question)
-    question = session.scalar(query) if 0 < question_id <= MAX_ID else None
-    if question is None:
-        raise NotFound(f"There is no question {question_id} in your projects.",
-                       code="not_found", data={"resource": "question", "id": question_id})
     return question
 
 
@@ -163,7 +149,7 @@ def decline_question(session: Session, ctx: RequestContext, question: Question,
                      duplicate_of_id: int) -> Question:
     """Decline an open question as a duplicate of another question of the same workpackage."""
     _ensure_open(question, "declining it")
-    original = session.get(Question, duplicate_of_id) if 0 < duplicate_of_id <= MAX_ID else None
+    original = session.get(Question, duplicate_of_id)
     if original is None or original.workpackage_id != question.workpackage_id:
         raise NotFound(f"duplicateOfId: there is no question {duplicate_of_id} on the same "
                        "workpackage.", code="not_found",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
 from bidbridge.models import Contact, ContactType, Rfp
-from bidbridge.services.scoping import rfp_for_subcontractor
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def visible_rfps(viewer: Viewer) -> ColumnElement[bool]:
 
 def rfp_for_person(session: Session, viewer: Viewer, rfp_id: int, *,
                    for_update: bool = False) -> Rfp:
-    rfp = rfp_for_subcontractor(session, viewer.company_id, rfp_id, for_update=for_update)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=viewer.company_id, for_update=for_update)
     if viewer.only_invited and rfp.invited_contact_id != viewer.contact_id:
         raise NotFound(f"There is no RFP {rfp_id} for your company. List yours with getRfps.",
                        code="not_found", data={"resource": "rfp", "id": rfp_id})

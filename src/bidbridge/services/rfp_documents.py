@@ -12,9 +12,9 @@ from bidbridge.errors import NotFound
 from bidbridge.models import Document, DocumentVersion, Rfp
 from bidbridge.services.rfps import tender_documents_of
 from bidbridge.services.scoping import (
-    MAX_ID,
-    document_visible_to_subcontractor,
-    rfp_for_subcontractor,
+    DOCUMENT_FOR_SUBCONTRACTOR,
+    RFP_OF_SUBCONTRACTOR,
+    load,
 )
 
 
@@ -31,7 +31,7 @@ class ManifestEntry:
 def tender_documents(session: Session, company_id: int, rfp_id: int) -> list[ManifestEntry]:
     """The project's and the workpackage's documents, deleted ones included as tombstones so an
     incremental sync sees them go."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id)
     docs = list(session.scalars(select(Document).where(tender_documents_of(rfp))
                                 .order_by(Document.id)))
     by_doc: dict[int, list[DocumentVersion]] = defaultdict(list)
@@ -49,9 +49,9 @@ def version_to_download(session: Session, company_id: int, document_id: int,
                         version: int | None = None) -> DocumentVersion:
     """The current version, or the given one (superseded versions are kept), of a document the
     company may see."""
-    doc = document_visible_to_subcontractor(session, company_id, document_id)
+    doc = load(session, DOCUMENT_FOR_SUBCONTRACTOR, document_id, for_company=company_id)
     wanted = version if version is not None else doc.current_version
-    row = None if wanted > MAX_ID else session.scalar(
+    row = session.scalar(
         select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                       DocumentVersion.version == wanted))
     if row is None:
@@ -71,7 +71,7 @@ def version_of_rfp_document(session: Session, rfp: Rfp, document_id: int,
 
     from bidbridge.models import Message, Proposal
 
-    doc = None if document_id > MAX_ID else session.scalar(
+    doc = session.scalar(
         select(Document).where(Document.id == document_id, Document.deleted_at.is_(None), or_(
             tender_documents_of(rfp),
             Document.message_id.in_(select(Message.id).where(Message.rfp_id == rfp.id)),

@@ -27,7 +27,7 @@ from bidbridge.models import (
 from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import MAX_ID, rfp_for_subcontractor, touch_rfp
+from bidbridge.services.scoping import MAX_ID, RFP_OF_SUBCONTRACTOR, load, touch_rfp
 from bidbridge.services.tender_rules import ensure_open
 
 RESPONSE_STATUS = {
@@ -76,7 +76,7 @@ def ensure_no_standing_proposal(session: Session, rfp: Rfp, action: str) -> None
 def respond_to_rfp(session: Session, ctx: RequestContext, company_id: int, rfp_id: int,
                    response: RfpResponse, note: str | None) -> Rfp:
     """Record the answer, move the contractor's status (never backwards), touch the RFP."""
-    rfp = rfp_for_subcontractor(session, company_id, rfp_id, for_update=True)
+    rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     now = ctx.now()
     # Not refused after an award: a refusal would reveal a status the contractor may keep
     # internal. The response is recorded; the award stands (see BEYOND_RESPONSE).

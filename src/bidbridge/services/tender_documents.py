@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bidbridge.errors import InvalidParameters, NotFound
+from bidbridge.errors import InvalidParameters
 from bidbridge.models import Document, Project, Workpackage
-from bidbridge.services import documents, events
+from bidbridge.services import documents, events, scoping
 from bidbridge.services.context import RequestContext
 from bidbridge.services.projects import bump_workpackage, touch_project, touch_rfps
-from bidbridge.services.scoping import MAX_ID
 from bidbridge.storage import Storage
 
 
 def _document_of_project(session: Session, project: Project, document_id: int) -> Document:
-    doc = session.get(Document, document_id) if document_id <= MAX_ID else None
-    wp_ids = set(session.scalars(select(Workpackage.id)
-                                 .where(Workpackage.project_id == project.id)))
-    if (doc is None or doc.company_id != project.company_id or doc.deleted_at is not None
-            or not (doc.project_id == project.id or doc.workpackage_id in wp_ids)):
-        raise NotFound(f"There is no document {document_id} in project {project.id}.",
-                       code="not_found", data={"resource": "document", "id": document_id})
-    return doc
+    """A live document of this (already scoped) project or of one of its workpackages."""
+    return scoping.load(
+        session, scoping.DOCUMENT_OF_CONTRACTOR, document_id, for_company=project.company_id,
+        within=or_(Document.project_id == project.id, Document.workpackage_id.in_(
+            select(Workpackage.id).where(Workpackage.project_id == project.id))),
+        missing=f"There is no document {{id}} in project {project.id}.")
 
 
 def add_tender_document(
@@ -65,8 +62,7 @@ def add_tender_document(
 
 def document_of_workpackage(session: Session, wp: Workpackage, document_id: int) -> Document:
     """A live document of this (already scoped) workpackage; any other id is not found."""
-    doc = session.get(Document, document_id) if 0 < document_id <= MAX_ID else None
-    if doc is None or doc.workpackage_id != wp.id or doc.deleted_at is not None:
-        raise NotFound(f"There is no document {document_id} in workpackage {wp.id}.",
-                       code="not_found", data={"resource": "document", "id": document_id})
-    return doc
+    return scoping.load(session, scoping.DOCUMENT_OF_CONTRACTOR, document_id,
+                        for_company=wp.project.company_id,
+                        within=Document.workpackage_id == wp.id,
+                        missing=f"There is no document {{id}} in workpackage {wp.id}.")

@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from bidbridge.errors import AppError, NotFound
 from bidbridge.models import Event, WebhookDelivery, WebhookEndpoint
-from bidbridge.services import events
+from bidbridge.services import events, scoping
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
-from bidbridge.services.scoping import MAX_ID
 
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ENDPOINTS = 10  # per company
@@ -64,11 +63,7 @@ def signing_secrets(sealer: Sealer, endpoint: WebhookEndpoint, now: datetime) ->
 
 def endpoint_of(session: Session, company_id: int, endpoint_id: int) -> WebhookEndpoint:
     """The company's endpoint; another company's is not found, like one that does not exist."""
-    row = session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id <= MAX_ID else None
-    if row is None or row.company_id != company_id:
-        raise NotFound(f"There is no webhook endpoint {endpoint_id} of your company.",
-                       code="not_found", data={"resource": "webhook_endpoint", "id": endpoint_id})
-    return row
+    return scoping.load(session, scoping.WEBHOOK_ENDPOINT, endpoint_id, for_company=company_id)
 
 
 def list_endpoints(session: Session, company_id: int) -> list[WebhookEndpoint]:

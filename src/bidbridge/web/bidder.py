@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,11 +9,11 @@ from fastapi import Depends
 from starlette.exceptions import HTTPException
 
 from bidbridge.errors import InvalidParameters
+from bidbridge.ids import MAX_ID
 from bidbridge.models import CompanyKind
 from bidbridge.services.rfp_access import Viewer, viewer_for
+from bidbridge.web.fields import record_id
 from bidbridge.web.unit_of_work import Acting, ActingContact
-
-_ID = re.compile(r"^[1-9][0-9]{0,17}$")
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,10 @@ def field_problem(name: str, message: str, expected: str) -> InvalidParameters:
 def optional_id(raw: str | None, name: str) -> int | None:
     if raw is None or raw == "":
         return None
-    if not _ID.match(raw):
-        raise field_problem(name, f"{raw!r} is not an id", "a positive whole number")
-    return int(raw)
+    found = record_id(raw)
+    if found is None:
+        raise field_problem(name, f"{raw!r} is not an id", f"a whole number from 1 to {MAX_ID}")
+    return found
 
 
 def choice(raw: str | None, name: str, allowed: list[str]) -> str | None:

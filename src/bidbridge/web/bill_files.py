@@ -34,21 +34,21 @@ def problem_lines(exc: AppError) -> list[str]:
     return [f"{p.get('oz') or 'The file'}: {p['message']}" for p in exc.data.get("problems", [])]
 
 
-@router.get("/bids/{rfp_id}/bill.x83")
+@router.get("/bids/{rfp_id:id}/bill.x83")
 def download_x83(me: BidderDep, rfp_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     return bill_download(gaeb_exchange.export_x83(me.acting.db, rfp.workpackage),
                          f"rfp-{rfp.id}.X83", "application/xml")
 
 
-@router.get("/bids/{rfp_id}/bill.xlsx")
+@router.get("/bids/{rfp_id:id}/bill.xlsx")
 def download_xlsx(me: BidderDep, rfp_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     _, data = bill_xlsx.rfp_xlsx(me.acting.db, me.viewer.company_id, rfp.id)
     return bill_download(data, f"rfp-{rfp.id}.xlsx", XLSX)
 
 
-@router.post("/bids/{rfp_id}/bill")
+@router.post("/bids/{rfp_id:id}/bill")
 def upload_priced_bill(request: Request, me: BidderDep, rfp_id: int,
                        form: FormData = Depends(checked_upload_form)) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)

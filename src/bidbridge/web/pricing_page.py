@@ -45,7 +45,7 @@ def _page(request: Request, me: Bidder, sheet: BudgetSheet, grid: ReadGrid | Non
                   else None)
 
 
-@router.get("/bids/{rfp_id}/pricing")
+@router.get("/bids/{rfp_id:id}/pricing")
 def pricing_grid(request: Request, me: BidderDep, rfp_id: int) -> Response:
     return _page(request, me, _sheet(me, rfp_id))
 
@@ -65,7 +65,7 @@ def _save(me: Bidder, sheet: BudgetSheet, grid: ReadGrid) -> tuple[BudgetSheet, 
     return saved, None
 
 
-@router.post("/bids/{rfp_id}/pricing")
+@router.post("/bids/{rfp_id:id}/pricing")
 def save_grid(request: Request, me: BidderDep, rfp_id: int,
               form: FormData = Depends(checked_grid_form)) -> Response:
     sheet = _sheet(me, rfp_id)
@@ -80,7 +80,7 @@ def save_grid(request: Request, me: BidderDep, rfp_id: int,
                                            status_code=303))
 
 
-@router.post("/bids/{rfp_id}/pricing/cell")
+@router.post("/bids/{rfp_id:id}/pricing/cell")
 def save_cell(request: Request, me: BidderDep, rfp_id: int,
               form: FormData = Depends(checked_grid_form)) -> Response:
     """htmx: save the row of the cell that changed; answer its total, its errors and the totals."""

@@ -22,7 +22,7 @@ from bidbridge.services import addenda, documents, money, pricing, proposals
 from bidbridge.services.proposals import Submission
 from bidbridge.services.receipt_pdf import receipt_pdf
 from bidbridge.services.rfp_access import rfp_for_person
-from bidbridge.services.scoping import effective_deadline, proposal_for_subcontractor
+from bidbridge.services.scoping import PROPOSAL_OF_SUBCONTRACTOR, effective_deadline, load
 from bidbridge.web.bidder import Bidder, BidderDep, field_problem
 from bidbridge.web.csrf import checked_upload_form, text
 from bidbridge.web.rfp_files import disposition
@@ -35,7 +35,7 @@ _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _proposal(me: Bidder, rfp: Rfp, proposal_id: int) -> Proposal:
-    proposal = proposal_for_subcontractor(me.acting.db, me.viewer.company_id, proposal_id)
+    proposal = load(me.acting.db, PROPOSAL_OF_SUBCONTRACTOR, proposal_id, for_company=me.viewer.company_id)
     if proposal.rfp_id != rfp.id:
         raise NotFound(f"There is no proposal {proposal_id} on RFP {rfp.id}.", code="not_found")
     return proposal
@@ -62,7 +62,7 @@ def _list_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
                   idempotency_key=uuid.uuid4().hex, typed=typed or {}, error=error)
 
 
-@router.get("/bids/{rfp_id}/proposals")
+@router.get("/bids/{rfp_id:id}/proposals")
 def proposals_page(request: Request, me: BidderDep, rfp_id: int) -> Response:
     return _list_page(request, me, rfp_id)
 
@@ -91,7 +91,7 @@ def _submission(form: FormData, has_lines: bool) -> Submission:
                       idempotency_key=key if _KEY.match(key) else None)
 
 
-@router.post("/bids/{rfp_id}/proposals")
+@router.post("/bids/{rfp_id:id}/proposals")
 def submit(request: Request, me: BidderDep, rfp_id: int,
            form: FormData = Depends(checked_upload_form)) -> Response:
     typed = {"message": text(form, "message"), "total_amount": text(form, "total_amount")}
@@ -109,7 +109,7 @@ def submit(request: Request, me: BidderDep, rfp_id: int,
         f"/bids/{rfp.id}/proposals/{done.proposal.id}?msg=submitted", status_code=303))
 
 
-@router.get("/bids/{rfp_id}/proposals/{proposal_id}")
+@router.get("/bids/{rfp_id:id}/proposals/{proposal_id:id}")
 def receipt(request: Request, me: BidderDep, rfp_id: int, proposal_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     proposal = _proposal(me, rfp, proposal_id)
@@ -120,7 +120,7 @@ def receipt(request: Request, me: BidderDep, rfp_id: int, proposal_id: int) -> R
                                         f"{rfp.contractor.name}.") if submitted else None)
 
 
-@router.get("/bids/{rfp_id}/proposals/{proposal_id}/receipt.pdf")
+@router.get("/bids/{rfp_id:id}/proposals/{proposal_id:id}/receipt.pdf")
 def receipt_download(me: BidderDep, rfp_id: int, proposal_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     proposal = _proposal(me, rfp, proposal_id)

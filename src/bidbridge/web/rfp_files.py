@@ -47,7 +47,7 @@ def file_response(storage: Storage, version: DocumentVersion) -> Response:
     return secure_headers(response)
 
 
-@router.get("/bids/{rfp_id}/documents/{document_id}")
+@router.get("/bids/{rfp_id:id}/documents/{document_id:id}")
 def download(request: Request, me: BidderDep, rfp_id: int, document_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     version = optional_id(request.query_params.get("version"), "version")
@@ -55,7 +55,7 @@ def download(request: Request, me: BidderDep, rfp_id: int, document_id: int) -> 
     return file_response(me.acting.runtime.storage, found)
 
 
-@router.get("/bids/{rfp_id}/documents.zip")
+@router.get("/bids/{rfp_id:id}/documents.zip")
 def download_all(me: BidderDep, rfp_id: int) -> Response:
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     bundle: IO[bytes] = bundle_tender_documents(me.acting.db, me.acting.runtime.storage,
@@ -70,7 +70,7 @@ def download_all(me: BidderDep, rfp_id: int) -> Response:
     return secure_headers(response)
 
 
-@router.post("/bids/{rfp_id}/messages")
+@router.post("/bids/{rfp_id:id}/messages")
 def send_message(request: Request, me: BidderDep, rfp_id: int,
                  form: FormData = Depends(checked_upload_form)) -> Response:
     body = text(form, "text")

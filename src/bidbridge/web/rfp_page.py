@@ -21,7 +21,7 @@ from bidbridge.services import (
 )
 from bidbridge.services.rfp_access import rfp_for_person
 from bidbridge.services.rfp_documents import tender_documents
-from bidbridge.services.scoping import effective_deadline, rfp_for_subcontractor
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, effective_deadline, load
 from bidbridge.web.bid_board import RESPONSE_LABELS, STATUS_LABELS
 from bidbridge.web.bidder import Bidder, BidderDep, field_problem, optional_id
 from bidbridge.web.csrf import checked_form, text
@@ -77,7 +77,7 @@ def rfp_page(request: Request, me: Bidder, rfp_id: int, *, status: int = 200,
                   priced=request.query_params.get("priced", ""))
 
 
-@router.get("/bids/{rfp_id}")
+@router.get("/bids/{rfp_id:id}")
 def show_rfp(request: Request, me: BidderDep, rfp_id: int) -> Response:
     find = (request.query_params.get("partner") or "").strip()[:100]
     # Opening the RFP in the browser counts as getRfp does for the contractor's status board.
@@ -90,7 +90,7 @@ def _done(rfp_id: int, msg: str, anchor: str = "") -> Response:
     return secure_headers(RedirectResponse(f"/bids/{rfp_id}?msg={msg}{anchor}", status_code=303))
 
 
-@router.post("/bids/{rfp_id}/response")
+@router.post("/bids/{rfp_id:id}/response")
 def respond(request: Request, me: BidderDep, rfp_id: int,
             form: FormData = Depends(checked_form)) -> Response:
     typed = {"response": text(form, "response"), "note": text(form, "note")}
@@ -113,7 +113,7 @@ def respond(request: Request, me: BidderDep, rfp_id: int,
     return _done(rfp_id, "responded", "#response")
 
 
-@router.post("/bids/{rfp_id}/forward")
+@router.post("/bids/{rfp_id:id}/forward")
 def forward(request: Request, me: BidderDep, rfp_id: int,
             form: FormData = Depends(checked_form)) -> Response:
     typed = {"partner_company_id": text(form, "partner_company_id"),
@@ -138,7 +138,7 @@ def forward(request: Request, me: BidderDep, rfp_id: int,
     return _done(rfp_id, "forwarded")
 
 
-@router.post("/bids/{rfp_id}/addenda/{number}/acknowledge")
+@router.post("/bids/{rfp_id:id}/addenda/{number:id}/acknowledge")
 def acknowledge(request: Request, me: BidderDep, rfp_id: int, number: int,
                 form: FormData = Depends(checked_form)) -> Response:
     try:
@@ -152,7 +152,7 @@ def acknowledge(request: Request, me: BidderDep, rfp_id: int, number: int,
     return _done(rfp_id, "acknowledged", "#addenda")
 
 
-@router.post("/bids/{rfp_id}/questions")
+@router.post("/bids/{rfp_id:id}/questions")
 def ask(request: Request, me: BidderDep, rfp_id: int,
         form: FormData = Depends(checked_form)) -> Response:
     typed = {"question": text(form, "question")}
@@ -174,4 +174,4 @@ def ask(request: Request, me: BidderDep, rfp_id: int,
 
 def lock_rfp(me: Bidder, rfp_id: int) -> Rfp:
     """The person's RFP under the row lock the API functions take (addenda serialise on it)."""
-    return rfp_for_subcontractor(me.acting.db, me.viewer.company_id, rfp_id, for_update=True)
+    return load(me.acting.db, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=me.viewer.company_id, for_update=True)

@@ -89,7 +89,7 @@ def _chosen_contact(db: Session, company: Company, form: FormData) -> Contact | 
     return contact
 
 
-@router.post("/support/companies/{company_id}/activate")
+@router.post("/support/companies/{company_id:id}/activate")
 def activate(request: Request, form: CheckedForm, acting: ActingSupport,
              company_id: int) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:
@@ -98,13 +98,13 @@ def activate(request: Request, form: CheckedForm, acting: ActingSupport,
     return _act(request, acting, company_id, "activated", change)
 
 
-@router.post("/support/companies/{company_id}/deactivate")
+@router.post("/support/companies/{company_id:id}/deactivate")
 def deactivate(request: Request, form: CheckedForm, acting: ActingSupport,
                company_id: int) -> Response:
     return _act(request, acting, company_id, "deactivated", api_access.deactivate_api)
 
 
-@router.post("/support/companies/{company_id}/api-user")
+@router.post("/support/companies/{company_id:id}/api-user")
 def designate(request: Request, form: CheckedForm, acting: ActingSupport,
               company_id: int) -> Response:
     def change(db: Session, ctx: RequestContext, company: Company) -> ApiModule:

@@ -82,7 +82,8 @@ def test_invite_errors_change_nothing(factory, client, runtime):
     # A contractor company is not a subcontractor: not found.
     assert_not_found(gc.post(path, {"companyId": other_gc.company_id}), "company")
     assert_not_found(gc.post(path, {"companyId": 999999999}), "company")
-    assert_not_found(gc.post(path, {"companyId": 10**17}), "company")  # beyond the id column
+    beyond = gc.post(path, {"companyId": 10**17})  # beyond the id column
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["parameter"] == "companyId"
     taken = gc.post(path, {"companyName": "x", "contactEmail": other_gc.setup.admin.email})
     assert taken.status_code == 409 and taken.json()["code"] == "contact_email_unavailable"
     # Another contractor's workpackage does not exist for us.

@@ -170,8 +170,10 @@ def test_add_document_errors(factory, client, runtime):
     assert_not_found(gc.post(f"/projects/{mine['id']}/documents",
                              {"replacesDocumentId": str(their_doc["id"])}, files={"file": pdf}),
                      "document")
-    assert_not_found(gc.post(f"/projects/{mine['id']}/documents",
-                             {"replacesDocumentId": str(10**17)}, files={"file": pdf}), "document")
+    beyond = gc.post(f"/projects/{mine['id']}/documents",
+                     {"replacesDocumentId": str(10**17)}, files={"file": pdf})
+    assert beyond.status_code == 422
+    assert beyond.json()["errors"][0]["parameter"] == "replacesDocumentId"
     no_file = gc.post(f"/projects/{mine['id']}/documents", {"workpackageId": "1"})
     assert no_file.status_code == 422
     assert "file" in [e["parameter"] for e in no_file.json()["errors"]]

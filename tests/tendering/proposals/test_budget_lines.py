@@ -291,10 +291,11 @@ def test_pricing_moves_updated_at_and_writes_the_event_in_the_api_users_name(
                           "priceEntryIds": [entry_id]}
 
 
-def test_ids_beyond_the_integer_range_are_simply_not_found(client, factory):
+def test_ids_beyond_the_integer_range_are_refused_by_name(client, factory):
     b = bidder(client, factory, lines=1)
     response = get_lines(client, b, rfp_id=10**17)
-    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_parameters")
+    assert [e["parameter"] for e in response.json()["errors"]] == ["rfpId"]
 
 
 def test_a_total_on_a_zero_quantity_has_no_unit_price(client, factory):

@@ -94,26 +94,24 @@ def test_another_companys_proposal_is_not_found(client, factory, runtime):
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert "totalAmount" not in response.text
     assert proposals_in_db(runtime, theirs.rfp_id)[0].state == ProposalState.SUBMITTED
-    assert withdraw(client, mine, 10**17).status_code == 404
+    assert withdraw(client, mine, 2**31 - 1).status_code == 404
+    assert withdraw(client, mine, 2**31).status_code == 422
 
 
-def test_every_scoping_loader_treats_ids_beyond_32_bits_as_not_found(factory, runtime):
+def test_every_aggregate_answers_an_unknown_id_with_its_not_found(factory, runtime):
     import pytest
 
     from bidbridge.errors import NotFound
+    from bidbridge.ids import MAX_ID
     from bidbridge.services import scoping
 
     company_id = factory.company().company.id
-    huge = 2**31
-    loaders = [
-        lambda s: scoping.rfp_for_subcontractor(s, company_id, huge),
-        lambda s: scoping.rfp_for_contractor(s, company_id, huge),
-        lambda s: scoping.project_for_contractor(s, company_id, huge),
-        lambda s: scoping.workpackage_for_contractor(s, company_id, huge),
-        lambda s: scoping.proposal_for_subcontractor(s, company_id, huge),
-        lambda s: scoping.document_visible_to_subcontractor(s, company_id, huge),
-    ]
+    aggregates = [value for value in vars(scoping).values()
+                  if isinstance(value, scoping.Aggregate)]
+    assert len(aggregates) == 9
     with runtime.sessions() as s:
-        for load in loaders:
-            with pytest.raises(NotFound):
-                load(s)
+        for aggregate in aggregates:
+            with pytest.raises(NotFound) as caught:
+                scoping.load(s, aggregate, MAX_ID, for_company=company_id, for_update=True)
+            assert caught.value.data == {"resource": aggregate.resource, "id": MAX_ID}
+            assert str(MAX_ID) in caught.value.detail

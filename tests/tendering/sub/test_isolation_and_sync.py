@@ -89,18 +89,28 @@ def test_updated_at_moves_on_nested_changes(factory, client, clock):
     assert changed_since(unix(clock.now())) == []
 
 
-def test_ids_beyond_the_id_columns_are_not_found(factory, client):
+def test_ids_beyond_the_id_columns_are_refused_by_name_with_the_range(factory, client):
     sub = signed_in(factory, client)
     t = tender(factory, [sub.setup])
     rfp = t.rfp_for(sub.setup)
-    huge = "999999999999999999"
-    responses = [
-        sub.get(f"/rfps/{huge}"),
-        sub.post(f"/rfps/{huge}/response", {"response": "pending"}),
-        sub.get(f"/documents/{huge}"),
-        sub.get(f"/documents/{t.documents[0].id}/versions/{huge}"),
-        sub.post("/rfps", {"projectId": huge}),
-        sub.post(f"/rfps/{rfp.id}/forward", {"partnerCompanyId": huge}),
-    ]
-    assert [r.status_code for r in responses] == [404] * len(responses)
-    assert {r.json()["code"] for r in responses} == {"not_found"}
+    for huge in ("2147483648", "999999999999999999", "9" * 30):
+        calls = [
+            ("rfpId", sub.get(f"/rfps/{huge}")),
+            ("rfpId", sub.post(f"/rfps/{huge}/response", {"response": "pending"})),
+            ("documentId", sub.get(f"/documents/{huge}")),
+            ("version", sub.get(f"/documents/{t.documents[0].id}/versions/{huge}")),
+            ("projectId", sub.post("/rfps", {"projectId": huge})),
+            ("partnerCompanyId", sub.post(f"/rfps/{rfp.id}/forward",
+                                          {"partnerCompanyId": huge})),
+        ]
+        for name, response in calls:
+            assert response.status_code == 422, (name, response.text)
+            body = response.json()
+            assert body["code"] == "invalid_parameters"
+            [error] = body["errors"]
+            assert (error["parameter"], error["problem"]) == (name, "pattern")
+            assert (error["minimum"], error["maximum"]) == (1, 2147483647)
+            assert "from 1 to 2147483647" in error["message"]
+    # The largest id is a valid one: simply not found.
+    response = sub.get("/rfps/2147483647")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")

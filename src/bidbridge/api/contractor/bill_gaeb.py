@@ -50,8 +50,8 @@ class ImportBillIn(Input):
           input=ImportBillIn, response=BillImportOut,
           errors=[*FILE_ERRORS, "bill_inconsistent"])
 def import_bill_gaeb(call: Call, args: ImportBillIn) -> BillImportOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     limit = call.runtime.settings.max_upload_bytes
     summary = gaeb_exchange.import_bill(call.session, call.ctx, wp,
                                         read_upload(args.file, "file", limit),
@@ -72,8 +72,8 @@ class WorkpackageIn(Input):
           summary="The workpackage's bill of quantities as an X83 (GAEB DA XML 3.3, unpriced).",
           input=WorkpackageIn, errors=["not_found"])
 def get_bill_gaeb(call: Call, args: WorkpackageIn) -> Response:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     return file_response(gaeb_exchange.export_x83(call.session, wp), f"workpackage-{wp.id}.X83")
 
 
@@ -90,7 +90,8 @@ class RfpIn(Input):
                       "proposal.",
           input=RfpIn, errors=["not_found"])
 def get_bid_gaeb(call: Call, args: RfpIn) -> Response:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id)
+    rfp = scoping.load(call.session, scoping.RFP_OF_CONTRACTOR, args.rfp_id,
+                       for_company=call.principal.company_id)
     proposal = current_proposal(call.session, rfp.id)
     if proposal is None:
         raise NotFound(f"RFP {rfp.id} has no submitted proposal.", code="not_found",
@@ -104,8 +105,8 @@ def get_bid_gaeb(call: Call, args: RfpIn) -> Response:
           summary="The award as an X86: the awarded bidder's proposal in the bill.",
           input=WorkpackageIn, errors=["not_found", "not_awarded"])
 def get_award_gaeb(call: Call, args: WorkpackageIn) -> Response:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     return file_response(gaeb_exchange.award_document(call.session, wp),
                          f"workpackage-{wp.id}-award.X86")
 
@@ -127,8 +128,8 @@ class ImportXlsxIn(Input):
           input=ImportXlsxIn, response=BillImportOut,
           errors=["not_found", "file_too_large", "spreadsheet_refused", "bill_inconsistent"])
 def import_bill_xlsx(call: Call, args: ImportXlsxIn) -> BillImportOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     data = read_upload(args.file, "file", call.runtime.settings.max_upload_bytes)
     try:
         summary = bill_xlsx.import_bill(call.session, call.ctx, wp, data, parameter="file")
@@ -146,7 +147,7 @@ def import_bill_xlsx(call: Call, args: ImportXlsxIn) -> BillImportOut:
           summary="The workpackage's bill as a spreadsheet: OZ, type, texts, quantity, unit.",
           input=WorkpackageIn, errors=["not_found"])
 def get_bill_xlsx(call: Call, args: WorkpackageIn) -> Response:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     data = bill_xlsx.export_xlsx(gaeb_exchange.bill_rows(call.session, wp))
     return file_response(data, f"workpackage-{wp.id}.xlsx", XLSX)

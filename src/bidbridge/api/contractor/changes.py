@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from bidbridge.api.call import Call
 from bidbridge.api.changes_out import addendum_fields, contractor_question_out
-from bidbridge.api.contractor.outputs import ID_PATTERN, id_param
+from bidbridge.api.contractor.outputs import id_param
 from bidbridge.api.contractor.projects import DATE
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function, id_parameter
 from bidbridge.api.subcontractor.common import TEXT_PATTERN
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
+from bidbridge.ids import Id
 from bidbridge.models import (
     Addendum,
     AddendumAcknowledgement,
@@ -49,14 +50,11 @@ class LineChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     action: Literal["add", "remove", "change"]
-    budget_line_id: int | None = Field(default=None, gt=0, alias="budgetLineId")
+    budget_line_id: Id | None = Field(default=None, alias="budgetLineId")
     code: str | None = None
     description: str | None = None
     quantity: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
     unit: str | None = None
-
-
-PositiveId = Annotated[int, Field(gt=0)]
 
 
 def _line_changes(items: list[LineChangeIn]) -> list[LineChange]:
@@ -116,14 +114,14 @@ class PublishIn(Input):
         expected='a JSON list like [{"action": "change", "budgetLineId": 1, "quantity": "130"}]',
         example='[{"action": "add", "code": "22.09", "description": "Plint", '
                 '"quantity": "42", "unit": "m1"}]')] = None
-    document_ids: Annotated[list[PositiveId] | None, Param(
+    document_ids: Annotated[list[Id] | None, Param(
         "documentIds", "query", "A JSON list of the tender documents (of the workpackage or its "
         "project) this addendum adds or replaces, at their current version.", type="json",
         expected="a JSON list of document ids, e.g. [3, 4]")] = None
     deadline: Annotated[int | None, Param(
         "deadline", "query", "A new proposal deadline for the workpackage, unix seconds.",
         pattern=DATE, type="integer", expected="a 10-digit unix timestamp in seconds")] = None
-    answers_question_ids: Annotated[list[PositiveId] | None, Param(
+    answers_question_ids: Annotated[list[Id] | None, Param(
         "answersQuestionIds", "query", "A JSON list of open questions this addendum answers.",
         type="json", expected="a JSON list of question ids, e.g. [7]")] = None
 
@@ -147,8 +145,8 @@ class PublishIn(Input):
         "be edited or deleted, only followed by another."),
 )
 def publish_addendum(call: Call, args: PublishIn) -> ContractorAddendumOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     draft = AddendumDraft(
         text=args.text, line_changes=_line_changes(args.lines or []),
         document_ids=args.document_ids or [],
@@ -173,8 +171,8 @@ class WorkpackageIn(Input):
     summary="A workpackage's addenda, oldest first, with who acknowledged each.",
 )
 def get_addenda(call: Call, args: WorkpackageIn) -> ContractorAddendaOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     return ContractorAddendaOut(workpackage_id=wp.id, addenda=addenda_out(call.session, wp))
 
 
@@ -187,8 +185,8 @@ def get_addenda(call: Call, args: WorkpackageIn) -> ContractorAddendaOut:
     description="Only you see who asked; the bidders see answered questions without a name.",
 )
 def get_questions(call: Call, args: WorkpackageIn) -> ContractorQuestionsOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     return ContractorQuestionsOut(workpackage_id=wp.id, questions=[
         contractor_question_out(v)
         for v in questions.questions_for_contractor(call.session, wp.id)])
@@ -217,17 +215,17 @@ class AnswerIn(Input):
                 "stays answered: correct it with an addendum.",
 )
 def answer_question(call: Call, args: AnswerIn) -> ContractorQuestionOut:
-    question = questions.question_for_contractor(call.session, call.principal.company_id,
-                                                 args.question_id, for_update=True)
+    question = scoping.load(call.session, scoping.QUESTION_OF_CONTRACTOR, args.question_id,
+                            for_company=call.principal.company_id, for_update=True)
     questions.answer_question(call.session, call.ctx, question, args.answer)
     return _view(call, question)
 
 
 class DeclineIn(Input):
     question_id: Annotated[int, QUESTION_ID]
-    duplicate_of_id: Annotated[int, Param(
-        "duplicateOfId", "query", "The question it duplicates.", pattern=ID_PATTERN,
-        required=True, type="integer", expected="a question id from getQuestions", example=1)]
+    duplicate_of_id: Annotated[int, id_parameter(
+        "duplicateOfId", "query", "The question it duplicates.", required=True,
+        expected="a question id from getQuestions", example=1)]
 
 
 @function(
@@ -239,8 +237,8 @@ class DeclineIn(Input):
                 "answers it.",
 )
 def decline_question(call: Call, args: DeclineIn) -> ContractorQuestionOut:
-    question = questions.question_for_contractor(call.session, call.principal.company_id,
-                                                 args.question_id, for_update=True)
+    question = scoping.load(call.session, scoping.QUESTION_OF_CONTRACTOR, args.question_id,
+                            for_company=call.principal.company_id, for_update=True)
     questions.decline_question(call.session, call.ctx, question, args.duplicate_of_id)
     return _view(call, question)
 
@@ -263,8 +261,8 @@ class CancelIn(Input):
                 "workpackage_decided).",
 )
 def cancel_workpackage(call: Call, args: CancelIn) -> CancelledOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     changed = rfp_status.cancel_workpackage(call.session, call.ctx, wp, args.reason)
     return CancelledOut(workpackage_id=wp.id, cancelled_rfp_ids=[r.id for r in changed])
 
@@ -279,8 +277,8 @@ def cancel_workpackage(call: Call, args: CancelIn) -> CancelledOut:
                 "workpackage answers sealed=false with no opening.",
 )
 def get_bid_opening(call: Call, args: WorkpackageIn) -> BidOpeningOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     deadline = sealing.deadline_of(wp)
     opening = sealing.ensure_readable(call.session, call.ctx, wp)
     if opening is None:

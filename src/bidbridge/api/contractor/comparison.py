@@ -37,8 +37,8 @@ class ComparisonIn(Input):
 
 
 def _get_proposals(call: Call, args: ComparisonIn) -> ComparisonOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     opening = sealing.ensure_readable(call.session, call.ctx, wp)
     if opening is not None and opening.new:
         call.after_read(lambda session: sealing.record_opening(session, call.ctx, opening))

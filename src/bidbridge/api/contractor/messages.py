@@ -42,8 +42,8 @@ class SendIn(Input):
 
 
 def _send(call: Call, args: SendIn) -> MessageOut:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id,
-                                     for_update=True)
+    rfp = scoping.load(call.session, scoping.RFP_OF_CONTRACTOR, args.rfp_id,
+                       for_company=call.principal.company_id, for_update=True)
     files = args.attachments or []
     message = contractor_messages.send_to_subcontractor(
         call.session, call.ctx, call.runtime.storage, rfp, text=args.text,
@@ -66,7 +66,8 @@ class ThreadIn(Input):
 
 
 def _get_messages(call: Call, args: ThreadIn) -> list[MessageOut]:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id)
+    rfp = scoping.load(call.session, scoping.RFP_OF_CONTRACTOR, args.rfp_id,
+                       for_company=call.principal.company_id)
     return [message_out(call, m, docs)
             for m, docs in contractor_messages.thread(call.session, rfp)]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bidbridge.api.declare import Param
+from bidbridge.api.declare import Param, id_parameter
 from bidbridge.clock import unix
 from bidbridge.models import Document, Proposal, Rfp, Workpackage
 from bidbridge.services.comparison import latest_proposals
@@ -22,12 +22,10 @@ from bidbridge.wire.contractor.outputs import (  # noqa: F401  (re-exported)
     WorkpackageOut,
 )
 
-ID_PATTERN = r"^[1-9][0-9]{0,17}$"
-
 
 def id_param(name: str, what: str, where: str, example: int = 1) -> Param:
-    return Param(name, "template", f"The {what}'s id.", pattern=ID_PATTERN, required=True,
-                 type="integer", expected=f"a {what} id from {where}", example=example)
+    return id_parameter(name, "template", f"The {what}'s id.", required=True,
+                        expected=f"a {what} id from {where}", example=example)
 
 
 def opt_unix(moment: datetime | None) -> int | None:

@@ -11,7 +11,7 @@ from bidbridge.api.contractor.outputs import (
     document_out,
     workpackage_out,
 )
-from bidbridge.api.declare import Api, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function, id_parameter
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.clock import unix
 from bidbridge.models import Project
@@ -188,9 +188,8 @@ function(api=API, name="addProject", path="/project", tag="Projects", status=201
          input=AddProjectIn, response=ProjectOut)(_add_project)
 
 
-PROJECT_ID = Param("projectId", "template", "The project's id.", pattern=r"^[1-9][0-9]{0,17}$",
-                   required=True, type="integer", expected="a project id from getProjects",
-                   example=1)
+PROJECT_ID = id_parameter("projectId", "template", "The project's id.", required=True,
+                          expected="a project id from getProjects", example=1)
 
 
 class UpdateProjectIn(_ProjectFieldsIn, _SomeName):
@@ -198,8 +197,8 @@ class UpdateProjectIn(_ProjectFieldsIn, _SomeName):
 
 
 def _update_project(call: Call, args: UpdateProjectIn) -> ProjectOut:
-    project = scoping.project_for_contractor(call.session, call.principal.company_id,
-                                             args.project_id)
+    project = scoping.load(call.session, scoping.PROJECT_OF_CONTRACTOR, args.project_id,
+                           for_company=call.principal.company_id)
     projects.update_project(call.session, call.ctx, project, _given(args))
     return ProjectOut.model_validate(project_out(project))
 
@@ -249,8 +248,8 @@ class ProjectIn(Input):
 
 def _get_project(call: Call, args: ProjectIn) -> ProjectDetailOut:
     session = call.session
-    project = scoping.project_for_contractor(session, call.principal.company_id,
-                                             args.project_id)
+    project = scoping.load(session, scoping.PROJECT_OF_CONTRACTOR, args.project_id,
+                           for_company=call.principal.company_id)
     counts = projects.workpackage_counts(session, [w.id for w in project.workpackages])
     docs = contractor_queries.project_documents(session, project)
     return ProjectDetailOut.model_validate({

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.contractor.outputs import ID_PATTERN, id_param, rfp_out, rfps_out
+from bidbridge.api.contractor.outputs import id_param, rfp_out, rfps_out
 from bidbridge.api.contractor.projects import line_pattern
 from bidbridge.api.contractor.workpackages import WORKPACKAGE_ID
-from bidbridge.api.declare import Api, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function, id_parameter
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Rfp, RfpStatus
@@ -32,9 +32,9 @@ EMAIL_PATTERN = r"^([^@\s]{1,64}@[^@\s]{1,190})$"
 
 class InviteIn(Input):
     workpackage_id: Annotated[int, WORKPACKAGE_ID]
-    company_id: Annotated[int | None, Param(
+    company_id: Annotated[int | None, id_parameter(
         "companyId", "query", "An existing subcontractor company.",
-        pattern=ID_PATTERN, type="integer", expected="a subcontractor company id",
+        expected="a subcontractor company id",
         example=1)] = None
     company_name: Annotated[str | None, Param(
         "companyName", "query", "The name of a company to invite by e-mail.",
@@ -71,8 +71,8 @@ def _one_of(args: InviteIn) -> invitations.Invitee:
 
 
 def _invite(call: Call, args: InviteIn) -> InvitationOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     done = invitations.invite(call.session, call.ctx, wp, call.principal.company_id,
                               _one_of(args), sealed=args.sealed)
     return InvitationOut.model_validate({"rfp": rfp_out(done.rfp),
@@ -92,12 +92,11 @@ function(api=API, name="inviteSubcontractor", path="/workpackages/{workpackageId
 
 
 class GetRfpsIn(Input):
-    workpackage_id: Annotated[int | None, Param(
-        "workpackageId", "query", "Only this workpackage's RFPs.", pattern=ID_PATTERN,
-        type="integer", expected="a workpackage id")] = None
-    project_id: Annotated[int | None, Param(
-        "projectId", "query", "Only this project's RFPs.", pattern=ID_PATTERN,
-        type="integer", expected="a project id")] = None
+    workpackage_id: Annotated[int | None, id_parameter(
+        "workpackageId", "query", "Only this workpackage's RFPs.",
+        expected="a workpackage id")] = None
+    project_id: Annotated[int | None, id_parameter(
+        "projectId", "query", "Only this project's RFPs.", expected="a project id")] = None
     status: Annotated[str | None, Param(
         "status", "query", "Only RFPs with this status.", pattern=STATUS_PATTERN,
         expected="one of " + ", ".join(STATUSES), example="proposal")] = None
@@ -117,9 +116,11 @@ def _get_rfps(call: Call, args: GetRfpsIn) -> RfpListOut:
     company_id = call.principal.company_id
     wp_id = project_id = None
     if args.workpackage_id is not None:
-        wp_id = scoping.workpackage_for_contractor(session, company_id, args.workpackage_id).id
+        wp_id = scoping.load(session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                             for_company=company_id).id
     if args.project_id is not None:
-        project_id = scoping.project_for_contractor(session, company_id, args.project_id).id
+        project_id = scoping.load(session, scoping.PROJECT_OF_CONTRACTOR, args.project_id,
+                                  for_company=company_id).id
     since = args.updated_since
     page = contractor_queries.list_rfps(
         session, company_id, workpackage_id=wp_id, project_id=project_id,
@@ -167,8 +168,8 @@ class SetStatusIn(Input):
 
 
 def _set_status(call: Call, args: SetStatusIn) -> StatusOut:
-    rfp = scoping.rfp_for_contractor(call.session, call.principal.company_id, args.rfp_id,
-                                     for_update=True)
+    rfp = scoping.load(call.session, scoping.RFP_OF_CONTRACTOR, args.rfp_id,
+                       for_company=call.principal.company_id, for_update=True)
     status = RfpStatus(args.status) if args.status else None
     result = rfp_status.set_status(call.session, call.ctx, rfp, status=status,
                                    shared=args.shared, award_others=bool(args.award_others),

@@ -18,7 +18,7 @@ from bidbridge.api.contractor.outputs import (
     workpackage_out,
 )
 from bidbridge.api.contractor.projects import DATE, PROJECT_ID, line_pattern
-from bidbridge.api.declare import Api, Input, Param, function
+from bidbridge.api.declare import Api, Input, Param, function, id_parameter
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.services import projects, scoping
@@ -57,8 +57,8 @@ class AddWorkpackageIn(Input):
 
 
 def _add_workpackage(call: Call, args: AddWorkpackageIn) -> WorkpackageOut:
-    project = scoping.project_for_contractor(call.session, call.principal.company_id,
-                                             args.project_id)
+    project = scoping.load(call.session, scoping.PROJECT_OF_CONTRACTOR, args.project_id,
+                           for_company=call.principal.company_id)
     wp = projects.add_workpackage(call.session, call.ctx, project, name=args.name,
                                   code=args.code, description=args.description,
                                   deadline=args.deadline)
@@ -91,8 +91,8 @@ class AddBudgetLinesIn(Input):
 
 
 def _add_budget_lines(call: Call, args: AddBudgetLinesIn) -> BudgetLinesOut:
-    wp = scoping.workpackage_for_contractor(call.session, call.principal.company_id,
-                                            args.workpackage_id)
+    wp = scoping.load(call.session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                      for_company=call.principal.company_id)
     lines = args.lines
     if not lines:
         raise InvalidParameters("lines: the list is empty; send at least one line.", data={
@@ -126,23 +126,22 @@ class AddDocumentIn(Input):
     file: Annotated[UploadFile, Param(
         "file", "query", "The document.", type="file", required=True,
         expected="one file in a multipart/form-data body")]
-    workpackage_id: Annotated[int | None, Param(
+    workpackage_id: Annotated[int | None, id_parameter(
         "workpackageId", "query", "Attach to this workpackage of the project "
-        "instead of the project as a whole.", pattern=r"^[1-9][0-9]{0,17}$",
-        type="integer", expected="a workpackage id of this project")] = None
-    replaces_document_id: Annotated[int | None, Param(
+        "instead of the project as a whole.", expected="a workpackage id of this project")] = None
+    replaces_document_id: Annotated[int | None, id_parameter(
         "replacesDocumentId", "query", "Upload a new version of this document.",
-        pattern=r"^[1-9][0-9]{0,17}$", type="integer",
         expected="a document id of this project")] = None
 
 
 def _add_document(call: Call, args: AddDocumentIn) -> DocumentOut:
     session = call.session
     company_id = call.principal.company_id
-    project = scoping.project_for_contractor(session, company_id, args.project_id)
+    project = scoping.load(session, scoping.PROJECT_OF_CONTRACTOR, args.project_id, for_company=company_id)
     wp = None
     if args.workpackage_id is not None:
-        wp = scoping.workpackage_for_contractor(session, company_id, args.workpackage_id)
+        wp = scoping.load(session, scoping.WORKPACKAGE_OF_CONTRACTOR, args.workpackage_id,
+                          for_company=company_id)
         if wp.project_id != project.id:
             raise InvalidParameters(
                 f"workpackageId: workpackage {wp.id} belongs to another project than "

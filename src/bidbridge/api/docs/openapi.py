@@ -41,6 +41,8 @@ _PARAMETER_PROBLEM = {
         "message": {"type": "string"},
         "expected": {"type": "string"},
         "pattern": {"type": "string"},
+        "minimum": {"type": "integer", "description": "The lowest number a parameter takes."},
+        "maximum": {"type": "integer", "description": "The highest number a parameter takes."},
     },
 }
 _VALIDATION_PROBLEM = {

@@ -67,6 +67,8 @@ def json_body_schema(param: Param, collector: SchemaCollector) -> dict[str, Any]
     schema: dict[str, Any] = {"type": _JSON_TYPES.get(param.type, ["string"])}
     if param.pattern:
         schema["pattern"] = param.pattern  # applies to the string form
+    if param.bounds is not None:
+        schema["minimum"], schema["maximum"] = param.bounds  # and these to the number form
     if param.max_length:
         schema["maxLength"] = param.max_length
     return _annotate(schema, param, native=True)

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, Param, function
+from bidbridge.api.declare import Input, Param, function, id_parameter
 from bidbridge.api.gaeb_files import (
     FILE_ERRORS,
     XLSX,
@@ -20,7 +20,7 @@ from bidbridge.api.gaeb_files import (
     read_upload,
     spreadsheet_refused,
 )
-from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID
+from bidbridge.api.subcontractor.common import RFP_ID
 from bidbridge.services import bill_xlsx, gaeb_exchange, money, scoping
 from bidbridge.services.budget_import import ImportRefused
 from bidbridge.wire.bills import BidUploadOut
@@ -69,9 +69,9 @@ def upload_bid_gaeb(call: Call, args: UploadBidIn) -> BidUploadOut:
 
 
 class ProposalIn(Input):
-    proposal_id: Annotated[int, Param(
-        "proposalId", "template", "The proposal's id, from getProposals.", pattern=ID_PATTERN,
-        required=True, type="integer", expected="a proposal id from getProposals", example=1)]
+    proposal_id: Annotated[int, id_parameter(
+        "proposalId", "template", "The proposal's id, from getProposals.", required=True,
+        expected="a proposal id from getProposals", example=1)]
 
 
 @function(api="subcontractor", name="getProposalGaeb", path="/proposals/{proposalId}/bid.x84",
@@ -79,8 +79,8 @@ class ProposalIn(Input):
           summary="A submitted proposal version as an X84; its totals equal its totalAmount.",
           input=ProposalIn, errors=["not_found"])
 def get_proposal_gaeb(call: Call, args: ProposalIn) -> Response:
-    proposal = scoping.proposal_for_subcontractor(call.session, call.principal.company_id,
-                                                  args.proposal_id)
+    proposal = scoping.load(call.session, scoping.PROPOSAL_OF_SUBCONTRACTOR, args.proposal_id,
+                            for_company=call.principal.company_id)
     data = gaeb_exchange.proposal_document(call.session, proposal, ExchangePhase.X84)
     return file_response(data, f"proposal-{proposal.id}-v{proposal.version}.X84")
 

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, Param, function
+from bidbridge.api.declare import Input, Param, function, id_parameter
 from bidbridge.clock import unix
 from bidbridge.models import BudgetLine, PriceEntry
 from bidbridge.services import money, pricing
@@ -24,7 +24,6 @@ from bidbridge.wire.subcontractor.budget_lines import (
     TotalsOut,
 )
 
-ID_PATTERN = r"^[1-9][0-9]{0,17}$"
 MAX_ITEMS = 1000
 
 
@@ -141,8 +140,8 @@ def budget_lines_out(sheet: BudgetSheet) -> BudgetLinesOut:
                          priced_count=sheet.priced_count, included_count=sheet.included_count))
 
 
-RFP_ID = Param("rfpId", "template", "The RFP's id, from getRfps.", pattern=ID_PATTERN,
-               required=True, type="integer", expected="a positive whole number", example=1)
+RFP_ID = id_parameter("rfpId", "template", "The RFP's id, from getRfps.", required=True,
+                      expected="a positive whole number", example=1)
 
 
 class BudgetLinesIn(Input):

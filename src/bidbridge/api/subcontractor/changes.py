@@ -6,11 +6,11 @@ from typing import Annotated
 
 from bidbridge.api.call import Call
 from bidbridge.api.changes_out import question_out, sub_addendum_out
-from bidbridge.api.declare import Input, Param, function
-from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
+from bidbridge.api.declare import Input, Param, function, id_parameter
+from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN
 from bidbridge.services import addenda, questions
 from bidbridge.services.questions import QuestionView
-from bidbridge.services.scoping import rfp_for_subcontractor
+from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 from bidbridge.wire.changes import QuestionOut, SubAddendaOut, SubAddendumOut, SubQuestionsOut
 
 TAG = "Addenda and questions"
@@ -33,7 +33,7 @@ class RfpIn(Input):
         "version (or withdraw)."),
 )
 def get_addenda(call: Call, args: RfpIn) -> SubAddendaOut:
-    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id)
+    rfp = load(call.session, RFP_OF_SUBCONTRACTOR, args.rfp_id, for_company=call.principal.company_id)
     acks = addenda.acknowledgements(call.session, rfp.id)
     rows = addenda.list_addenda(call.session, rfp.workpackage_id)
     return SubAddendaOut(rfp_id=rfp.id, latest_addendum=max((a.number for a in rows), default=0),
@@ -42,9 +42,9 @@ def get_addenda(call: Call, args: RfpIn) -> SubAddendaOut:
 
 class AcknowledgeIn(Input):
     rfp_id: Annotated[int, RFP_ID]
-    addendum_number: Annotated[int, Param(
+    addendum_number: Annotated[int, id_parameter(
         "addendumNumber", "query", "The addendum's number (number from getAddenda).",
-        pattern=ID_PATTERN, required=True, type="integer", expected="a positive whole number",
+        required=True, expected="a positive whole number",
         example=1)]
 
 
@@ -58,8 +58,8 @@ class AcknowledgeIn(Input):
         "stands. The contractor sees who acknowledged which addendum."),
 )
 def acknowledge_addendum(call: Call, args: AcknowledgeIn) -> SubAddendumOut:
-    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id,
-                                for_update=True)
+    rfp = load(call.session, RFP_OF_SUBCONTRACTOR, args.rfp_id, for_company=call.principal.company_id,
+               for_update=True)
     done = addenda.acknowledge_addendum(call.session, call.ctx, rfp, args.addendum_number)
     return sub_addendum_out(done.addendum, done.acknowledgement)
 
@@ -70,12 +70,12 @@ class AskIn(Input):
         "text", "query", "The question.", pattern=TEXT_PATTERN, max_length=5000, required=True,
         expected="text of 1 to 5000 characters",
         example="Is the scaffolding on the north façade included?")]
-    budget_line_id: Annotated[int | None, Param(
-        "budgetLineId", "query", "The budget line the question is about.", pattern=ID_PATTERN,
-        type="integer", expected="a budget line id from getBudgetLines")] = None
-    document_id: Annotated[int | None, Param(
+    budget_line_id: Annotated[int | None, id_parameter(
+        "budgetLineId", "query", "The budget line the question is about.",
+        expected="a budget line id from getBudgetLines")] = None
+    document_id: Annotated[int | None, id_parameter(
         "documentId", "query", "The tender document the question is about.",
-        pattern=ID_PATTERN, type="integer", expected="a document id from getDocuments")] = None
+        expected="a document id from getDocuments")] = None
 
 
 @function(
@@ -90,8 +90,8 @@ class AskIn(Input):
         "to the others. A question can name a budget line or a tender document."),
 )
 def ask_question(call: Call, args: AskIn) -> QuestionOut:
-    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id,
-                                for_update=True)
+    rfp = load(call.session, RFP_OF_SUBCONTRACTOR, args.rfp_id, for_company=call.principal.company_id,
+               for_update=True)
     question = questions.ask_question(call.session, call.ctx, rfp, args.text,
                                       budget_line_id=args.budget_line_id,
                                       document_id=args.document_id)
@@ -109,6 +109,6 @@ def ask_question(call: Call, args: AskIn) -> QuestionOut:
         "that carries the answer)."),
 )
 def get_questions(call: Call, args: RfpIn) -> SubQuestionsOut:
-    rfp = rfp_for_subcontractor(call.session, call.principal.company_id, args.rfp_id)
+    rfp = load(call.session, RFP_OF_SUBCONTRACTOR, args.rfp_id, for_company=call.principal.company_id)
     return SubQuestionsOut(rfp_id=rfp.id, questions=[
         question_out(v) for v in questions.questions_for_subcontractor(call.session, rfp)])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bidbridge.api.declare import Param
+from bidbridge.api.declare import Param, id_parameter
 
-ID_PATTERN = r"^[1-9][0-9]{0,17}$"
 # Free text: any characters but control characters (tab, newline and carriage return are fine),
 # and at least one that is not white space.
 TEXT_PATTERN = r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$"
@@ -12,9 +11,8 @@ PREFIX = "/rest/subcontractor/v1"
 
 
 def id_param(name: str, what: str, example: int = 1) -> Param:
-    return Param(name, "template", f"The id of the {what}.", pattern=ID_PATTERN, required=True,
-                 type="integer", expected=f"a {what} id (a positive whole number)",
-                 example=example)
+    return id_parameter(name, "template", f"The id of the {what}.", required=True,
+                        expected=f"a {what} id (a positive whole number)", example=example)
 
 
 RFP_ID = id_param("rfpId", "RFP")

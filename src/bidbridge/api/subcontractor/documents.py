@@ -8,9 +8,9 @@ from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, Param, function
+from bidbridge.api.declare import Input, function, id_parameter
 from bidbridge.api.download import download
-from bidbridge.api.subcontractor.common import DOCUMENT_ID, ID_PATTERN, RFP_ID, document_path
+from bidbridge.api.subcontractor.common import DOCUMENT_ID, RFP_ID, document_path
 from bidbridge.clock import unix
 from bidbridge.services.rfp_documents import ManifestEntry, tender_documents, version_to_download
 from bidbridge.wire.subcontractor.documents import (
@@ -55,10 +55,9 @@ class DocumentIn(Input):
 
 class DocumentVersionIn(Input):
     document_id: Annotated[int, DOCUMENT_ID]
-    version: Annotated[int, Param(
+    version: Annotated[int, id_parameter(
         "version", "template", "The version number (1 is the first upload).",
-        pattern=ID_PATTERN, required=True, type="integer",
-        expected="a version number from getDocuments", example=1)]
+        required=True, expected="a version number from getDocuments", example=1)]
 
 
 @function(

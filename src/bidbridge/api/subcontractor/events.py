@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, Param, function
+from bidbridge.api.declare import Input, Param, function, id_parameter
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN
-from bidbridge.api.subcontractor.common import ID_PATTERN
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import Event
@@ -88,13 +87,12 @@ class GetEventsIn(Input):
         "subjectType", "query", "Only events about this kind of subject.",
         pattern="^(" + "|".join(SUBJECT_TYPES) + ")$",
         expected="one of " + ", ".join(SUBJECT_TYPES), example="rfp")] = None
-    subject_id: Annotated[int | None, Param(
+    subject_id: Annotated[int | None, id_parameter(
         "subjectId", "query", "Only events about the subject with this id (with subjectType).",
-        pattern=ID_PATTERN, type="integer", expected="a positive whole number")] = None
-    rfp_id: Annotated[int | None, Param(
+        expected="a positive whole number")] = None
+    rfp_id: Annotated[int | None, id_parameter(
         "rfpId", "query", "Only events concerning this RFP (the RFP itself, its documents, "
-        "messages and proposals).", pattern=ID_PATTERN, type="integer",
-        expected="an RFP id")] = None
+        "messages and proposals).", expected="an RFP id")] = None
     limit: Annotated[int, Param(
         "limit", "query", "Events per answer, 1–200 (default 100).", pattern=LIMIT_PATTERN,
         type="integer", expected="a whole number from 1 to 200", example=100,

@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from bidbridge.api import idempotency
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, Param, function
-from bidbridge.api.subcontractor.budget_lines import ID_PATTERN, RFP_ID
+from bidbridge.api.declare import Input, Param, function, id_parameter
+from bidbridge.api.subcontractor.budget_lines import RFP_ID
 from bidbridge.clock import unix
 from bidbridge.models import Proposal, Rfp
 from bidbridge.services import addenda, documents, money, proposals
@@ -155,10 +155,9 @@ function(
 
 
 class WithdrawIn(Input):
-    proposal_id: Annotated[int, Param(
+    proposal_id: Annotated[int, id_parameter(
         "proposalId", "template", "The proposal's id (proposalId from getProposals).",
-        pattern=ID_PATTERN, required=True, type="integer",
-        expected="a positive whole number", example=1)]
+        required=True, expected="a positive whole number", example=1)]
     reason: Annotated[str, Param(
         "reason", "query", "Why you withdraw; shown to the contractor.",
         pattern=r"^([\s\S]{1,2000})$", max_length=2000, required=True,

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, NoInput, Param, function
+from bidbridge.api.declare import Input, NoInput, Param, function, id_parameter
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
-from bidbridge.api.subcontractor.common import ID_PATTERN, RFP_ID, TEXT_PATTERN
+from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN
 from bidbridge.api.subcontractor.rfp_models import (
     RfpOut,
     RfpPageOut,
@@ -50,8 +50,8 @@ class GetRfpsIn(Input):
         "updatedSince", "query", "Only RFPs changed at or after this moment.",
         pattern=UNIX_PATTERN, type="integer", expected="unix seconds",
         example=1767225600)] = None
-    project_id: Annotated[int | None, Param(
-        "projectId", "query", "Only RFPs of this project.", pattern=ID_PATTERN, type="integer",
+    project_id: Annotated[int | None, id_parameter(
+        "projectId", "query", "Only RFPs of this project.",
         expected="a project id from an earlier getRfps", example=1)] = None
     outcome: Annotated[str | None, Param(
         "outcome", "query", "Only RFPs with this award outcome; none = not decided yet.",
@@ -163,10 +163,9 @@ def respond_to_rfp(call: Call, args: RespondIn) -> ResponseResult:
 
 class ForwardIn(Input):
     rfp_id: Annotated[int, RFP_ID]
-    partner_company_id: Annotated[int, Param(
+    partner_company_id: Annotated[int, id_parameter(
         "partnerCompanyId", "query", "The id of the subcontractor company to hand over to.",
-        pattern=ID_PATTERN, required=True, type="integer",
-        expected="the id of another subcontractor company", example=2)]
+        required=True, expected="the id of another subcontractor company", example=2)]
     message: Annotated[str | None, Param(
         "message", "query", "A message to the partner, up to 2,000 characters.",
         pattern=TEXT_PATTERN, max_length=2000, expected="text of at most 2000 characters",

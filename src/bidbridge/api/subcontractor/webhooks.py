@@ -10,9 +10,9 @@ from pydantic import TypeAdapter
 
 from bidbridge.api import cursors
 from bidbridge.api.call import Call
-from bidbridge.api.declare import Input, NoInput, Param, function
+from bidbridge.api.declare import Input, NoInput, Param, function, id_parameter
 from bidbridge.api.shared import LIMIT_PATTERN, UNIX_PATTERN
-from bidbridge.api.subcontractor.common import ID_PATTERN, TEXT_PATTERN
+from bidbridge.api.subcontractor.common import TEXT_PATTERN
 from bidbridge.api.subcontractor.events import TYPES_PATTERN, parse_types
 from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
@@ -72,9 +72,10 @@ EVENT_TYPES_PARAM = Param(
 DESCRIPTION = Param("description", "query", "A note for you, up to 200 characters.",
                     pattern=TEXT_PATTERN, max_length=200, expected="text of at most 200 characters",
                     example="ERP test system")
-ENDPOINT_ID = Param("endpointId", "template", "The endpoint's id (endpointId).",
-                    pattern=ID_PATTERN, required=True, type="integer",
-                    expected="a positive whole number", example=1)
+# Event ids are 64-bit on PostgreSQL (models/events.py), unlike the ids of other rows.
+EVENT_ID_PATTERN = r"^[1-9][0-9]{0,17}$"
+ENDPOINT_ID = id_parameter("endpointId", "template", "The endpoint's id (endpointId).",
+                           required=True, expected="a positive whole number", example=1)
 
 
 class AddEndpointIn(Input):
@@ -233,7 +234,7 @@ def get_webhook_deliveries(call: Call, args: DeliveriesIn) -> DeliveryPageOut:
 class ReplayIn(Input):
     endpoint_id: Annotated[int, ENDPOINT_ID]
     event_id: Annotated[int | None, Param(
-        "eventId", "query", "The one event to send again.", pattern=ID_PATTERN, type="integer",
+        "eventId", "query", "The one event to send again.", pattern=EVENT_ID_PATTERN, type="integer",
         expected="an event id from getEvents or getWebhookDeliveries")] = None
     since: Annotated[int | None, Param(
         "since", "query", "Send every event at or after this moment again (with until).",

@@ -21,21 +21,21 @@ from bidbridge.web.csrf import checked_upload_form
 router = APIRouter()
 
 
-@router.get("/workpackages/{wp_id:int}/bill.x83")
+@router.get("/workpackages/{wp_id:id}/bill.x83")
 def export_x83(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     return bill_download(gaeb_exchange.export_x83(acting.db, wp), f"workpackage-{wp.id}.X83",
                          "application/xml")
 
 
-@router.get("/workpackages/{wp_id:int}/bill.xlsx")
+@router.get("/workpackages/{wp_id:id}/bill.xlsx")
 def export_xlsx(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     data = bill_xlsx.export_xlsx(gaeb_exchange.bill_rows(acting.db, wp))
     return bill_download(data, f"workpackage-{wp.id}.xlsx", XLSX)
 
 
-@router.get("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/proposal.x84")
+@router.get("/workpackages/{wp_id:id}/rfps/{rfp_id:id}/proposal.x84")
 def export_bid(acting: Contractor, wp_id: int, rfp_id: int) -> Response:
     rfp = rfp_of(acting, workpackage_of(acting, wp_id), rfp_id)
     proposal = current_proposal(acting.db, rfp.id)
@@ -45,14 +45,14 @@ def export_bid(acting: Contractor, wp_id: int, rfp_id: int) -> Response:
     return bill_download(data, f"rfp-{rfp.id}-v{proposal.version}.X84", "application/xml")
 
 
-@router.get("/workpackages/{wp_id:int}/award.x86")
+@router.get("/workpackages/{wp_id:id}/award.x86")
 def export_award(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     return bill_download(gaeb_exchange.award_document(acting.db, wp),
                          f"workpackage-{wp.id}-award.X86", "application/xml")
 
 
-@router.post("/workpackages/{wp_id:int}/bill")
+@router.post("/workpackages/{wp_id:id}/bill")
 def import_bill(request: Request, acting: Contractor, wp_id: int,
                 form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)

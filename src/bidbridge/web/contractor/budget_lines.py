@@ -35,7 +35,7 @@ def _checked(values: dict[str, str]) -> budget_setup.NewLine | dict[str, str]:
             + f"; expected {p.expected}." for p in checked}
 
 
-@router.post("/workpackages/{wp_id:int}/lines")
+@router.post("/workpackages/{wp_id:id}/lines")
 def add_line(request: Request, acting: Contractor, wp_id: int,
              form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -55,7 +55,7 @@ def _line_form(request: Request, wp: Workpackage, line_id: int, values: dict[str
                 error="The line was not saved." if problems else None)
 
 
-@router.get("/workpackages/{wp_id:int}/lines/{line_id:int}/edit")
+@router.get("/workpackages/{wp_id:id}/lines/{line_id:id}/edit")
 def edit_line(request: Request, acting: Contractor, wp_id: int, line_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     line = budget_setup.line_of(acting.db, wp, line_id)
@@ -64,7 +64,7 @@ def edit_line(request: Request, acting: Contractor, wp_id: int, line_id: int) ->
         "quantity": format(line.quantity.normalize(), "f") if line.quantity else "0"})
 
 
-@router.post("/workpackages/{wp_id:int}/lines/{line_id:int}/edit")
+@router.post("/workpackages/{wp_id:id}/lines/{line_id:id}/edit")
 def save_line(request: Request, acting: Contractor, wp_id: int, line_id: int,
               form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -77,7 +77,7 @@ def save_line(request: Request, acting: Contractor, wp_id: int, line_id: int,
     return done(f"/workpackages/{wp.id}#line-{line.id}", "line_saved")
 
 
-@router.post("/workpackages/{wp_id:int}/lines/{line_id:int}/move")
+@router.post("/workpackages/{wp_id:id}/lines/{line_id:id}/move")
 def move_line(request: Request, acting: Contractor, wp_id: int, line_id: int,
               form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -87,7 +87,7 @@ def move_line(request: Request, acting: Contractor, wp_id: int, line_id: int,
     return done(f"/workpackages/{wp.id}#line-{line.id}", "line_moved")
 
 
-@router.post("/workpackages/{wp_id:int}/lines/{line_id:int}/delete")
+@router.post("/workpackages/{wp_id:id}/lines/{line_id:id}/delete")
 def delete_line(request: Request, acting: Contractor, wp_id: int, line_id: int,
                 form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -103,7 +103,7 @@ def _import_refused(request: Request, acting: Acting, wp: Workpackage, errors: l
                                   "the file again.")
 
 
-@router.post("/workpackages/{wp_id:int}/lines/import")
+@router.post("/workpackages/{wp_id:id}/lines/import")
 def import_lines(request: Request, acting: Contractor, wp_id: int,
                  form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)

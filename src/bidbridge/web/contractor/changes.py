@@ -11,25 +11,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bidbridge.errors import AppError
-from bidbridge.services import addenda, questions
+from bidbridge.services import addenda, questions, scoping
 from bidbridge.services.addenda import AddendumDraft
 from bidbridge.web.contractor.common import Contractor, done, workpackage_of
 from bidbridge.web.contractor.forms import Problems, long_text, moment
 from bidbridge.web.contractor.workpackages import workpackage_page
 from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.fields import record_id
 
 router = APIRouter()
 
 
-@router.post("/workpackages/{wp_id:int}/addenda")
+@router.post("/workpackages/{wp_id:id}/addenda")
 def publish(request: Request, acting: Contractor, wp_id: int,
             form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
     problems = Problems()
     body = long_text(form, "addendum_text", problems)
     deadline = moment(form, "addendum_deadline", problems, with_time=True)
-    chosen = [int(v) for v in form.getlist("addendum_documents")
-              if isinstance(v, str) and v.isdigit() and len(v) <= 10]
+    chosen = [found for v in form.getlist("addendum_documents")
+              if isinstance(v, str) and (found := record_id(v)) is not None]
     if body is None:
         problems.add("addendum_text", "Write what changes: every invitee reads it.")
     if problems.fields:
@@ -48,12 +49,12 @@ def publish(request: Request, acting: Contractor, wp_id: int,
     return done(f"/workpackages/{wp.id}#addenda", "addendum")
 
 
-@router.post("/workpackages/{wp_id:int}/questions/{question_id:int}")
+@router.post("/workpackages/{wp_id:id}/questions/{question_id:id}")
 def answer_or_decline(request: Request, acting: Contractor, wp_id: int, question_id: int,
                       form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
-    question = questions.question_for_contractor(acting.db, wp.project.company_id, question_id,
-                                                 for_update=True)
+    question = scoping.load(acting.db, scoping.QUESTION_OF_CONTRACTOR, question_id,
+                            for_company=wp.project.company_id, for_update=True)
     duplicate = text(form, "duplicate_of")
     problems = Problems()
     answer = long_text(form, "answer", problems)
@@ -61,10 +62,11 @@ def answer_or_decline(request: Request, acting: Contractor, wp_id: int, question
         if question.workpackage_id != wp.id:
             raise questions.NotFound(f"There is no question {question_id} on this workpackage.")
         if duplicate:
-            if not duplicate.isdigit() or len(duplicate) > 10:
+            original = record_id(duplicate)
+            if original is None:
                 raise AppError("Choose the question it duplicates from the list.", status=422)
             acting.attempt(lambda: questions.decline_question(acting.db, acting.ctx, question,
-                                                              int(duplicate)))
+                                                              original))
         else:
             if answer is None or problems.fields:
                 raise AppError(" ".join(problems.fields.values()) or

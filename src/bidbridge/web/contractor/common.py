@@ -30,15 +30,16 @@ Contractor = Annotated[Acting, Depends(contractor_person)]
 
 
 def project_of(acting: Acting, project_id: int) -> Project:
-    return scoping.project_for_contractor(acting.db, acting.company_id, project_id)
+    return scoping.load(acting.db, scoping.PROJECT_OF_CONTRACTOR, project_id, for_company=acting.company_id)
 
 
 def workpackage_of(acting: Acting, workpackage_id: int) -> Workpackage:
-    return scoping.workpackage_for_contractor(acting.db, acting.company_id, workpackage_id)
+    return scoping.load(acting.db, scoping.WORKPACKAGE_OF_CONTRACTOR, workpackage_id,
+                        for_company=acting.company_id)
 
 
 def rfp_of(acting: Acting, wp: Workpackage, rfp_id: int) -> Rfp:
-    rfp = scoping.rfp_for_contractor(acting.db, acting.company_id, rfp_id)
+    rfp = scoping.load(acting.db, scoping.RFP_OF_CONTRACTOR, rfp_id, for_company=acting.company_id)
     if rfp.workpackage_id != wp.id:
         raise HTTPException(404, "Not Found")
     return rfp

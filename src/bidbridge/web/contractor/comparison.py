@@ -14,6 +14,7 @@ from bidbridge.reference import RFP_STATUS_LABELS
 from bidbridge.services import comparison, comparison_grid, rfp_status, sealing
 from bidbridge.web.contractor.common import Contractor, done, page, rfp_of, workpackage_of
 from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.fields import record_id
 from bidbridge.web.templating import secure_headers
 
 router = APIRouter()
@@ -59,7 +60,7 @@ def _open(acting: Contractor, wp: Workpackage) -> None:
         sealing.record_opening(acting.db, acting.ctx, opening)
 
 
-@router.get("/workpackages/{wp_id:int}/comparison")
+@router.get("/workpackages/{wp_id:id}/comparison")
 def comparison_page(request: Request, acting: Contractor, wp_id: int,
                     msg: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -71,7 +72,7 @@ def comparison_page(request: Request, acting: Contractor, wp_id: int,
                 cells=cells_html, message=MESSAGES.get(msg or ""))
 
 
-@router.get("/workpackages/{wp_id:int}/comparison.xlsx")
+@router.get("/workpackages/{wp_id:id}/comparison.xlsx")
 def comparison_export(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     _open(acting, wp)
@@ -94,20 +95,20 @@ def _award_page(request: Request, acting: Contractor, wp_id: int, *, status: int
                                                       project=wp.project.name))
 
 
-@router.get("/workpackages/{wp_id:int}/award")
+@router.get("/workpackages/{wp_id:id}/award")
 def award_form(request: Request, acting: Contractor, wp_id: int) -> Response:
     return _award_page(request, acting, wp_id)
 
 
-@router.post("/workpackages/{wp_id:int}/award")
+@router.post("/workpackages/{wp_id:id}/award")
 def award(request: Request, acting: Contractor, wp_id: int,
           form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
-    chosen = text(form, "rfp_id")
-    if not chosen.isdigit() or len(chosen) > 10:
+    chosen = record_id(text(form, "rfp_id"))
+    if chosen is None:
         return _award_page(request, acting, wp_id, status=422,
                            error="Choose the bidder who gets the work (field rfp_id).")
-    rfp = rfp_of(acting, wp, int(chosen))
+    rfp = rfp_of(acting, wp, chosen)
     others = text(form, "award_others") == "1"
     rfp_status.set_status(acting.db, acting.ctx, rfp, status=RfpStatus.AWARDED,
                           shared=True if text(form, "shared") == "1" else None,

@@ -15,6 +15,7 @@ from bidbridge.services import invitations, rfp_board, subcontractor_search
 from bidbridge.web.contractor.common import Contractor, done, page, workpackage_of
 from bidbridge.web.contractor.forms import Problems, one_line
 from bidbridge.web.csrf import checked_form, text
+from bidbridge.web.fields import record_id
 from bidbridge.web.unit_of_work import Acting
 
 router = APIRouter()
@@ -38,7 +39,7 @@ def _board(request: Request, acting: Acting, wp: Workpackage, *, name: str = "",
                                               "contactName": ""})
 
 
-@router.get("/workpackages/{wp_id:int}/invitations")
+@router.get("/workpackages/{wp_id:id}/invitations")
 def invitation_board(request: Request, acting: Contractor, wp_id: int, name: str = "",
                      trade: str = "", city: str = "", msg: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -49,10 +50,11 @@ def invitation_board(request: Request, acting: Contractor, wp_id: int, name: str
 def _invitee(form: FormData, problems: Problems) -> invitations.Invitee | None:
     company_id = text(form, "company_id")
     if company_id:
-        if not company_id.isdigit() or len(company_id) > 10:
+        chosen = record_id(company_id)
+        if chosen is None:
             problems.add("company_id", "Pick a company from the search results.")
             return None
-        return invitations.Invitee(company_id=int(company_id))
+        return invitations.Invitee(company_id=chosen)
     company = one_line(form, "companyName", problems, max_length=200, required=True,
                        label="The company's name")
     email = one_line(form, "contactEmail", problems, max_length=254, required=True,
@@ -66,7 +68,7 @@ def _invitee(form: FormData, problems: Problems) -> invitations.Invitee | None:
     return invitations.Invitee(company_name=company, contact_email=email, contact_name=contact)
 
 
-@router.post("/workpackages/{wp_id:int}/invitations")
+@router.post("/workpackages/{wp_id:id}/invitations")
 def invite(request: Request, acting: Contractor, wp_id: int,
            form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)

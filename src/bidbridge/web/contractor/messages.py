@@ -28,7 +28,7 @@ def _thread(request: Request, acting: Acting, wp: Workpackage, rfp: Rfp, *, stat
                 error=error, typed=typed, problems=problems or {})
 
 
-@router.get("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/messages")
+@router.get("/workpackages/{wp_id:id}/rfps/{rfp_id:id}/messages")
 def thread(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
            msg: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -36,7 +36,7 @@ def thread(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
                    message="Your message is sent." if msg == "sent" else None)
 
 
-@router.post("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/messages")
+@router.post("/workpackages/{wp_id:id}/rfps/{rfp_id:id}/messages")
 def send(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
          form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -61,7 +61,7 @@ def send(request: Request, acting: Contractor, wp_id: int, rfp_id: int,
     return done(f"/workpackages/{wp.id}/rfps/{rfp.id}/messages#latest", "sent")
 
 
-@router.get("/workpackages/{wp_id:int}/rfps/{rfp_id:int}/attachments/{document_id:int}")
+@router.get("/workpackages/{wp_id:id}/rfps/{rfp_id:id}/attachments/{document_id:id}")
 def download_attachment(acting: Contractor, wp_id: int, rfp_id: int, document_id: int
                         ) -> Response:
     wp = workpackage_of(acting, wp_id)

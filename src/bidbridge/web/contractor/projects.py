@@ -77,7 +77,7 @@ def create_project(request: Request, acting: Contractor,
     return _save(request, acting, form, None)
 
 
-@router.get("/projects/{project_id:int}")
+@router.get("/projects/{project_id:id}")
 def project_page(request: Request, acting: Contractor, project_id: int,
                  msg: str | None = None) -> Response:
     project = project_of(acting, project_id)
@@ -87,13 +87,13 @@ def project_page(request: Request, acting: Contractor, project_id: int,
                 phases=PHASE_NAMES, message=MESSAGES.get(msg or ""))
 
 
-@router.get("/projects/{project_id:int}/edit")
+@router.get("/projects/{project_id:id}/edit")
 def edit_project(request: Request, acting: Contractor, project_id: int) -> Response:
     project = project_of(acting, project_id)
     return _form_page(request, project, project_values(project))
 
 
-@router.post("/projects/{project_id:int}")
+@router.post("/projects/{project_id:id}")
 def update_project(request: Request, acting: Contractor, project_id: int,
                    form: FormData = Depends(checked_form)) -> Response:
     return _save(request, acting, form, project_of(acting, project_id))

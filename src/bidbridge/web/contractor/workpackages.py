@@ -22,6 +22,7 @@ from bidbridge.services.tender_documents import add_tender_document, document_of
 from bidbridge.web.contractor.common import Contractor, done, page, project_of, workpackage_of
 from bidbridge.web.contractor.forms import Problems, html_date, long_text, moment, one_line
 from bidbridge.web.csrf import checked_form, checked_upload_form
+from bidbridge.web.fields import record_id
 from bidbridge.web.rfp_files import file_response
 from bidbridge.web.unit_of_work import Acting
 
@@ -72,12 +73,12 @@ def _posted(form: FormData) -> dict[str, str]:
     return {name: str(form.get(name) or "") for name in WP_FIELDS}
 
 
-@router.get("/projects/{project_id:int}/workpackages/new")
+@router.get("/projects/{project_id:id}/workpackages/new")
 def new_workpackage(request: Request, acting: Contractor, project_id: int) -> Response:
     return _form_page(request, project_of(acting, project_id), None, _shown(None))
 
 
-@router.post("/projects/{project_id:int}/workpackages")
+@router.post("/projects/{project_id:id}/workpackages")
 def create_workpackage(request: Request, acting: Contractor, project_id: int,
                        form: FormData = Depends(checked_form)) -> Response:
     project = project_of(acting, project_id)
@@ -89,13 +90,13 @@ def create_workpackage(request: Request, acting: Contractor, project_id: int,
                       problems=problems.fields, error="Check the marked fields: nothing was saved.")
 
 
-@router.get("/workpackages/{wp_id:int}/edit")
+@router.get("/workpackages/{wp_id:id}/edit")
 def edit_workpackage(request: Request, acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     return _form_page(request, wp.project, wp, _shown(wp))
 
 
-@router.post("/workpackages/{wp_id:int}/edit")
+@router.post("/workpackages/{wp_id:id}/edit")
 def update_workpackage(request: Request, acting: Contractor, wp_id: int,
                        form: FormData = Depends(checked_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -136,7 +137,7 @@ def workpackage_page(request: Request, acting: Acting, wp: Workpackage, *, statu
                 min_notice_hours=acting.runtime.settings.addendum_min_notice_seconds // 3600)
 
 
-@router.get("/workpackages/{wp_id:int}")
+@router.get("/workpackages/{wp_id:id}")
 def show_workpackage(request: Request, acting: Contractor, wp_id: int,
                      msg: str | None = None) -> Response:
     wp = workpackage_of(acting, wp_id)
@@ -149,23 +150,24 @@ def upload_of(file: UploadFile) -> documents.Upload:
     return documents.Upload(name, file.content_type or "application/octet-stream", file.file)
 
 
-@router.post("/workpackages/{wp_id:int}/documents")
+@router.post("/workpackages/{wp_id:id}/documents")
 def upload_document(request: Request, acting: Contractor, wp_id: int,
                     form: FormData = Depends(checked_upload_form)) -> Response:
     wp = workpackage_of(acting, wp_id)
     file = form.get("file")
     replaces = str(form.get("replaces") or "")
+    replaces_id = record_id(replaces)
     if not isinstance(file, UploadFile) or not file.filename:
         return workpackage_page(request, acting, wp, status=422,
                                 document_error="Choose a file to upload (field file).")
-    if replaces and not replaces.isdigit():
+    if replaces and replaces_id is None:
         return workpackage_page(request, acting, wp, status=422,
                                 document_error="Pick the document to replace from the list.")
     try:
         acting.attempt(lambda: add_tender_document(
             acting.db, acting.ctx, acting.runtime.storage, upload_of(file), project=wp.project,
             workpackage=wp,
-            replaces_id=int(replaces) if replaces else None,
+            replaces_id=replaces_id,
             max_bytes=acting.runtime.settings.max_upload_bytes))
     except AppError as exc:
         return workpackage_page(request, acting, wp, status=exc.status,
@@ -173,7 +175,7 @@ def upload_document(request: Request, acting: Contractor, wp_id: int,
     return done(f"/workpackages/{wp.id}#documents", "document")
 
 
-@router.get("/workpackages/{wp_id:int}/documents/{document_id:int}")
+@router.get("/workpackages/{wp_id:id}/documents/{document_id:id}")
 def download_document(acting: Contractor, wp_id: int, document_id: int) -> Response:
     """The document's current version, as the subcontractors get it."""
     wp = workpackage_of(acting, wp_id)
