@@ -42,7 +42,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 POOL_RECYCLE_S = 300
 # A small pool kept apart for request-log rows of calls that found the main pool exhausted.
 RESERVED = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 30}
-READ_ONLY = "bidbridge_read_only"  # Connection.info flag: the next BEGIN on SQLite is deferred
+# Connection.info flag: the next transaction only reads, so it runs without one at the database:
+# every statement is its own (SQLite: autocommit; PostgreSQL: the driver's autocommit). Under
+# PostgreSQL's READ COMMITTED each statement takes its own snapshot inside a transaction too, so
+# a reading call loses nothing and saves the BEGIN and COMMIT round trips; on SQLite a read then
+# never holds a snapshot that would stop checkpoints, and never waits for the writer.
+READ_ONLY = "bidbridge_read_only"
 
 
 def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
@@ -63,13 +68,28 @@ def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     chosen = {**(RESERVED if reserved else {"pool_size": 10, "max_overflow": 10,
                                              "pool_timeout": 5}), **(sizes or {})}
-    return create_engine(
+    engine = create_engine(
         url,
         pool_recycle=POOL_RECYCLE_S,
         pool_pre_ping=reserved,  # the reserved pool is rarely used: its connections may be stale
         connect_args={"connect_timeout": 5},
         **chosen,
     )
+    event.listen(engine, "begin", _postgres_begin)
+    event.listen(engine, "commit", _postgres_end)
+    event.listen(engine, "rollback", _postgres_end)
+    return engine
+
+
+def _postgres_begin(conn: Any) -> None:
+    if conn.info.pop(READ_ONLY, False):
+        conn.connection.dbapi_connection.autocommit = True
+
+
+def _postgres_end(conn: Any) -> None:
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and dbapi.autocommit:
+        dbapi.autocommit = False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,14 +106,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # A transaction that may write takes the write lock at BEGIN: a read-then-write transaction
     # can then never fail with "database is locked" half-way, it waits its turn instead (SQLite
-    # has one writer). One flagged read-only (READ_ONLY in Connection.info, consumed here) begins
-    # deferred and, in WAL mode, runs beside the writer without waiting for it.
-    read_only = conn.info.pop(READ_ONLY, False)
-    if not read_only:
-        dbapi = conn.connection.dbapi_connection
-        if isinstance(dbapi, QueuedWriterConnection):
-            dbapi.take_write_turn()
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # has one writer). One flagged read-only (READ_ONLY in Connection.info, consumed here) issues
+    # no BEGIN at all: its statements run in autocommit and, in WAL mode, beside the writer.
+    if conn.info.pop(READ_ONLY, False):
+        return
+    dbapi = conn.connection.dbapi_connection
+    if isinstance(dbapi, QueuedWriterConnection):
+        dbapi.take_write_turn()
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class QueuedWriterConnection(sqlite3.Connection):

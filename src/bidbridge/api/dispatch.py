@@ -206,6 +206,14 @@ class _Unit:
         if self._session is not None:
             self._session.flush()
 
+    def refuse_changes(self, fn: Function) -> None:
+        """A read-only call runs without a database transaction: a change it made to loaded
+        objects would commit statement by statement, so it is a bug, refused whole."""
+        session = self._session
+        if session is not None and (session.new or session.dirty or session.deleted):
+            raise RuntimeError(f"read-only function {fn.name} changed objects; make the write "
+                               "with Call.after_read")
+
     def settle(self) -> None:
         """After the connection's commit: the session's transaction ends too (nothing is left
         to flush), its objects stay loaded for what follows on this connection."""
@@ -235,8 +243,8 @@ def _run(
     request_id: str = request.state.request_id
     try:
         with runtime.engine.connect() as conn:
-            if fn.read_only and conn.dialect.name == "sqlite":
-                conn.info[READ_ONLY] = True  # a deferred BEGIN: the read never takes the lock
+            if fn.read_only:
+                conn.info[READ_ONLY] = True  # no database transaction: see bidbridge/db.py
             unit = _Unit(conn, runtime)
             try:
                 return _on_connection(unit, runtime, request, fn, entry, token, query,
@@ -278,11 +286,12 @@ def _on_connection(
         with conn.begin():
             response = _work(unit, runtime, request, fn, entry, token, query, url_query,
                              progress)
-            unit.flush()
             if fn.read_only:
+                unit.refuse_changes(fn)
                 pending = _pending(runtime, request, entry, response.status_code, None,
                                    started, progress.bookkeeping)
             else:
+                unit.flush()
                 request_log.add(conn, request_log.row(runtime, request, entry,
                                                       response.status_code, None, started),
                                 entry)
