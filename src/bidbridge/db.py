@@ -87,8 +87,10 @@ def _postgres_begin(conn: Any) -> None:
 
 
 def _postgres_end(conn: Any) -> None:
+    if conn.invalidated:  # a dropped connection: it is replaced, not reused
+        return
     dbapi = conn.connection.dbapi_connection
-    if dbapi is not None and dbapi.autocommit:
+    if dbapi is not None and dbapi.autocommit and not dbapi.closed:
         dbapi.autocommit = False
 
 

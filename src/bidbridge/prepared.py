@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
 
@@ -83,3 +84,41 @@ class Prepared:
     def first(self, conn: Connection, **params: Any) -> Any | None:
         found = self.rows(conn, **params)
         return found[0] if found else None
+
+
+class PreparedInsert:
+    """An INSERT of many rows of the same keys (the request log's groups), compiled once per
+    dialect and keys, run with the driver's executemany and the columns' bind processors."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._by_key: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...],
+                                                             dict[str, Callable[[Any], Any]]]] = {}
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        keys = tuple(rows[0])
+        found = self._by_key.get((conn.dialect.name, keys))
+        if found is None:
+            compiled = insert(self.table).compile(dialect=conn.dialect, column_keys=list(keys))
+            names = tuple(compiled.positiontup or ()) if compiled.positional else ()
+            binds: dict[str, Callable[[Any], Any]] = {
+                name: proc for name, proc in (compiled._bind_processors or {}).items()
+                if callable(proc)}
+            found = (str(compiled), names, binds)
+            self._by_key[(conn.dialect.name, keys)] = found
+        sql, names, binds = found
+        processed = [{k: (binds[k](v) if k in binds else v) for k, v in r.items()} for r in rows]
+        parameters: Any = ([tuple(p[n] for n in names) for p in processed] if names
+                           else processed)
+        if conn._has_events or conn.engine._has_events:
+            conn.dispatch.before_cursor_execute(conn, None, sql, parameters, None, True)
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.executemany(sql, parameters)
+        except Exception as exc:
+            conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+            raise
+        finally:
+            cursor.close()

@@ -105,15 +105,17 @@ class LogWriter:
     def _write(self, group: list[Pending]) -> None:
         try:
             _commit_group(self.runtime, group)
-        except SQLAlchemyError as exc:
-            log.warning("request log unreachable (%s); %d rows spooled",
-                        exc.__class__.__name__, len(group))
+        except Exception as exc:  # the database refused or is away: to local disk, row by row
+            if isinstance(exc, SQLAlchemyError):
+                log.warning("request log unreachable (%s); %d rows spooled",
+                            exc.__class__.__name__, len(group))
+            else:
+                log.exception("request log group failed; %d rows spooled", len(group))
             for pending in group:
-                log_spool.spool(self.runtime.settings.data_dir, pending.values)
-        except Exception:  # never leave a caller waiting
-            log.exception("request log group failed; %d rows spooled", len(group))
-            for pending in group:
-                log_spool.spool(self.runtime.settings.data_dir, pending.values)
+                try:
+                    log_spool.spool(self.runtime.settings.data_dir, pending.values)
+                except Exception:  # never let the writer die, never leave a caller waiting
+                    log.exception("request log row %s lost", pending.values.get("request_id"))
         else:
             self._drain_spool()
         finally:

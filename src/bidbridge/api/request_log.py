@@ -35,6 +35,7 @@ from bidbridge.api import log_spool
 from bidbridge.api.declare import Api, Function
 from bidbridge.api.problem import dumps
 from bidbridge.models import ApiKey, ApiRequest
+from bidbridge.prepared import PreparedInsert
 from bidbridge.security.redaction import mask
 from bidbridge.services.runtime import Runtime
 
@@ -43,6 +44,7 @@ log = logging.getLogger("bidbridge.api")
 _RELAXED = text("SET LOCAL synchronous_commit TO OFF")
 # Core statements, not the ORM bulk path: one row, no unit of work.
 _INSERT = insert(ApiRequest.__table__)  # type: ignore[arg-type]
+_INSERT_MANY = PreparedInsert(ApiRequest.__table__)  # type: ignore[arg-type]
 _KEYS = ApiKey.__table__
 _TOUCH_KEY = (update(_KEYS).where(_KEYS.c.id == bindparam("touched_key"))  # type: ignore[arg-type]
               .values(last_used_at=bindparam("used_at")))
@@ -128,7 +130,7 @@ def add_many(conn: Connection, rows: list[dict[str, Any]], touched_keys: set[int
     last_used_at of their keys (whole seconds, the group's latest moment)."""
     if relaxed_commit and conn.dialect.name == "postgresql":
         conn.execute(_RELAXED)
-    conn.execute(_INSERT, rows)
+    _INSERT_MANY.run(conn, rows)
     if touched_keys:
         now: datetime = max(r["occurred_at"] for r in rows)
         conn.execute(_TOUCH_KEY, [{"touched_key": key, "used_at": now.replace(microsecond=0)}

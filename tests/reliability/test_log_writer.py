@@ -1,0 +1,128 @@
+"""The request log's group commit (api/log_writer.py): rows of calls that changed nothing share a
+transaction under concurrency, every answered call's row is in the table when its answer
+arrives, a group the database refuses is spooled and moved in later, and a failing bookkeeping
+write costs that write only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+
+import httpx
+from sqlalchemy import event, select
+
+from bidbridge.api import log_spool, log_writer
+from bidbridge.api.log_writer import Pending
+from bidbridge.app import create_app
+from bidbridge.middleware.edge import _new_request_id
+from bidbridge.models import ApiRequest
+from bidbridge.services.runtime import Runtime
+from tests.factories import auth
+from tests.tendering.sub.support import signed_in
+
+SUB = "/rest/subcontractor/v1"
+
+
+def _logged(runtime: Runtime, ids: list[str]) -> Counter[str]:
+    with runtime.sessions() as s:
+        return Counter(s.scalars(select(ApiRequest.request_id)
+                                 .where(ApiRequest.request_id.in_(ids))))
+
+
+def test_concurrent_reads_share_group_transactions_and_each_answer_finds_its_row(
+        factory, client, runtime):
+    token = signed_in(factory, client).token
+    app = create_app(runtime.settings, runtime=runtime)
+    inserts: list[int] = []
+
+    def count(_conn, _cursor, statement, parameters, _context, many):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO API_REQUESTS"):
+            inserts.append(len(parameters) if many else 1)
+
+    async def calls() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async def one() -> httpx.Response:
+                answer = await http.get(SUB + "/me", headers=auth(token))
+                # The row is committed before the answer leaves: visible right now.
+                rid = answer.headers["x-request-id"]
+                assert _logged(runtime, [rid]) == Counter({rid: 1})
+                return answer
+            return await asyncio.gather(*(one() for _ in range(40)))
+
+    event.listen(runtime.engine, "before_cursor_execute", count)
+    try:
+        answers = asyncio.run(calls())
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", count)
+    assert {a.status_code for a in answers} == {200}
+    ids = [a.headers["x-request-id"] for a in answers]
+    assert _logged(runtime, ids) == Counter({i: 1 for i in ids})
+    assert sum(inserts) == 40
+    assert len(inserts) < 40, inserts  # some calls shared a group's INSERT and COMMIT
+
+
+def test_a_group_the_database_refuses_is_spooled_and_moved_in_by_the_next_group(
+        runtime, clock):
+    writer = log_writer.LogWriter(runtime)
+    rows = [{"occurred_at": clock.now(), "request_id": "group-" + os.urandom(4).hex(),
+             "api": "subcontractor", "function": "getMe", "method": "GET", "path": "/me",
+             "company_id": None, "contact_id": None, "contact_name": None,
+             "template_params": {}, "query_params": {}, "status": 200, "error_code": None,
+             "duration_ms": 1.0, "client_ip": None, "user_agent": None} for _ in range(3)]
+
+    async def write(values: list[dict]) -> None:
+        await asyncio.gather(*(writer.commit(Pending(values=v)) for v in values))
+
+    # A row the table refuses (no api: NOT NULL) fails the whole group: every row of it goes
+    # to local disk, none is lost, and the writer lives on.
+    broken = [{**rows[0], "api": None}, rows[1]]
+    asyncio.run(write(broken))
+    assert log_spool.pending(runtime.settings.data_dir)
+    assert _logged(runtime, [r["request_id"] for r in rows]) == Counter()
+    spooled = sorted((runtime.settings.data_dir / log_spool.SPOOL).glob("*.json"))
+    assert len(spooled) == 2
+    for path in spooled:
+        path.unlink()  # the NOT NULL row would be refused again; not the point below
+
+    # Rows spooled while the database was away are moved in after the next good group.
+    log_spool.spool(runtime.settings.data_dir, rows[0])
+    asyncio.run(write([rows[1]]))
+    asyncio.run(write([rows[2]]))  # the drain after a group is done before the next one
+    writer.close()
+    assert not log_spool.pending(runtime.settings.data_dir)
+    assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
+        {r["request_id"]: 1 for r in rows})
+
+
+def test_a_failing_bookkeeping_write_costs_that_write_only(runtime, clock):
+    writer = log_writer.LogWriter(runtime)
+    values = {"occurred_at": clock.now(), "request_id": "keep-" + os.urandom(4).hex(),
+              "api": "subcontractor", "function": "getRfp", "method": "GET", "path": "/rfps/1",
+              "company_id": None, "contact_id": None, "contact_name": None,
+              "template_params": {}, "query_params": {}, "status": 200, "error_code": None,
+              "duration_ms": 1.0, "client_ip": None, "user_agent": None}
+
+    def fails(_session):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bookkeeping bug")
+
+    async def write() -> None:
+        await writer.commit(Pending(values=values, bookkeeping=[fails]))
+
+    asyncio.run(write())
+    writer.close()
+    assert _logged(runtime, [values["request_id"]]) == Counter({values["request_id"]: 1})
+
+
+def test_request_ids_are_unique_and_a_forked_child_draws_its_own():
+    ids = {_new_request_id() for _ in range(5000)}
+    assert len(ids) == 5000 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first id must not be the parent's next one
+        os.write(write, _new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    assert child != _new_request_id()
