@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
 
@@ -30,8 +31,12 @@ class _Compiled:
     sql: str
     names: tuple[str, ...] | None  # positional parameter order, or None for named
     binds: dict[str, Callable[[Any], Any]]
-    results: tuple[Callable[[Any], Any] | None, ...]
+    defaults: dict[str, Any]  # the statement's own bound values (a LIMIT 1 in a subquery)
+    columns: tuple[Any, ...]
     row: Any  # the namedtuple class of a row
+    # The columns' result processors, made on the first execution: some need the driver's type
+    # code of the column (PostgreSQL's NUMERIC), which only the cursor's description gives.
+    results: list[tuple[Callable[[Any], Any] | None, ...]]
 
 
 class Prepared:
@@ -49,17 +54,20 @@ class Prepared:
             binds: dict[str, Callable[[Any], Any]] = {name: proc for name, proc in
                      (compiled._bind_processors or {}).items()
                      if callable(proc)}
-            columns = list(self.statement.selected_columns)
-            results = tuple(c.type._cached_result_processor(dialect, None)
-                            for c in columns)
+            columns = tuple(self.statement.selected_columns)
             row = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
-            found = _Compiled(str(compiled), names, binds, results, row)
+            given = {b.key for b in self.statement._get_embedded_bindparams()
+                     if b.value is None and b.callable is None}
+            defaults = {k: v for k, v in compiled.construct_params(_check=False).items()
+                        if k not in given}
+            found = _Compiled(str(compiled), names, binds, defaults, columns, row, [])
             self._by_dialect[dialect.name] = found
         return found
 
     def rows(self, conn: Connection, **params: Any) -> list[Any]:
         c = self._compile(conn.dialect)
-        values = {k: (c.binds[k](v) if k in c.binds else v) for k, v in params.items()}
+        values = {k: (c.binds[k](v) if k in c.binds else v)
+                  for k, v in ({**c.defaults, **params} if c.defaults else params).items()}
         parameters: Any = tuple(values[n] for n in c.names) if c.names is not None else values
         if conn._has_events or conn.engine._has_events:
             conn.dispatch.before_cursor_execute(conn, None, c.sql, parameters, None, False)
@@ -69,13 +77,17 @@ class Prepared:
         try:
             cursor.execute(c.sql, parameters)
             fetched = cursor.fetchall()
+            if not c.results:
+                c.results.append(tuple(
+                    col.type._cached_result_processor(conn.dialect, d[1])
+                    for col, d in zip(c.columns, cursor.description, strict=True)))
         except Exception as exc:
             # Wrapped (and the connection invalidated on a disconnect) as Core would.
             conn._handle_dbapi_exception(exc, c.sql, parameters, cursor, None)
             raise
         finally:
             cursor.close()
-        make, processors = c.row._make, c.results
+        make, processors = c.row._make, c.results[0]
         if not any(processors):
             return [make(r) for r in fetched]
         return [make([p(v) if p else v for p, v in zip(processors, r, strict=True)])
@@ -84,6 +96,30 @@ class Prepared:
     def first(self, conn: Connection, **params: Any) -> Any | None:
         found = self.rows(conn, **params)
         return found[0] if found else None
+
+
+class Record(SimpleNamespace):
+    """One entity's columns from a prepared row, under the model's attribute names (what the
+    answer builders read; no relationships, no lazy loads, no session)."""
+
+
+def columns_of(entity: Any, name: str) -> list[Any]:
+    """Every mapped column of ``entity`` (a model or an alias of one), labelled
+    ``<name>__<attribute>`` for :func:`records`."""
+    return [getattr(entity, attr.key).label(f"{name}__{attr.key}")
+            for attr in inspect(entity).mapper.column_attrs]
+
+
+def records(row: Any, *names: str) -> dict[str, Record | None]:
+    """The entities of a prepared row of :func:`columns_of` groups, by name; None for an entity
+    an outer join did not find (its id is None)."""
+    found: dict[str, dict[str, Any]] = {name: {} for name in names}
+    for key, value in row._asdict().items():
+        name, sep, attr = key.partition("__")
+        if sep and name in found:
+            found[name][attr] = value
+    return {name: Record(**values) if values.get("id") is not None else None
+            for name, values in found.items()}
 
 
 class PreparedInsert:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from bidbridge.errors import Conflict, NotFound
@@ -24,6 +25,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.prepared import Prepared, columns_of, records
 from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
@@ -140,9 +142,10 @@ def raise_not_found(rfp_id: int) -> NoReturn:
                    code="not_found", data={"resource": "rfp", "id": rfp_id})
 
 
-def _detail_statement() -> Select[Any]:
+def _detail_statement(*, columns: bool = False) -> Select[Any]:
     """The RFP with its project, workpackage, contractor, forwarding partners and counts; built
-    once (aliases and correlations are costly to build per call)."""
+    once (aliases and correlations are costly to build per call). ``columns``: each entity as its
+    labelled columns (prepared.columns_of), for the API's read on the driver's cursor."""
     forwarded_to = aliased(Company)
     source = aliased(Rfp)
     source_company = aliased(Company)
@@ -163,8 +166,15 @@ def _detail_statement() -> Select[Any]:
                                           newest.state == ProposalState.SUBMITTED,
                                           newest.superseded_at.is_(None))
                   .order_by(newest.version.desc()).limit(1).correlate(Rfp).scalar_subquery())
-    return (select(Rfp, Project, Workpackage, Company, forwarded_to, source, source_company,
-                   documents, lines, messages, Proposal)
+    entities = {"rfp": Rfp, "project": Project, "workpackage": Workpackage, "contractor": Company,
+                "forwarded_to": forwarded_to, "source": source, "source_company": source_company}
+    counts = [documents.label("documents"), lines.label("lines"), messages.label("messages")]
+    chosen: list[Any] = (
+        [c for name, entity in entities.items() for c in columns_of(entity, name)]
+        + counts + columns_of(Proposal, "proposal")) if columns else [
+        *entities.values(), documents, lines, messages, Proposal]
+    return (select(*chosen)
+            .select_from(Rfp)
             .join(Project, Project.id == Rfp.project_id)
             .join(Workpackage, Workpackage.id == Rfp.workpackage_id)
             .join(Company, Company.id == Rfp.contractor_company_id)
@@ -176,9 +186,12 @@ def _detail_statement() -> Select[Any]:
 
 
 _DETAIL = _detail_statement()
-_VISIBLE_CONTACTS = (select(Contact).where(Contact.company_id == bindparam("company_id"),
-                                           Contact.contact_type == ContactType.VISIBLE,
-                                           Contact.active.is_(True)).order_by(Contact.id))
+_VISIBLE = (Contact.company_id == bindparam("company_id"),
+            Contact.contact_type == ContactType.VISIBLE, Contact.active.is_(True))
+_VISIBLE_CONTACTS = select(Contact).where(*_VISIBLE).order_by(Contact.id)
+_DETAIL_COLUMNS = Prepared(_detail_statement(columns=True))
+_VISIBLE_CONTACT_COLUMNS = Prepared(select(*columns_of(Contact, "contact")).where(*_VISIBLE)
+                                    .order_by(Contact.id))
 
 
 def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
@@ -198,6 +211,29 @@ def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
                      budget_line_count=n_lines or 0, message_count=n_messages or 0,
                      proposal=proposal,
                      forwarded_to=to, forwarded_from=src, forwarded_from_company=src_company)
+
+
+def read_rfp_detail(conn: Connection, company_id: int, rfp_id: int) -> RfpDetail:
+    """:func:`get_rfp_detail` for an answer only: the same two statements on the driver's cursor
+    (bidbridge/prepared.py), their entities as plain records with the models' attribute names
+    (``rfp.project`` and ``rfp.workpackage`` set), no ORM session."""
+    row = _DETAIL_COLUMNS.first(conn, rfp_id=rfp_id, company_id=company_id)
+    if row is None:
+        raise_not_found(rfp_id)
+    found = records(row, "rfp", "project", "workpackage", "contractor", "forwarded_to", "source",
+                    "source_company", "proposal")
+    rfp, contractor = found["rfp"], found["contractor"]
+    assert rfp is not None and contractor is not None
+    rfp.project, rfp.workpackage = found["project"], found["workpackage"]
+    contacts = [records(c, "contact")["contact"]
+                for c in _VISIBLE_CONTACT_COLUMNS.rows(conn, company_id=contractor.id)]
+    detail: Any = RfpDetail  # records stand where the models would: the same attribute names
+    return detail(rfp=rfp, project=rfp.project, workpackage=rfp.workpackage,
+                  contractor=contractor, contacts=contacts,
+                  document_count=row.documents or 0, budget_line_count=row.lines or 0,
+                  message_count=row.messages or 0, proposal=found["proposal"],
+                  forwarded_to=found["forwarded_to"], forwarded_from=found["source"],
+                  forwarded_from_company=found["source_company"])
 
 
 def tender_documents_of(rfp: Rfp) -> ColumnElement[bool]:

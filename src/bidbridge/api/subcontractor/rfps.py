@@ -108,7 +108,7 @@ class RfpIn(Input):
     input=RfpIn, response=RfpOut, errors=["not_found"],
 )
 def get_rfp(call: Call, args: RfpIn) -> RfpOut:
-    detail = rfps.get_rfp_detail(call.session, call.principal.company_id, args.rfp_id)
+    detail = rfps.read_rfp_detail(call.connection, call.principal.company_id, args.rfp_id)
     if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
         rfp_id = detail.rfp.id
         call.after_read(lambda session: rfp_board.mark_opened(
