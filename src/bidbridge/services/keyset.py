@@ -25,6 +25,30 @@ class Slice(Generic[T]):
     more: bool  # another page follows the last row
 
 
+def after_position(query: Select[*tuple[Any, ...]], key: Sequence[Any], after: Sequence[Any],
+                   *, descending: bool = False) -> Select[*tuple[Any, ...]]:
+    """``query`` narrowed to the rows after position ``after`` (values, or bind parameters for a
+    statement built once) in the order of ``key``."""
+    if len(after) != len(key):
+        raise ValueError("a position has one value per key column")
+    position = key[0] if len(key) == 1 else tuple_(*key)
+    bound = after[0] if len(key) == 1 else tuple_(*after)
+    return query.where(position < bound if descending else position > bound)
+
+
+def ordered(query: Select[*tuple[Any, ...]], key: Sequence[Any], limit: Any, *,
+            descending: bool = False) -> Select[*tuple[Any, ...]]:
+    """``query`` in the order of ``key``, one row more than the page (``limit``: a number or a
+    bind parameter)."""
+    order = [c.desc() for c in key] if descending else [c.asc() for c in key]
+    return query.order_by(*order).limit(limit + 1)
+
+
+def sliced(found: list[T], limit: int) -> Slice[T]:
+    """The page of rows fetched by an :func:`ordered` statement."""
+    return Slice(found[:limit], len(found) > limit)
+
+
 def fetch(session: Session, query: Select[*tuple[Any, ...]], key: Sequence[Any],
           after: Sequence[Any] | None, limit: int, *, descending: bool = False,
           scalars: bool = True) -> Slice[Any]:
@@ -32,12 +56,7 @@ def fetch(session: Session, query: Select[*tuple[Any, ...]], key: Sequence[Any],
     the first page) in the order of ``key``, ascending or descending. ``scalars``: the rows are
     the first column's entities, else the result's rows."""
     if after is not None:
-        if len(after) != len(key):
-            raise ValueError("a position has one value per key column")
-        position = key[0] if len(key) == 1 else tuple_(*key)
-        bound = after[0] if len(key) == 1 else tuple_(*after)
-        query = query.where(position < bound if descending else position > bound)
-    order = [c.desc() for c in key] if descending else [c.asc() for c in key]
-    query = query.order_by(*order).limit(limit + 1)
+        query = after_position(query, key, after, descending=descending)
+    query = ordered(query, key, limit, descending=descending)
     found = list(session.scalars(query) if scalars else session.execute(query).all())
-    return Slice(found[:limit], len(found) > limit)
+    return sliced(found, limit)

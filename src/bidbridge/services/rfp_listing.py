@@ -6,11 +6,13 @@ costs the same on the first call and the thousandth, whatever the size of the ta
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import NotFound
@@ -25,6 +27,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
+from bidbridge.prepared import Prepared
 from bidbridge.services import keyset
 from bidbridge.services.scoping import MAX_ID
 
@@ -79,16 +82,31 @@ class RfpPage:
     next_position: Position | None  # None: this was the last page
 
 
-def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Position | None,
+def list_rfps(conn: Connection, company_id: int, filters: RfpFilter, after: Position | None,
               limit: int) -> RfpPage:
-    """One page of the company's RFPs, oldest change first, after ``after``: one statement of
-    columns (two with a projectId, whose project is checked first)."""
+    """One page of the company's RFPs, oldest change first, after ``after``: one prepared
+    statement of columns (two with a projectId, whose project is checked first), built once per
+    combination of filters with bind parameters for their values."""
     if filters.project_id is not None:
-        ensure_known_project(session, company_id, filters.project_id)
-    page = keyset.fetch(session, _where(_joined(select(*_PAGE_COLUMNS)), company_id, filters),
-                        (Rfp.updated_at, Rfp.id),
-                        (after.updated_at, after.rfp_id) if after is not None else None, limit,
-                        scalars=False)
+        ensure_known_project(conn, company_id, filters.project_id)
+    shape = _Shape(status=filters.status is not None, response=_kind(filters.response),
+                   since=filters.updated_since is not None,
+                   project=filters.project_id is not None, outcome=_kind(filters.outcome),
+                   after=after is not None)
+    values: dict[str, Any] = {"company_id": company_id, "limit": limit}
+    if filters.status is not None:
+        values["status"] = filters.status
+    if shape.response == "value":
+        values["response"] = RfpResponse(str(filters.response))
+    if filters.updated_since is not None:
+        values["since"] = filters.updated_since
+    if filters.project_id is not None:
+        values["project_id"] = filters.project_id
+    if shape.outcome == "value":
+        values["outcome"] = filters.outcome
+    if after is not None:
+        values["after_at"], values["after_id"] = after.updated_at, after.rfp_id
+    page = keyset.sliced(_page(shape).rows(conn, **values), limit)
     rows = [RfpRow(rfp_id, project_id, workpackage_id, status, status_shared, response,
                    forwarded_to is not None, updated_at, project_name, wp_code, wp_name,
                    contractor_name, wp_deadline or project_deadline, version, addendum or 0,
@@ -100,6 +118,46 @@ def list_rfps(session: Session, company_id: int, filters: RfpFilter, after: Posi
     next_position = (Position(last.updated_at, last.rfp_id) if page.more and last is not None
                      else None)
     return RfpPage(rows=rows, next_position=next_position)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a page statement has (their values are bind parameters)."""
+
+    status: bool
+    response: str | None  # None, "none" (not answered) or "value"
+    since: bool
+    project: bool
+    outcome: str | None  # None, "none" (undecided) or "value"
+    after: bool
+
+
+def _kind(value: str | None) -> str | None:
+    return None if value is None else ("none" if value == NO_RESPONSE else "value")
+
+
+@functools.cache
+def _page(shape: _Shape) -> Prepared:
+    query = _joined(select(*_PAGE_COLUMNS)).where(Rfp.company_id == bindparam("company_id"))
+    if shape.status:
+        query = query.where(Rfp.status_shared.is_(True), Rfp.status == bindparam("status"))
+    if shape.response == "none":
+        query = query.where(Rfp.response.is_(None))
+    elif shape.response == "value":
+        query = query.where(Rfp.response == bindparam("response"))
+    if shape.since:
+        query = query.where(Rfp.updated_at >= bindparam("since"))
+    if shape.project:
+        query = query.where(Rfp.project_id == bindparam("project_id"))
+    if shape.outcome == "none":
+        query = query.where(Rfp.outcome.is_(None))
+    elif shape.outcome == "value":
+        query = query.where(Rfp.outcome == bindparam("outcome"))
+    key = (Rfp.updated_at, Rfp.id)
+    if shape.after:
+        query = keyset.after_position(query, key, (bindparam("after_at", type_=Rfp.updated_at.type),
+                                                   bindparam("after_id", type_=Rfp.id.type)))
+    return Prepared(keyset.ordered(query, key, bindparam("limit", type_=Integer())))
 
 
 def filtered_rfps(company_id: int, filters: RfpFilter
@@ -156,10 +214,10 @@ _PAGE_COLUMNS = (Rfp.id, Rfp.project_id, Rfp.workpackage_id, Rfp.status, Rfp.sta
                  Company.name, _VERSION, _ADDENDUM, Rfp.outcome)
 
 
-def ensure_known_project(session: Session, company_id: int, project_id: int) -> None:
+def ensure_known_project(db: Session | Connection, company_id: int, project_id: int) -> None:
     """A project the company has no RFP in does not exist for it: 404, as for any other id."""
     # Ids past the 32-bit columns cannot exist (and PostgreSQL would refuse to compare them).
-    known = None if project_id > MAX_ID else session.scalar(
+    known = None if project_id > MAX_ID else db.scalar(
         select(Rfp.id).where(Rfp.company_id == company_id, Rfp.project_id == project_id).limit(1))
     if known is None:
         raise NotFound(f"There is no project {project_id} among your RFPs. Leave projectId out "

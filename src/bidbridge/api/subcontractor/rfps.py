@@ -90,7 +90,7 @@ def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
         project_id=args.project_id, outcome=args.outcome)
     after = Position(*cursors.after_change(args.cursor, CURSOR_TAG, function="getRfps")) \
         if args.cursor else None
-    page = list_rfps(call.session, call.principal.company_id, filters, after, args.limit)
+    page = list_rfps(call.connection, call.principal.company_id, filters, after, args.limit)
     return RfpPageOut(rfps=[summary(r) for r in page.rows],
                       next_cursor=cursors.by_change(page.next_position.updated_at,
                                                     page.next_position.rfp_id, CURSOR_TAG)
