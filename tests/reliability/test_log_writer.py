@@ -9,10 +9,11 @@ import asyncio
 import os
 from collections import Counter
 
+import anyio.to_thread
 import httpx
 from sqlalchemy import event, select
 
-from bidbridge.api import log_spool, log_writer
+from bidbridge.api import dispatch, log_spool, log_writer
 from bidbridge.api.log_writer import Pending
 from bidbridge.app import create_app
 from bidbridge.middleware.edge import _new_request_id
@@ -126,3 +127,21 @@ def test_request_ids_are_unique_and_a_forked_child_draws_its_own():
     os.waitpid(pid, 0)
     child = os.read(read, 64).decode()
     assert child != _new_request_id()
+
+
+def test_worker_threads_are_capped_below_the_pool_so_a_light_call_finds_a_connection(
+        factory, client, runtime):
+    token = signed_in(factory, client).token
+    pool = runtime.engine.pool
+    expected = max(1, pool.size() + pool._max_overflow - 2)
+    assert dispatch.thread_cap(runtime) == expected
+    app = create_app(runtime.settings, runtime=runtime)
+
+    async def call() -> tuple[int, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            answer = await http.get(SUB + "/me", headers=auth(token))
+        return answer.status_code, anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert asyncio.run(call()) == (200, expected)
+    assert expected < 40  # anyio's default would let threads hold every connection

@@ -117,6 +117,7 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
                                                      exc.code, started))
         return response
     token = request.headers.get("x-auth-token")
+    _cap_threads(runtime)
     if fn.light:  # on the loop: no hand-over to a worker thread
         response, pending = _run(runtime, request, fn, entry, token, query, url_query, started)
     else:
@@ -125,6 +126,30 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
     if pending is not None:
         await log_writer.of(runtime).commit(pending)
     return response
+
+
+def thread_cap(runtime: Runtime) -> int | None:
+    """How many worker threads this process may run at once: two connections fewer than its
+    pool holds, so threads can never take every connection — a light call checks its connection
+    out on the event loop, and must not wait there (stalling every call) for one; the log writer
+    takes the other. None for a pool without a limit."""
+    cap = runtime.extras.get("thread_cap", False)
+    if cap is False:
+        pool = runtime.engine.pool
+        size = getattr(pool, "size", None)
+        overflow = getattr(pool, "_max_overflow", None)
+        cap = (max(1, size() + overflow - 2)
+               if callable(size) and isinstance(overflow, int) and overflow >= 0 else None)
+        runtime.extras["thread_cap"] = cap
+    return cap if isinstance(cap, int) else None
+
+
+def _cap_threads(runtime: Runtime) -> None:
+    cap = thread_cap(runtime)
+    if cap is not None:
+        limiter = anyio.to_thread.current_default_thread_limiter()  # one per event loop
+        if limiter.total_tokens > cap:
+            limiter.total_tokens = cap
 
 
 async def _read_parameters(
