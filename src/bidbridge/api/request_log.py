@@ -3,10 +3,12 @@
 Who a row names comes from one place, :meth:`LogEntry.identify`: the principal of a valid token,
 the owner of a refused one, or the user getToken just checked. Where the row goes:
 
-- with the call's own work, in its transaction, on its connection (:func:`add`): the row commits
-  exactly when the work does;
-- for a refused or failed call, in one short transaction of its own after the rollback (the
-  dispatcher calls :func:`add` again on the same connection);
+- for a change, with the call's own work, in its transaction, on its connection (:func:`add`):
+  the row commits exactly when the work does;
+- for a call that changed nothing — a read, a refusal — through the process's log writer
+  (api/log_writer.py), which commits the rows of the calls in flight together
+  (:func:`add_many`); the answer waits for that commit. A refusal whose idempotency key stores
+  it commits its row with that, in one short transaction on the call's connection;
 - when no connection of the call's pool is free (the 503 "busy" answer), through a small
   reserved pool kept for log rows alone (:func:`write_alone`);
 - when the database cannot be reached at all, into a local spool file, fsync'd, which the next
@@ -106,17 +108,8 @@ def row(runtime: Runtime, request: Request, entry: LogEntry, status: int, code: 
     }
 
 
-def add(conn: Connection, values: dict[str, Any], entry: LogEntry, *,
-        relaxed_commit: bool = False) -> None:
-    """Insert the row (a Core insert: no unit of work) in the connection's open transaction.
-
-    ``relaxed_commit`` (PostgreSQL, a transaction that changed nothing else): the commit does not
-    wait for its WAL flush. A crash of the database server itself — not a restart, which flushes —
-    can then lose the rows of the last ~3 × wal_writer_delay (600 ms by default); a change and its
-    audit event always commit synchronously.
-    """
-    if relaxed_commit and conn.dialect.name == "postgresql":
-        conn.execute(_RELAXED)
+def add(conn: Connection, values: dict[str, Any], entry: LogEntry) -> None:
+    """Insert the row (a Core insert: no unit of work) in the connection's open transaction."""
     conn.execute(_INSERT, values)
     if entry.touch_key_id is not None:
         now: datetime = values["occurred_at"]
@@ -127,7 +120,13 @@ def add(conn: Connection, values: dict[str, Any], entry: LogEntry, *,
 def add_many(conn: Connection, rows: list[dict[str, Any]], touched_keys: set[int], *,
              relaxed_commit: bool) -> None:
     """A group of rows (api/log_writer.py) in the connection's open transaction, and the due
-    last_used_at of their keys (whole seconds, the group's latest moment)."""
+    last_used_at of their keys (whole seconds, the group's latest moment).
+
+    ``relaxed_commit`` (PostgreSQL, a group of log rows alone): the commit does not wait for its
+    WAL flush. A crash of the database server itself — not a restart, which flushes — can then
+    lose the rows of the last ~3 × wal_writer_delay (600 ms by default); a change and its audit
+    event, and a group with bookkeeping writes, always commit synchronously.
+    """
     if relaxed_commit and conn.dialect.name == "postgresql":
         conn.execute(_RELAXED)
     _INSERT_MANY.run(conn, rows)
