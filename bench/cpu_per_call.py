@@ -125,6 +125,8 @@ async def measure(name: str, workdir: Path, rfps: int, calls: int, repeats: int,
             ("getRfp", app, ("GET", f"{API}/rfps/{plan.data.rfp_id}", auth, b"")),
             ("getRfps page of 50", app, ("POST", API + "/rfps", [*auth, *form],
                                     b"limit=50")),
+            ("getToken forceNew=0", app, ("POST", API + "/tokens", form,
+                                          token_body(plan.users[0], False))),
         ]
         if only:  # e.g. one call alone under py-spy
             cases = [c for c in cases if c[0] in ("floor", only)]

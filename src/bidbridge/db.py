@@ -48,6 +48,9 @@ RESERVED = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 30}
 # a reading call loses nothing and saves the BEGIN and COMMIT round trips; on SQLite a read then
 # never holds a snapshot that would stop checkpoints, and never waits for the writer.
 READ_ONLY = "bidbridge_read_only"
+# How long a SQLite writer from outside our processes may keep another waiting (our own queue on
+# the writer flock, see QueuedWriterConnection).
+BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
@@ -101,7 +104,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -146,6 +149,24 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         self._held = True
+
+    def try_write_turn(self) -> bool:
+        """Take the write turn if no other writer holds it right now; never waits."""
+        if self._lock_path is None or self._held:
+            return True
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._held = True
+        return True
+
+    def release_write_turn(self) -> None:
+        """Give the turn back without a COMMIT or ROLLBACK (one taken and then not used)."""
+        if not self.in_transaction:
+            self._release()
 
     def _release(self) -> None:
         if self._held and self._lock_fd is not None:

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
-from bidbridge.models import ContactType
+from bidbridge.models import ApiKey, ApiToken, ContactType
 from tests.tendering.sub.support import add_proposal, contractor_message, signed_in
 from tests.tendering_factory import tender
 
@@ -121,3 +121,56 @@ def test_the_first_reading_of_an_rfp_writes_with_the_row_and_commits_synchronous
         assert seen.index("BEGIN IMMEDIATE") < update and "BEGIN" not in seen
     else:  # an audit event is never committed without its WAL flush
         assert "SET LOCAL SYNCHRONOUS_COMMIT TO OFF" not in seen, seen
+
+
+def _get_token(client: Any, setup: Any, force_new: bool) -> Any:
+    return client.post("/rest/subcontractor/v1/tokens",
+                       data={"login": setup.login, "apiKey": setup.api_key,
+                             "forceNew": "1" if force_new else "0"})
+
+
+def test_get_token_handing_back_the_current_token_is_one_select_and_one_row(
+        factory, client, backend):
+    setup = factory.company()
+    first = _get_token(client, setup, False)  # mints the token (and touches the key)
+    with statements(factory.runtime.engine) as seen:
+        again = _get_token(client, setup, False)
+    assert again.status_code == 200, again.text
+    assert again.json()["token"] == first.json()["token"]
+    # Key, user, company, module and the valid token in one statement; nothing else read.
+    assert len(_work(seen)) == 1 and "API_KEYS" in _work(seen)[0], seen
+    assert not any(s.startswith("INSERT INTO API_TOKENS") for s in seen), seen
+    _shape(seen, backend)
+
+
+def test_get_token_minting_runs_again_writing_after_its_reading_run(factory, client, clock,
+                                                                     backend):
+    setup = factory.company()
+    with statements(factory.runtime.engine) as seen:
+        response = _get_token(client, setup, False)  # no token yet: the reading run stops
+    assert response.status_code == 200, response.text
+    mint = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO API_TOKENS"))
+    # The reading run (one SELECT, no transaction) came first, then the writing run's
+    # transaction, in which the token, its audit event, the row and the key touch commit.
+    # (SQLAlchemy's begin event marks the reading run too; it issues no BEGIN.)
+    reading = seen[:seen.index("<ROLLBACK>")]
+    assert len(_work(reading)) == 1 and not any(s.startswith("BEGIN") for s in reading), seen
+    writing = len(reading) + 1 + seen[len(reading) + 1:].index("<BEGIN>")
+    assert writing < mint, seen
+    written = seen[writing:]
+    assert any(s.startswith("INSERT INTO AUDIT_EVENTS") for s in written), seen
+    assert any(s.startswith("INSERT INTO API_REQUESTS") for s in written), seen
+    assert any(s.startswith("UPDATE API_KEYS SET LAST_USED_AT") for s in written), seen
+    if backend == "sqlite":  # the writing run takes the lock (its listener runs first)
+        assert "BEGIN IMMEDIATE" in seen[len(reading):mint], seen
+    with factory.runtime.sessions() as s:
+        key = s.scalars(select(ApiKey).where(ApiKey.company_id == setup.company.id)).one()
+        assert key.last_used_at == clock.now().replace(microsecond=0)
+        assert s.scalar(select(func.count()).select_from(ApiToken)
+                        .where(ApiToken.api_key_id == key.id)) == 1
+
+    # forceNew=1 goes straight to the writing run: no statement before its transaction.
+    with statements(factory.runtime.engine) as seen:
+        response = _get_token(client, setup, True)
+    assert response.status_code == 200, response.text
+    assert not _work(seen[:seen.index("<ROLLBACK>")]), seen

@@ -145,3 +145,59 @@ def test_worker_threads_are_capped_below_the_pool_so_a_light_call_finds_a_connec
 
     assert asyncio.run(call()) == (200, expected)
     assert expected < 40  # anyio's default would let threads hold every connection
+
+
+def _rows(clock, n: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [{"occurred_at": clock.now(), "request_id": "loop-" + os.urandom(4).hex(),
+             "api": "subcontractor", "function": "getMe", "method": "GET", "path": "/me",
+             "company_id": None, "contact_id": None, "contact_name": None,
+             "template_params": {}, "query_params": {}, "status": 200, "error_code": None,
+             "duration_ms": 1.0, "client_ip": None, "user_agent": None} for _ in range(n)]
+
+
+def test_on_sqlite_a_group_commits_on_the_loop_while_the_lock_is_free_else_on_the_thread(
+        runtime, clock, backend):
+    writer = log_writer.LogWriter(runtime)
+    rows = _rows(clock, 4)
+
+    async def write(values: list[dict]) -> None:
+        await asyncio.gather(*(writer.commit(Pending(values=v)) for v in values))
+
+    asyncio.run(write(rows[:2]))
+    assert _logged(runtime, [r["request_id"] for r in rows[:2]]) == Counter(
+        {r["request_id"]: 1 for r in rows[:2]})
+    # SQLite: the loop committed them itself, no thread was needed; PostgreSQL: a commit is
+    # network round trips, always the thread's.
+    assert writer.on_loop is (backend == "sqlite")
+    assert (writer._thread is None) is (backend == "sqlite")
+    if backend != "sqlite":
+        writer.close()
+        return
+
+    # Another writer holds the lock: the loop does not wait for it (it keeps serving), the
+    # thread does, and the rows commit once the lock is free.
+    holder = runtime.engine.raw_connection()
+    held = holder.driver_connection
+    assert held.try_write_turn()
+
+    async def while_held() -> None:
+        waiting = asyncio.ensure_future(write(rows[2:]))
+        await asyncio.sleep(0.3)  # the loop runs on meanwhile
+        assert not waiting.done()
+        # (Read on the holder's connection: a session's transaction would queue for the lock.)
+        count = holder.cursor().execute(
+            "SELECT count(*) FROM api_requests WHERE request_id IN (?, ?)",
+            [r["request_id"] for r in rows[2:]]).fetchone()[0]
+        assert count == 0
+        held.release_write_turn()
+        await asyncio.wait_for(waiting, 10)
+
+    try:
+        asyncio.run(while_held())
+    finally:
+        held.release_write_turn()
+        holder.close()
+    assert writer._thread is not None
+    writer.close()
+    assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
+        {r["request_id"]: 1 for r in rows})

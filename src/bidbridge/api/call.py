@@ -17,6 +17,10 @@ from bidbridge.services.runtime import Runtime
 from bidbridge.services.tokens import Principal
 
 
+class WriteNeeded(Exception):
+    """A ``read_first`` function found it must change something: run it again, writing."""
+
+
 @dataclass
 class Call:
     function: Function
@@ -33,6 +37,13 @@ class Call:
     bookkeeping: list[Callable[[Session], object]] = field(default_factory=list)
     # The call's connection, in its transaction: for Core and prepared statements (no session).
     conn: Connection | None = None
+    # True while a read_first function runs as a read (no transaction, nothing may change).
+    reading: bool = False
+
+    def write_needed(self) -> None:
+        """In a read_first function's reading run: stop here, and run the call again writing."""
+        if self.reading:
+            raise WriteNeeded
 
     def after_read(self, write: Callable[[Session], object]) -> None:
         """A read-only function's bookkeeping write (e.g. "first opened"): made with the request

@@ -212,6 +212,10 @@ class Function:
     # of hopping to a worker thread (whose hand-over cost as much CPU as the call's work). Never
     # for a call that can take long: it would stall every other call of the process.
     light: bool = False
+    # Usually only reads: it runs as a read-only call first, and a handler that finds it must
+    # change something says so (``Call.write_needed()``); the call then runs again from the
+    # start in a write transaction. getToken: handing back the current token is a read.
+    read_first: bool = False
     input: type[Input] = NoInput  # the typed input: handler(call, args)
     param_index: dict[str, Param] = field(default_factory=dict, compare=False, repr=False)
 
@@ -219,8 +223,12 @@ class Function:
         object.__setattr__(self, "param_index", {p.name: p for p in self.params})
         if self.method == "GET":
             object.__setattr__(self, "read_only", True)
-        if self.light and not self.read_only:
-            raise ValueError(f"{self.name}: only a read-only function runs on the event loop")
+        if self.light and not (self.read_only or self.read_first):
+            raise ValueError(f"{self.name}: only a read-only function runs on the event loop "
+                             "(a read_first one's writing run takes a worker thread)")
+        if self.read_first and (self.read_only or self.idempotent_writes):
+            raise ValueError(f"{self.name}: read_first is for a function that may write, "
+                             "without Idempotency-Key")
         if self.read_only and self.idempotent_writes:
             raise ValueError(f"{self.name}: a read-only function has no writes to make idempotent")
         template_names = set(re.findall(r"{(\w+)}", self.path))
@@ -268,6 +276,7 @@ def function(
     idempotent_writes: bool = False,
     read_only: bool = False,
     light: bool = False,
+    read_first: bool = False,
 ) -> Callable[[H], H]:
     """Register ``handler`` as API function ``name``; the only place a function is described.
 
@@ -283,7 +292,8 @@ def function(
                       handler=handler, response=response, errors=tuple(errors),
                       description=description, authenticated=authenticated, tag=tag,
                       status=status, produces=produces, idempotent_writes=idempotent_writes,
-                      read_only=read_only, light=light, input=input)
+                      read_only=read_only, light=light, read_first=read_first,
+                      input=input)
         table = REGISTRY[api]
         if name in table and table[name].handler is not handler:
             raise ValueError(f"API function {api}/{name} is declared twice")

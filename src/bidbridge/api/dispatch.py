@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from bidbridge.api import budget, idempotency, json_text, log_spool, log_writer, request_log
 from bidbridge.api import params as param_checks
-from bidbridge.api.call import Call
+from bidbridge.api.call import Call, WriteNeeded
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.log_writer import Pending
 from bidbridge.api.problem import dumps, problem_response
@@ -118,11 +118,17 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
         return response
     token = request.headers.get("x-auth-token")
     _cap_threads(runtime)
-    if fn.light:  # on the loop: no hand-over to a worker thread
-        response, pending = _run(runtime, request, fn, entry, token, query, url_query, started)
-    else:
+    reading = fn.read_only or fn.read_first
+    try:
+        if fn.light:  # on the loop: no hand-over to a worker thread
+            response, pending = _run(runtime, request, fn, entry, token, query, url_query,
+                                     started, reading)
+        else:
+            response, pending = await anyio.to_thread.run_sync(
+                _run, runtime, request, fn, entry, token, query, url_query, started, reading)
+    except WriteNeeded:  # a read_first call that must write: again from the start, writing
         response, pending = await anyio.to_thread.run_sync(
-            _run, runtime, request, fn, entry, token, query, url_query, started)
+            _run, runtime, request, fn, entry, token, query, url_query, started, False)
     if pending is not None:
         await log_writer.of(runtime).commit(pending)
     return response
@@ -261,19 +267,22 @@ def _run(
     query: dict[str, Any],
     url_query: dict[str, Any],
     started: float,
+    reading: bool,
 ) -> tuple[Response, Pending | None]:
     """The call on one connection. A change commits with its log row in one transaction; a call
     that changed nothing (a read, a refusal) hands its row back as ``Pending`` for the log
-    writer's next group (api/log_writer.py), which the answer waits for."""
+    writer's next group (api/log_writer.py), which the answer waits for. ``reading``: without
+    a database transaction; a read_first function's ``WriteNeeded`` passes out, for the caller
+    to run it again writing."""
     request_id: str = request.state.request_id
     try:
         with runtime.engine.connect() as conn:
-            if fn.read_only:
+            if reading:
                 conn.info[READ_ONLY] = True  # no database transaction: see bidbridge/db.py
             unit = _Unit(conn, runtime)
             try:
                 return _on_connection(unit, runtime, request, fn, entry, token, query,
-                                      url_query, started)
+                                      url_query, started, reading=reading)
             finally:
                 unit.discard()
     except PoolTimeout:
@@ -302,7 +311,8 @@ def _database_unavailable() -> AppError:
 
 def _on_connection(
     unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
-    token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float,
+    token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
+    reading: bool,
 ) -> tuple[Response, Pending | None]:
     progress = _Progress()
     conn = unit.conn
@@ -310,8 +320,8 @@ def _on_connection(
     try:
         with conn.begin():
             response = _work(unit, runtime, request, fn, entry, token, query, url_query,
-                             progress)
-            if fn.read_only:
+                             progress, reading)
+            if reading:
                 unit.refuse_changes(fn)
                 pending = _pending(runtime, request, entry, response.status_code, None,
                                    started, progress.bookkeeping)
@@ -328,6 +338,10 @@ def _on_connection(
             entry.identify(*exc.subject)
         pending = _log_refusal(unit, runtime, request, entry, response, exc.code, started,
                                progress.claim)
+    except WriteNeeded:
+        if not (reading and fn.read_first):
+            raise RuntimeError(f"{fn.name} asked to write but is not read_first") from None
+        raise
     except OperationalError as exc:
         unit.discard()
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
@@ -347,7 +361,7 @@ def _on_connection(
         pending = _log_refusal(unit, runtime, request, entry, response, error.code, started,
                                None)
     else:
-        if not fn.read_only:
+        if not reading:
             _after_commit(unit, runtime, progress)
     response.headers.update(progress.limit_headers)
     return response, pending
@@ -363,6 +377,7 @@ def _pending(runtime: Runtime, request: Request, entry: LogEntry, status: int,
 def _work(
     unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], progress: _Progress,
+    reading: bool,
 ) -> Response:
     """Authentication, the budget, the idempotency key and the handler, in the open transaction."""
     request_id: str = request.state.request_id
@@ -391,7 +406,7 @@ def _work(
     values = param_checks.validate(fn, dict(request.path_params), query, url_query)
     call = Call(function=fn, open_session=unit.session, ctx=ctx, runtime=runtime,
                 headers=request.headers, principal_or_none=principal, log=entry,
-                bookkeeping=progress.bookkeeping, conn=unit.conn)
+                bookkeeping=progress.bookkeeping, conn=unit.conn, reading=reading)
     result = fn.handler(call, fn.input.of(values))
     response = render(fn, result)
     if progress.claim is not None:

@@ -54,17 +54,21 @@ def _get_token(call: Call, args: TokenIn) -> TokenOut:
                               f"address, or from this address. Retry after {wait} seconds.",
                               retry_after=wait, code="too_many_failures")
     api = CompanyKind(call.function.api)
+    if args.force_new:
+        call.write_needed()  # a new token is a change: straight to the writing run
     try:
         issued = tokens.issue_token(
-            call.session, call.ctx, login=login, raw_key=args.api_key,
+            call.connection, call.open_session, call.ctx, login=login, raw_key=args.api_key,
             force_new=args.force_new, api=api, pepper=settings.pepper,
-            pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds)
+            pepper_id=settings.pepper_id, ttl_seconds=settings.token_ttl_seconds,
+            write_needed=call.write_needed)
     except tokens.Unauthorized:
         throttle.failed(login, ip)
         raise
     throttle.succeeded(login, ip)
     if call.log is not None:
         call.log.identify(issued.company_id, issued.contact_id, issued.contact_name)
+        call.log.touch_key_id = issued.touch_key_id  # written with the call's log row
     return TokenOut(token=issued.token, expire_date=str(unix(issued.expires_at)),
                     expires_in=issued.expires_in)
 
@@ -81,6 +85,8 @@ def register_token_function(api: Api) -> None:
             "attempts are throttled per login and per client address."),
         input=TokenIn,
         response=TokenOut,
+        # Handing back the current token changes nothing: one prepared statement, on the loop.
+        read_first=True, light=True,
         errors=["invalid_credentials", "too_many_failures", "api_not_activated"],
     )(_get_token)
 

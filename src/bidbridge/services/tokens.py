@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bidbridge.clock import unix
 from bidbridge.errors import AppError, Forbidden, Unauthorized
@@ -33,6 +34,7 @@ class IssuedToken:
     company_id: int
     contact_id: int
     contact_name: str
+    touch_key_id: int | None = None  # the key whose last_used_at is due (once a minute)
 
 
 @dataclass(frozen=True)
@@ -71,37 +73,32 @@ def api_not_activated(kind: CompanyKind = CompanyKind.SUBCONTRACTOR) -> Forbidde
                      code="api_not_activated")
 
 
-def check_credentials(
-    session: Session, login: str, raw_key: str, *, pepper: str
-) -> tuple[ApiKey, Contact, ApiModule | None] | None:
-    """The key and its API user when login and key match, else None.
-
-    Exactly one query runs and one HMAC is compared whatever is wrong, so an unknown login,
-    an unknown key and a wrong secret cost the same.
-    """
-    parsed = credentials.parse_key(raw_key)
-    key_id, secret = parsed if parsed else ("", raw_key)
-    row = session.execute(
-        select(ApiKey, Contact, ApiModule)
-        .join(Contact, Contact.id == ApiKey.contact_id)
-        .outerjoin(ApiModule, ApiModule.company_id == ApiKey.company_id)
-        .where(ApiKey.key_id == key_id, ApiKey.revoked_at.is_(None))
-    ).first()
-    stored = row[0].secret_digest if row else credentials.DUMMY_DIGEST
-    secret_ok = credentials.secret_matches(pepper, secret, stored)
-    login_ok = hmac.compare_digest(
-        (row[1].email if row else "").encode(), login.strip().lower().encode()
-    )
-    if row is None or not (secret_ok and login_ok):
-        return None
-    key, contact, module = row
-    if not contact.active or module is None or module.api_user_id != contact.id:
-        return None
-    return key, contact, module
+_CURRENT = aliased(ApiToken, name="current_token")
+_NEWEST = (select(ApiToken.id)
+           .where(ApiToken.api_key_id == ApiKey.id, ApiToken.expires_at > bindparam("now"),
+                  ApiToken.pepper_id == bindparam("pepper_id"), ApiToken.revoked_at.is_(None))
+           .order_by(ApiToken.expires_at.desc()).limit(1)
+           .correlate(ApiKey).scalar_subquery())
+# The key, its user, the company, the API module and the token valid now (if any), in one
+# statement of columns on the driver's cursor (bidbridge/prepared.py).
+_CREDENTIALS = Prepared(
+    select(ApiKey.id.label("key_pk"), ApiKey.key_id, ApiKey.secret_digest, ApiKey.last_used_at,
+           Contact.id.label("contact_id"), Contact.name.label("contact_name"), Contact.email,
+           Contact.active, Contact.company_id, Company.kind,
+           ApiModule.active.label("module_active"), ApiModule.api_user_id,
+           ApiModule.company_id.label("module_company_id"),
+           _CURRENT.nonce, _CURRENT.expires_at)
+    .join(Contact, Contact.id == ApiKey.contact_id)
+    .join(Company, Company.id == Contact.company_id)
+    .outerjoin(ApiModule, ApiModule.company_id == ApiKey.company_id)
+    .outerjoin(_CURRENT, _CURRENT.id == _NEWEST)
+    .where(ApiKey.key_id == bindparam("key_id"), ApiKey.revoked_at.is_(None))
+)
 
 
 def issue_token(
-    session: Session,
+    conn: Connection,
+    open_session: Callable[[], Session],
     ctx: RequestContext,
     *,
     login: str,
@@ -111,46 +108,56 @@ def issue_token(
     pepper: str,
     pepper_id: str,
     ttl_seconds: int,
+    write_needed: Callable[[], None] = lambda: None,
 ) -> IssuedToken:
-    found = check_credentials(session, login, raw_key, pepper=pepper)
-    if found is None:
-        raise invalid_credentials()
-    key, contact, module = found
-    company = session.get(Company, contact.company_id)
-    assert company is not None
-    if company.kind != api:
-        raise invalid_credentials()
-    if module is None or not module.active:
-        raise api_not_activated(company.kind)
+    """The current token handed back (``force_new`` false and one is valid), else a new one.
+
+    Exactly one query runs and one HMAC is compared whatever is wrong, so an unknown login,
+    an unknown key and a wrong secret cost the same. Handing back changes nothing: the key's
+    due ``last_used_at`` is left to the caller (``IssuedToken.touch_key_id``), which writes it
+    with the request-log row. Before anything is written, ``write_needed()`` is called: a
+    caller reading without a transaction stops there and calls again in one (api/call.py,
+    ``read_first``); only a new token needs the ORM session (``open_session``).
+    """
+    parsed = credentials.parse_key(raw_key)
+    key_id, secret = parsed if parsed else ("", raw_key)
     # Full precision: a token lives exactly ttl_seconds from the instant it is minted; the
     # answer's expireDate and expiresIn round down, so they never promise more than that.
     now = ctx.now()
-    _touch_key(key, now)
-    actor_ctx = ctx.acting_as(Actor("contact", contact.id, contact.name, contact.company_id))
-    if not force_new:
-        current = session.scalar(
-            select(ApiToken)
-            .where(ApiToken.api_key_id == key.id, ApiToken.expires_at > now,
-                   ApiToken.pepper_id == pepper_id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.expires_at.desc()).limit(1)
-        )
-        if current is not None:
-            left = int((current.expires_at - now).total_seconds())
-            return IssuedToken(credentials.derive_token(pepper, current.nonce), current.expires_at,
-                               left, False, contact.company_id, contact.id, contact.name)
+    row = _CREDENTIALS.first(conn, key_id=key_id, now=now, pepper_id=pepper_id)
+    stored = row.secret_digest if row else credentials.DUMMY_DIGEST
+    secret_ok = credentials.secret_matches(pepper, secret, stored)
+    login_ok = hmac.compare_digest((row.email if row else "").encode(),
+                                   login.strip().lower().encode())
+    if row is None or not (secret_ok and login_ok):
+        raise invalid_credentials()
+    if (not row.active or row.module_company_id is None or row.api_user_id != row.contact_id
+            or row.kind != api):
+        raise invalid_credentials()
+    if not row.module_active:
+        raise api_not_activated(row.kind)
+    due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    touch = row.key_pk if due else None
+    if not force_new and row.nonce is not None:
+        left = int((row.expires_at - now).total_seconds())
+        return IssuedToken(credentials.derive_token(pepper, row.nonce), row.expires_at, left,
+                           False, row.company_id, row.contact_id, row.contact_name, touch)
+    write_needed()
+    session = open_session()
     nonce = credentials.new_nonce()
     token = credentials.derive_token(pepper, nonce)
-    row = ApiToken(api_key_id=key.id, nonce=nonce, pepper_id=pepper_id,
-                   token_digest=credentials.token_lookup_digest(token), issued_at=now,
-                   expires_at=now + timedelta(seconds=ttl_seconds))
-    session.add(row)
+    issued = ApiToken(api_key_id=row.key_pk, nonce=nonce, pepper_id=pepper_id,
+                      token_digest=credentials.token_lookup_digest(token), issued_at=now,
+                      expires_at=now + timedelta(seconds=ttl_seconds))
+    session.add(issued)
     session.flush()
-    record_event(session, actor_ctx, "token.issued", company_id=contact.company_id,
-                 target_type="api_token", target_id=row.id,
-                 data={"apiKey": credentials.display_prefix(key.key_id), "forceNew": force_new,
-                       "expireDate": unix(row.expires_at)})
-    return IssuedToken(token, row.expires_at, ttl_seconds, True, contact.company_id, contact.id,
-                       contact.name)
+    actor_ctx = ctx.acting_as(Actor("contact", row.contact_id, row.contact_name, row.company_id))
+    record_event(session, actor_ctx, "token.issued", company_id=row.company_id,
+                 target_type="api_token", target_id=issued.id,
+                 data={"apiKey": credentials.display_prefix(row.key_id), "forceNew": force_new,
+                       "expireDate": unix(issued.expires_at)})
+    return IssuedToken(token, issued.expires_at, ttl_seconds, True, row.company_id,
+                       row.contact_id, row.contact_name, touch)
 
 
 # Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects;
@@ -222,7 +229,4 @@ def _check(now: datetime, row: Any, api: CompanyKind) -> Principal:
                      token_expires_at=row.expires_at, touch_key=touch)
 
 
-def _touch_key(key: ApiKey, now: datetime) -> None:
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
 
