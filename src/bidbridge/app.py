@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bidbridge.api import contractor as _contractor  # noqa: F401  (registers functions)
 from bidbridge.api import request_log
@@ -45,11 +46,28 @@ def _api_refusal_logger(runtime: Runtime) -> OnRefused:
     return log_refusal
 
 
+class Platform(FastAPI):
+    """The app: API calls of declared functions take the API's own short chain (api/front.py),
+    everything else FastAPI's full stack."""
+
+    api_front: ApiFront | None = None
+    api_chain: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        front = self.api_front
+        if (scope["type"] == "http" and front is not None and self.api_chain is not None
+                and front.match(scope)):
+            scope["app"] = self
+            await self.api_chain(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               runtime: Runtime | None = None) -> FastAPI:
+               runtime: Runtime | None = None) -> Platform:
     settings = settings or Settings()
     runtime = runtime or Runtime.create(settings, clock)
-    app = FastAPI(title="bidbridge", openapi_url=None, docs_url=None, redoc_url=None)
+    app = Platform(title="bidbridge", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     # uvicorn logs every request line; a token pasted into a URL must not land in that log.
     install_log_filter("uvicorn.access", "uvicorn.error")
@@ -85,17 +103,29 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                         media_type="application/problem+json")
 
     # Added innermost first: the edge wraps everything, so even a 413 carries X-Request-Id.
-    app.add_middleware(ApiFront, routes=api_routes)  # API calls skip the router's walk
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST"],
-                           allow_headers=["X-Auth-Token", "Content-Type", "Idempotency-Key",
-                                          "X-Request-Id"],
-                           expose_headers=["X-Request-Id", "RateLimit", "RateLimit-Policy",
-                                           "Retry-After"])
-    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(
-        json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
-        multipart=settings.max_multipart_body_bytes), on_refused=_api_refusal_logger(runtime))
-    # The request id, security headers and metrics in one layer (middleware/edge.py).
-    app.add_middleware(EdgeMiddleware, hsts=settings.secure_cookies, engine=runtime.engine)
+    # The API's own chain (api/front.py) has the same layers around the dispatcher.
+    front = ApiFront(api_routes)
+    app.api_front = front
+    app.api_chain = front.call
+    for layer, options in _layers(settings, runtime):
+        app.add_middleware(layer, **options)
+        app.api_chain = layer(app.api_chain, **options)
     return app
+
+
+def _layers(settings: Settings, runtime: Runtime) -> list[tuple[Any, dict[str, Any]]]:
+    """The middleware, innermost first."""
+    layers: list[tuple[Any, dict[str, Any]]] = []
+    if settings.cors_origins:
+        layers.append((CORSMiddleware, {
+            "allow_origins": settings.cors_origins, "allow_methods": ["GET", "POST"],
+            "allow_headers": ["X-Auth-Token", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+            "expose_headers": ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"]}))
+    layers.append((BodyLimitMiddleware, {
+        "limits": BodyLimits(json=settings.max_json_body_bytes, form=settings.max_form_body_bytes,
+                             multipart=settings.max_multipart_body_bytes),
+        "on_refused": _api_refusal_logger(runtime)}))
+    # The request id, security headers and metrics in one layer (middleware/edge.py); one
+    # instance per chain (each samples the pool gauge on its own schedule).
+    layers.append((EdgeMiddleware, {"hsts": settings.secure_cookies, "engine": runtime.engine}))
+    return layers

@@ -70,11 +70,21 @@ def build_routes(api: Api) -> list[BaseRoute]:
     return routes
 
 
+_TARGET = "bidbridge_target"
+
+
 def _endpoint(api: Api, by_method: dict[str, Function]) -> Any:
     async def endpoint(request: Request) -> Response:
         return await handle(request, api, by_method)
 
+    setattr(endpoint, _TARGET, (api, by_method))  # for the API front (api/front.py)
     return endpoint
+
+
+def target_of(route: Route) -> tuple[Api, dict[str, Function]] | None:
+    """(api, functions by method) of a route made by :func:`build_routes`, else None."""
+    found: tuple[Api, dict[str, Function]] | None = getattr(route.endpoint, _TARGET, None)
+    return found
 
 
 def _unknown(api: Api) -> Any:
