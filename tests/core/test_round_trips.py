@@ -59,13 +59,15 @@ def _shape(seen: list[str], backend: str) -> None:
     assert not any(s == "SELECT 1" for s in seen), seen  # no pre-ping
 
 
-def test_get_me_is_two_selects_and_one_row(factory, client, backend):
+def test_get_me_is_the_token_check_and_one_row(factory, client, backend):
     sub = signed_in(factory, client)
     sub.get("/me")  # the key's last_used_at is now fresh: no update below
     with statements(factory.runtime.engine) as seen:
         response = sub.get("/me")
     assert response.status_code == 200, response.text
-    assert len(_work(seen)) == 2, seen  # the token, then contact + company + module
+    # The token check reads the user, the company and the module: getMe answers from them.
+    assert len(_work(seen)) == 1, seen
+    assert response.json()["contact"]["isApiUser"] is True
     assert not any(s.startswith("UPDATE") for s in seen), seen
     _shape(seen, backend)
 

@@ -35,11 +35,12 @@ def contact_out(contact: Contact | ContactRow, api_user_id: int | None) -> Conta
 
 
 def _get_me(call: Call, args: NoInput) -> MeOut:
-    """One statement besides the token's: the API user, the company and its API user."""
-    contact, company, api_user_id = account_reads.me(call.connection, call.principal.contact_id)
-    return MeOut(contact=contact_out(contact, api_user_id),
-                 company=company_out(company, None, api_user_id=api_user_id),
-                 token_expire_date=str(unix(call.principal.token_expires_at)))
+    """No statement besides the token's: its check read the user and the company (and a valid
+    token's user is the company's API user)."""
+    principal = call.principal
+    return MeOut(contact=contact_out(principal.contact, principal.contact_id),
+                 company=company_out(principal.company, None, api_user_id=principal.contact_id),
+                 token_expire_date=str(unix(principal.token_expires_at)))
 
 
 def _get_company(call: Call, args: NoInput) -> CompanyOut:

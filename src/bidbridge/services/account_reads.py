@@ -1,17 +1,16 @@
 """What the API user reads about itself: its contact, its company with the API module, and the
-company's people. getMe, getCompany, getContacts and updateCompany answer from here."""
+company's people. getCompany, getContacts and updateCompany answer from here; getMe from the rows
+the token check read (``ContactRow``, ``CompanyRow``: services/tokens.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidbridge.models import ApiModule, Company, CompanyKind, Contact, ContactRole, ContactType
-from bidbridge.prepared import Prepared
 
 
 class ContactRow(NamedTuple):
@@ -41,28 +40,6 @@ class CompanyRow(NamedTuple):
     phone: str | None
     website: str | None
     updated_at: datetime
-
-
-_CONTACT = ContactRow._fields
-_COMPANY = CompanyRow._fields
-
-# One statement besides the token's, on the driver's cursor: no ORM entities.
-_ME = Prepared(
-    select(*(getattr(Contact, c) for c in _CONTACT), *(getattr(Company, c) for c in _COMPANY),
-           ApiModule.api_user_id)
-    .join(Company, Company.id == Contact.company_id)
-    .outerjoin(ApiModule, ApiModule.company_id == Company.id)
-    .where(Contact.id == bindparam("contact_id")))
-
-
-def me(conn: Connection, contact_id: int) -> tuple[ContactRow, CompanyRow, int | None]:
-    """The API user's contact and company (as ContactRow, CompanyRow) and the company's API
-    user id."""
-    row = _ME.first(conn, contact_id=contact_id)
-    assert row is not None, "a valid token's contact exists"
-    n = len(_CONTACT)
-    return (ContactRow._make(row[:n]), CompanyRow._make(row[n:n + len(_COMPANY)]),
-            row[n + len(_COMPANY)])
 
 
 def company_and_module(session: Session, company_id: int) -> tuple[Company, ApiModule | None]:

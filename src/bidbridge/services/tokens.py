@@ -17,6 +17,7 @@ from bidbridge.errors import AppError, Forbidden, Unauthorized
 from bidbridge.models import ApiKey, ApiModule, ApiToken, Company, CompanyKind, Contact
 from bidbridge.prepared import Prepared
 from bidbridge.security import credentials
+from bidbridge.services.account_reads import CompanyRow, ContactRow
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import Actor, RequestContext
 
@@ -50,6 +51,9 @@ class Principal:
     api_key_id: int
     token_id: int
     token_expires_at: datetime
+    # The user's and the company's rows as the token check read them (what getMe shows).
+    contact: ContactRow
+    company: CompanyRow
     touch_key: bool = False  # the key's last_used_at is due for an update (once a minute)
 
     @property
@@ -162,14 +166,19 @@ def issue_token(
 
 # Columns, not entities: verifying a token on every call builds one row tuple, no ORM objects;
 # run on the driver's cursor (bidbridge/prepared.py).
+_TOKEN_COLUMNS = (
+    ApiToken.id.label("token_id"), ApiToken.expires_at,
+    ApiToken.revoked_at.label("token_revoked_at"), ApiKey.id.label("key_id"),
+    ApiKey.revoked_at, ApiKey.last_used_at, ApiModule.active.label("module_active"),
+    ApiModule.api_user_id, ApiModule.company_id.label("module_company_id"))
+# The user and the company whole (what getMe shows): the join reads their rows anyway, and getMe
+# then needs no statement of its own.
+_CONTACT_AT = slice(len(_TOKEN_COLUMNS), len(_TOKEN_COLUMNS) + len(ContactRow._fields))
+_COMPANY_AT = slice(_CONTACT_AT.stop, _CONTACT_AT.stop + len(CompanyRow._fields))
 _AUTHENTICATE = Prepared(
-    select(ApiToken.id.label("token_id"), ApiToken.expires_at,
-           ApiToken.revoked_at.label("token_revoked_at"), ApiKey.id.label("key_id"),
-           ApiKey.revoked_at, ApiKey.last_used_at, Contact.id.label("contact_id"),
-           Contact.name.label("contact_name"), Contact.email, Contact.active,
-           Company.id.label("company_id"), Company.name.label("company_name"), Company.kind,
-           ApiModule.active.label("module_active"), ApiModule.api_user_id,
-           ApiModule.company_id.label("module_company_id"))
+    select(*_TOKEN_COLUMNS,
+           *(getattr(Contact, c).label("contact__" + c) for c in ContactRow._fields),
+           *(getattr(Company, c).label("company__" + c) for c in CompanyRow._fields))
     .join(ApiKey, ApiKey.id == ApiToken.api_key_id)
     .join(Contact, Contact.id == ApiKey.contact_id)
     .join(Company, Company.id == Contact.company_id)
@@ -197,13 +206,13 @@ def authenticate(db: Session | Connection, now: datetime, raw_token: str, api: C
         return _check(now, row, api)
     except AppError as exc:
         # The request log still names whose token was refused, so the company sees it.
-        exc.subject = (row.company_id, row.contact_id, row.contact_name)
+        exc.subject = (row.company__id, row.contact__id, row.contact__name)
         raise
 
 
 def _check(now: datetime, row: Any, api: CompanyKind) -> Principal:
-    if (row.revoked_at is not None or not row.active or row.module_company_id is None
-            or row.api_user_id != row.contact_id or row.kind != api):
+    if (row.revoked_at is not None or not row.contact__active or row.module_company_id is None
+            or row.api_user_id != row.contact__id or row.company__kind != api):
         raise Unauthorized(
             "This token is no longer valid: the API key it was issued for was regenerated or "
             "revoked, or its user is no longer the API user. Request a new token with a current "
@@ -219,14 +228,17 @@ def _check(now: datetime, row: Any, api: CompanyKind) -> Principal:
             f"{unix(row.expires_at)}). Request a new token with your API key (getToken).",
             code="token_expired", data={"expiredAt": unix(row.expires_at)})
     if not row.module_active:
-        raise api_not_activated(row.kind)
+        raise api_not_activated(row.company__kind)
     # Throttled: at most one write a minute per key, not one per call.
     touch = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
-    return Principal(contact_id=row.contact_id, contact_name=row.contact_name,
-                     contact_email=row.email, company_id=row.company_id,
-                     company_name=row.company_name, company_kind=row.kind,
+    contact = ContactRow._make(row[_CONTACT_AT])
+    company = CompanyRow._make(row[_COMPANY_AT])
+    return Principal(contact_id=contact.id, contact_name=contact.name,
+                     contact_email=contact.email, company_id=company.id,
+                     company_name=company.name, company_kind=company.kind,
                      api_key_id=row.key_id, token_id=row.token_id,
-                     token_expires_at=row.expires_at, touch_key=touch)
+                     token_expires_at=row.expires_at, touch_key=touch, contact=contact,
+                     company=company)
 
 
 
