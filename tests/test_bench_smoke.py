@@ -64,5 +64,6 @@ def test_cpu_per_call_drives_every_call_in_process(backend: str, tmp_path: Path)
                                admin_url=_admin_url(),
                                database=f"bidbridge_bench_cpu_{checkout}_{worker}"))
     # Each call answered 200 (measure raises otherwise) and was timed.
-    assert [label for label, _, _ in rows] == ["floor", "getMe", "getRfp", "getRfps page of 50"]
+    assert [label for label, _, _ in rows] == ["floor", "getMe", "getRfp", "getRfps page of 50",
+                                              "getToken forceNew=0"]
     assert all(cpu >= 0 and wall > 0 for _, cpu, wall in rows)
