@@ -12,13 +12,13 @@ from collections import Counter
 
 import anyio.to_thread
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from bidbridge.api import dispatch, log_spool, log_writer
 from bidbridge.api.log_writer import Pending
 from bidbridge.app import create_app
 from bidbridge.middleware.edge import _new_request_id
-from bidbridge.models import ApiRequest
+from bidbridge.models import ApiKey, ApiRequest
 from bidbridge.services.runtime import Runtime
 from tests.factories import auth
 from tests.tendering.sub.support import signed_in
@@ -160,49 +160,63 @@ def _rows(clock, n: int) -> list[dict]:  # type: ignore[no-untyped-def]
              "duration_ms": 1.0, "client_ip": None, "user_agent": None} for _ in range(n)]
 
 
-def test_on_sqlite_a_group_commits_on_the_loop_while_the_lock_is_free_else_on_the_thread(
-        runtime, clock, backend):
+def test_a_group_commits_on_the_loop_and_waits_on_the_thread_for_a_lock_held_elsewhere(
+        factory, runtime, clock, backend):
+    setup = factory.company()
+    with runtime.sessions() as s:
+        key_id = s.scalars(select(ApiKey.id).where(ApiKey.company_id == setup.company.id)).one()
     writer = log_writer.LogWriter(runtime)
     rows = _rows(clock, 4)
 
-    async def write(values: list[dict]) -> None:
-        await asyncio.gather(*(writer.commit(Pending(values=v)) for v in values))
+    async def write(values: list[dict], touch: int | None = None) -> None:
+        await asyncio.gather(*(writer.commit(Pending(values=v, touch_key_id=touch))
+                               for v in values))
 
     asyncio.run(write(rows[:2]))
     assert _logged(runtime, [r["request_id"] for r in rows[:2]]) == Counter(
         {r["request_id"]: 1 for r in rows[:2]})
-    # SQLite: the loop committed them itself, no thread was needed; PostgreSQL: a commit is
-    # network round trips, always the thread's.
-    assert writer.on_loop is (backend == "sqlite")
-    assert (writer._thread is None) is (backend == "sqlite")
-    if backend != "sqlite":
-        writer.close()
-        return
+    assert writer._thread is None  # the loop committed them itself: no thread was needed
 
-    # Another writer holds the lock: the loop does not wait for it (it keeps serving), the
-    # thread does, and the rows commit once the lock is free.
-    holder = runtime.engine.raw_connection()
-    held = holder.driver_connection
-    assert held.try_write_turn()
+    # Another writer holds what the group needs — SQLite's write lock, or on PostgreSQL the
+    # key's row the group touches: the loop does not wait for it (it keeps serving), the thread
+    # does, and the rows commit once it is free.
+    holder = runtime.engine.connect()
+    if backend == "sqlite":
+        held = holder.connection.driver_connection
+        assert held.try_write_turn()
+        release = held.release_write_turn
+    else:
+        holder.begin()
+        holder.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+        release = holder.rollback  # (twice is harmless: the second has nothing to end)
+
+    def committed() -> int:  # on the holder's connection: a session would queue for the lock
+        ids = [r["request_id"] for r in rows[2:]]
+        if backend == "sqlite":  # on its driver connection: no transaction to begin
+            return int(holder.connection.driver_connection.execute(
+                "SELECT count(*) FROM api_requests WHERE request_id IN (?, ?)", ids).fetchone()[0])
+        return holder.execute(select(func.count()).select_from(ApiRequest)
+                              .where(ApiRequest.request_id.in_(ids))).scalar_one()
 
     async def while_held() -> None:
-        waiting = asyncio.ensure_future(write(rows[2:]))
+        waiting = asyncio.ensure_future(write(rows[2:], touch=key_id))
         await asyncio.sleep(0.3)  # the loop runs on meanwhile
         assert not waiting.done()
-        # (Read on the holder's connection: a session's transaction would queue for the lock.)
-        count = holder.cursor().execute(
-            "SELECT count(*) FROM api_requests WHERE request_id IN (?, ?)",
-            [r["request_id"] for r in rows[2:]]).fetchone()[0]
-        assert count == 0
-        held.release_write_turn()
+        assert committed() == 0
+        release()
         await asyncio.wait_for(waiting, 10)
 
     try:
         asyncio.run(while_held())
     finally:
-        held.release_write_turn()
+        release()
         holder.close()
     assert writer._thread is not None
+    # SQLite: the flock was seen taken, nothing tried; PostgreSQL: the loop's attempt hit the
+    # short lock timeout, so groups go to the thread for a while.
+    assert (writer._loop_paused_until > 0) is (backend == "postgresql")
     writer.close()
     assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
         {r["request_id"]: 1 for r in rows})
+    with runtime.sessions() as s:  # the key's touch came with them
+        assert s.get(ApiKey, key_id).last_used_at == clock.now().replace(microsecond=0)
