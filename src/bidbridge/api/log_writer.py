@@ -78,7 +78,6 @@ class LogWriter:
         self._start = threading.Lock()
         # Rows queued on each event loop during its current turn (tests run several loops).
         self._turns: dict[asyncio.AbstractEventLoop, list[Pending]] = {}
-        self.on_loop = True
         self._loop_paused_until = 0.0  # after a failed attempt on the loop: the thread's, a while
 
     async def commit(self, pending: Pending) -> None:
@@ -86,8 +85,7 @@ class LogWriter:
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
         pending.waiter = (loop, committed)
-        if (self.on_loop and not pending.bookkeeping
-                and time.monotonic() >= self._loop_paused_until):
+        if not pending.bookkeeping and time.monotonic() >= self._loop_paused_until:
             turn = self._turns.get(loop)
             if turn is None:
                 self._turns[loop] = [pending]
