@@ -113,13 +113,36 @@ def columns_of(entity: Any, name: str) -> list[Any]:
 def records(row: Any, *names: str) -> dict[str, Record | None]:
     """The entities of a prepared row of :func:`columns_of` groups, by name; None for an entity
     an outer join did not find (its id is None)."""
-    found: dict[str, dict[str, Any]] = {name: {} for name in names}
-    for key, value in row._asdict().items():
-        name, sep, attr = key.partition("__")
-        if sep and name in found:
-            found[name][attr] = value
-    return {name: Record(**values) if values.get("id") is not None else None
-            for name, values in found.items()}
+    out: dict[str, Record | None] = {}
+    for name, attrs, at, id_at in _layout(type(row), names):
+        out[name] = (Record(**dict(zip(attrs, [row[i] for i in at], strict=True)))
+                     if id_at is not None and row[id_at] is not None else None)
+    return out
+
+
+_Layout = list[tuple[str, tuple[str, ...], tuple[int, ...], int | None]]
+_LAYOUTS: dict[tuple[type, tuple[str, ...]], _Layout] = {}
+
+
+def _layout(row_type: type, names: tuple[str, ...]) -> _Layout:
+    """Where each named entity's columns sit in a row of this type: worked out once per
+    statement, not per row (splitting 160 column names per getRfp cost more than reading
+    them)."""
+    found = _LAYOUTS.get((row_type, names))
+    if found is None:
+        columns: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+        fields: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
+        for index, key in enumerate(fields):
+            name, sep, attr = key.partition("__")
+            if sep and name in columns:
+                columns[name].append((attr, index))
+        found = []
+        for name, pairs in columns.items():
+            ids = [i for attr, i in pairs if attr == "id"]
+            found.append((name, tuple(a for a, _ in pairs), tuple(i for _, i in pairs),
+                          ids[0] if ids else None))
+        _LAYOUTS[(row_type, names)] = found
+    return found
 
 
 class PreparedInsert:
