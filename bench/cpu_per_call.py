@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -136,7 +137,9 @@ async def measure(name: str, workdir: Path, rfps: int, calls: int, repeats: int,
             label, target, request = next(c for c in cases if c[0] == profile)
             with cProfile.Profile() as prof:
                 await _per_call(target, request, calls)
-            pstats.Stats(prof).sort_stats("tottime").print_stats(45)
+            # BENCH_SORT=cumulative BENCH_TOP=90 for the inclusive view
+            pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(
+                int(os.environ.get("BENCH_TOP", "45")))
             return []
         runs: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in cases}
         for _ in range(repeats):  # alternated, so a noisy moment hits every case alike

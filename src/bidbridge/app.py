@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     # Added innermost first: the edge wraps everything, so even a 413 carries X-Request-Id.
     # The API's own chain (api/front.py) has the same layers around the dispatcher.
-    front = ApiFront(api_routes)
+    front = ApiFront(api_routes, runtime)
     app.api_front = front
     app.api_chain = front.call
     for layer, options in _layers(settings, runtime):

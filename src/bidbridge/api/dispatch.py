@@ -27,6 +27,7 @@ from bidbridge.api.call import Call, WriteNeeded
 from bidbridge.api.declare import Api, Function, functions
 from bidbridge.api.log_writer import Pending
 from bidbridge.api.problem import dumps, problem_response
+from bidbridge.api.request import CallRequest
 from bidbridge.api.request_log import LogEntry
 from bidbridge.db import READ_ONLY
 from bidbridge.errors import (
@@ -75,7 +76,8 @@ _TARGET = "bidbridge_target"
 
 def _endpoint(api: Api, by_method: dict[str, Function]) -> Any:
     async def endpoint(request: Request) -> Response:
-        return await handle(request, api, by_method)
+        return await handle(CallRequest(request.scope, request.receive, request.app.state.runtime),
+                            api, by_method)
 
     setattr(endpoint, _TARGET, (api, by_method))  # for the API front (api/front.py)
     return endpoint
@@ -96,20 +98,20 @@ def _unknown(api: Api) -> Any:
     return endpoint
 
 
-async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> Response:
-    runtime: Runtime = request.app.state.runtime
+async def handle(request: CallRequest, api: Api, by_method: dict[str, Function]) -> Response:
+    runtime = request.runtime
     started = time.perf_counter()
-    request_id: str = request.state.request_id
+    request_id = request.request_id
     method = "GET" if request.method == "HEAD" else request.method
     fn = by_method.get(method)
     entry = LogEntry(api=api, function=None, method=request.method,
-                     path=mask(request.url.path),
+                     path=mask(request.path),
                      template={k: mask(v) if isinstance(v, str) else v
                                for k, v in request.path_params.items()})
     if fn is None:
         names = " or ".join(f"{f.method} (function {f.name})" for f in by_method.values())
         error: AppError = MethodNotAllowed(
-            f"{request.method} is not accepted at {request.url.path}; call it with {names}.",
+            f"{request.method} is not accepted at {request.path}; call it with {names}.",
             data={"allowedMethods": sorted(by_method)},
             headers={"Allow": ", ".join(sorted(by_method))})
         response = problem_response(error, request_id)
@@ -117,7 +119,7 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
                                                      response.status_code, error.code, started))
         return response
     entry.function = fn.name
-    request.state.api_function = fn.name  # read by the metrics (observability/metrics.py)
+    request.scope["state"]["api_function"] = fn.name  # for the metrics (observability/metrics.py)
     try:
         query, url_query = await _read_parameters(request, fn, runtime)
         entry.query = request_log.loggable(fn, query)
@@ -126,17 +128,18 @@ async def handle(request: Request, api: Api, by_method: dict[str, Function]) -> 
         await log_writer.of(runtime).commit(_pending(runtime, request, entry, exc.status,
                                                      exc.code, started))
         return response
-    token = request.headers.get("x-auth-token")
-    _cap_threads(runtime)
+    token = request.token
     reading = fn.read_only or fn.read_first
     try:
         if fn.light:  # on the loop: no hand-over to a worker thread
             response, pending = _run(runtime, request, fn, entry, token, query, url_query,
                                      started, reading)
         else:
+            _cap_threads(runtime)
             response, pending = await anyio.to_thread.run_sync(
                 _run, runtime, request, fn, entry, token, query, url_query, started, reading)
     except WriteNeeded:  # a read_first call that must write: again from the start, writing
+        _cap_threads(runtime)
         response, pending = await anyio.to_thread.run_sync(
             _run, runtime, request, fn, entry, token, query, url_query, started, False)
     if pending is not None:
@@ -169,14 +172,14 @@ def _cap_threads(runtime: Runtime) -> None:
 
 
 async def _read_parameters(
-    request: Request, fn: Function, runtime: Runtime
+    request: CallRequest, fn: Function, runtime: Runtime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     url_query: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in request.query_items():
         url_query.setdefault(key, value)
     if fn.method == "GET":
         return {}, url_query
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = request.content_type.split(";")[0].strip().lower()
     if content_type == "application/json":
         raw = await request.body()
         if not raw.strip():
@@ -270,7 +273,7 @@ class _Unit:
 
 def _run(
     runtime: Runtime,
-    request: Request,
+    request: CallRequest,
     fn: Function,
     entry: LogEntry,
     token: str | None,
@@ -284,7 +287,7 @@ def _run(
     writer's next group (api/log_writer.py), which the answer waits for. ``reading``: without
     a database transaction; a read_first function's ``WriteNeeded`` passes out, for the caller
     to run it again writing."""
-    request_id: str = request.state.request_id
+    request_id = request.request_id
     try:
         with runtime.engine.connect() as conn:
             if reading:
@@ -320,7 +323,7 @@ def _database_unavailable() -> AppError:
 
 
 def _on_connection(
-    unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    unit: _Unit, runtime: Runtime, request: CallRequest, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
     reading: bool,
 ) -> tuple[Response, Pending | None]:
@@ -343,7 +346,7 @@ def _on_connection(
         unit.settle()
     except AppError as exc:
         unit.discard()
-        response = problem_response(exc, request.state.request_id)
+        response = problem_response(exc, request.request_id)
         if exc.subject is not None:
             entry.identify(*exc.subject)
         pending = _log_refusal(unit, runtime, request, entry, response, exc.code, started,
@@ -356,12 +359,12 @@ def _on_connection(
         unit.discard()
         log.warning("database unavailable during %s: %s", fn.name, exc.__class__.__name__)
         error = _database_unavailable()
-        response = problem_response(error, request.state.request_id)
+        response = problem_response(error, request.request_id)
         request_log.spool(runtime, request_log.row(runtime, request, entry, error.status,
                                                    error.code, started))
     except Exception:
         unit.discard()
-        request_id = request.state.request_id
+        request_id = request.request_id
         log.exception("unexpected error in %s (request %s)", fn.name, request_id)
         error = AppError("An unexpected error happened on our side; nothing was changed. Quote "
                          f"request id {request_id} to support.", code="internal_error",
@@ -377,7 +380,7 @@ def _on_connection(
     return response, pending
 
 
-def _pending(runtime: Runtime, request: Request, entry: LogEntry, status: int,
+def _pending(runtime: Runtime, request: CallRequest, entry: LogEntry, status: int,
              code: str | None, started: float,
              bookkeeping: list[Callable[[Session], object]] | None = None) -> Pending:
     return Pending(values=request_log.row(runtime, request, entry, status, code, started),
@@ -385,16 +388,15 @@ def _pending(runtime: Runtime, request: Request, entry: LogEntry, status: int,
 
 
 def _work(
-    unit: _Unit, runtime: Runtime, request: Request, fn: Function, entry: LogEntry,
+    unit: _Unit, runtime: Runtime, request: CallRequest, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], progress: _Progress,
     reading: bool,
 ) -> Response:
     """Authentication, the budget, the idempotency key and the handler, in the open transaction."""
-    request_id: str = request.state.request_id
+    request_id = request.request_id
     ctx = RequestContext(actor=Actor.system("anonymous"), clock=runtime.clock,
-                         request_id=request_id,
-                         client_ip=request.client.host if request.client else None,
-                         user_agent=request.headers.get("user-agent"))
+                         request_id=request_id, client_ip=request.client_ip,
+                         user_agent=request.user_agent)
     idempotency_key = idempotency.read_key(fn, request.headers)
     principal = None
     if fn.authenticated:
@@ -440,7 +442,7 @@ def _authenticate(conn: Connection, runtime: Runtime, ctx: RequestContext, fn: F
         raise
 
 
-def _log_refusal(unit: _Unit, runtime: Runtime, request: Request, entry: LogEntry,
+def _log_refusal(unit: _Unit, runtime: Runtime, request: CallRequest, entry: LogEntry,
                  response: Response, code: str | None, started: float,
                  claim: idempotency.Claim | None) -> Pending | None:
     """The refused call's row: to the log writer — or, when its idempotency key stores the

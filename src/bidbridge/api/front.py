@@ -17,13 +17,14 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from starlette.requests import Request
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Route, get_route_path
 from starlette.types import Receive, Scope, Send
 
 from bidbridge.api import dispatch
 from bidbridge.api.dispatch import API_PREFIX
 from bidbridge.api.problem import dumps, problem_body
+from bidbridge.api.request import CallRequest
+from bidbridge.services.runtime import Runtime
 
 log = logging.getLogger("bidbridge.api")
 
@@ -39,19 +40,35 @@ def _key(path: str) -> tuple[str, str] | None:
 
 
 class ApiFront:
-    def __init__(self, routes: list[BaseRoute]) -> None:
+    def __init__(self, routes: list[BaseRoute], runtime: Runtime) -> None:
+        self.runtime = runtime
         self.index: dict[tuple[str, str], list[Route]] = defaultdict(list)
+        # Paths without parameters, whole: one dict lookup instead of a walk of regexes.
+        self.fixed: dict[str, tuple[Route, Any]] = {}
         for route in routes:
-            if not isinstance(route, Route) or dispatch.target_of(route) is None:
+            target = dispatch.target_of(route) if isinstance(route, Route) else None
+            if target is None:
                 continue
+            assert isinstance(route, Route)
             key = _key(route.path)
             # Only routes whose first segment is fixed; the catch-all stays with the router.
             if key is not None and "{" not in key[1]:
-                self.index[key].append(route)
+                if "{" in route.path:
+                    self.index[key].append(route)
+                else:
+                    self.fixed[route.path] = (route, target)
 
     def match(self, scope: Scope) -> bool:
         """Whether ``scope`` is a call of a declared function; if so its path parameters and
         target are put in the scope for :meth:`call`."""
+        fixed = self.fixed.get(get_route_path(scope))
+        if fixed is not None:
+            route, target = fixed
+            if route.methods and scope["method"] not in route.methods:
+                return False  # (an OPTIONS preflight) the full stack's
+            scope.update(endpoint=route.endpoint, path_params=dict(scope.get("path_params", {})))
+            scope[TARGET] = target
+            return True
         key = _key(scope["path"])
         for route in self.index.get(key, ()) if key else ():
             match, child = route.matches(scope)
@@ -81,7 +98,7 @@ class ApiFront:
                 raise
 
         try:
-            request = Request(scope, receive_tracked, send_tracked)
+            request = CallRequest(scope, receive_tracked, self.runtime)
             response = await dispatch.handle(request, api, by_method)
             await response(scope, receive_tracked, send_tracked)
         except Exception:

@@ -30,12 +30,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
 from starlette.types import Scope
 
 from bidbridge.api import log_spool
 from bidbridge.api.declare import Api, Function
 from bidbridge.api.problem import dumps
+from bidbridge.api.request import CallRequest
 from bidbridge.models import ApiKey, ApiRequest
 from bidbridge.prepared import PreparedInsert
 from bidbridge.security.redaction import mask
@@ -94,17 +94,17 @@ def loggable(fn: Function, query: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def row(runtime: Runtime, request: Request, entry: LogEntry, status: int, code: str | None,
+def row(runtime: Runtime, request: CallRequest, entry: LogEntry, status: int, code: str | None,
         started: float) -> dict[str, Any]:
     return {
-        "occurred_at": runtime.clock.now(), "request_id": request.state.request_id,
+        "occurred_at": runtime.clock.now(), "request_id": request.request_id,
         "api": entry.api, "function": entry.function, "method": entry.method,
         "path": entry.path[:500], "company_id": entry.company_id,
         "contact_id": entry.contact_id, "contact_name": entry.contact_name,
         "template_params": entry.template, "query_params": entry.query, "status": status,
         "error_code": code, "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        "client_ip": request.client.host if request.client else None,
-        "user_agent": (request.headers.get("user-agent") or "")[:500] or None,
+        "client_ip": request.client_ip,
+        "user_agent": (request.user_agent or "")[:500] or None,
     }
 
 
@@ -140,8 +140,8 @@ async def log_refused_before_dispatch(runtime: Runtime, api: Api, scope: Scope, 
                                       status: int, code: str) -> None:
     """The row of a call refused before dispatch saw it (a body over its limit): no function
     name, since routing never ran, but the path, the caller and the refusal."""
-    request = Request(scope)
-    entry = LogEntry(api=api, function=None, method=request.method, path=mask(request.url.path))
+    request = CallRequest(scope, None, runtime)
+    entry = LogEntry(api=api, function=None, method=request.method, path=mask(request.path))
     values = row(runtime, request, entry, status, code, started)
     await anyio.to_thread.run_sync(write_alone, runtime, values)
 

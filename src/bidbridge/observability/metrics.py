@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -58,8 +59,16 @@ def observe(scope: Scope, status: int, seconds: float) -> None:
     """One answered request: its count by function and status, and its latency (called by the
     edge middleware, middleware/edge.py, once the answer is out)."""
     label = function_label(scope)
-    REQUESTS.labels(label, str(status)).inc()
-    LATENCY.labels(label).observe(seconds)
+    children = _CHILDREN.get((label, status))
+    if children is None:  # labels() validates and locks on every lookup: once per pair here
+        children = _CHILDREN[(label, status)] = (REQUESTS.labels(label, str(status)),
+                                                 LATENCY.labels(label))
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+# (function label, status) -> its counter and histogram: as bounded as the labels themselves.
+_CHILDREN: dict[tuple[str, int], tuple[Any, Any]] = {}
 
 
 class PoolSampler:
