@@ -28,10 +28,10 @@ from bidbridge.services.bill import (
     limit_problem,
     replace_bill,
 )
+from bidbridge.services.bill_export import BillRows, LinePrice, item_ozs
 from bidbridge.services.budget_import import ImportRefused, RowError, _blank, _quantity, _rows_of_xlsx
 from bidbridge.services.context import RequestContext
 from bidbridge.services.gaeb_exchange import UploadResult
-from bidbridge.services.gaeb_write import BillRows, LinePrice, item_ozs
 from bidbridge.services.pricing import PriceChange, load_sheet, price_budget_lines
 from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 
