@@ -1,16 +1,23 @@
-"""Bringing a database's schema up to date with the Alembic migrations shipped in the package."""
+"""Bringing a database's schema up to date with the Alembic migrations shipped in the package.
+
+Alembic (with Mako) loads when a function here runs, not with the `bidbridge` command: each
+worker process of `bidbridge serve` imports the command's module without ever migrating.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -18,12 +25,16 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
 
 
 def revision(url: str, message: str) -> None:
+    from alembic import command
+
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
 

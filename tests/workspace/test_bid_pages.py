@@ -123,6 +123,19 @@ def test_submission_needs_the_confirmation_and_is_refused_after_the_deadline(
         ("contact", sub.admin.id, sub.admin.name)]
 
 
+def test_the_receipt_downloads_as_a_pdf(client, world):
+    _, _, t, rfp = world
+    page = f"/bids/{rfp.id}/pricing"
+    _post(client, page, page, {f"price-{t.lines[0].id}": "10", f"incl-{t.lines[0].id}": "on"})
+    proposals = f"/bids/{rfp.id}/proposals"
+    done = _post(client, proposals, proposals, {"confirm": "yes"})
+    receipt = done.headers["location"].split("?")[0]
+    pdf = client.get(f"{receipt}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"reportlab" in pdf.content.lower()
+
+
+
 def test_opening_the_rfp_page_marks_it_opened_for_the_contractor(client, runtime, world):
     sub, _, t, rfp = world
     assert client.get(f"/bids/{rfp.id}").status_code == 200

@@ -7,7 +7,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from bidbridge.errors import AppError
-from bidbridge.services.gaeb_read import refused
+from bidbridge.services.bill import refused
 
 XML = "application/xml"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -182,6 +182,13 @@ def check_draft(draft: DraftBill) -> list[dict[str, str]]:
     return problems
 
 
+def refused(parameter: str, message: str, *, code: str = "gaeb_invalid", status: int = 422,
+            **data: Any) -> AppError:
+    """The file sent as ``parameter`` refused (GAEB's reading and the upload limit)."""
+    return AppError(f"'{parameter}': {message}", code=code, status=status,
+                    data={"parameter": parameter, **data})
+
+
 def refuse_inconsistent(problems: list[dict[str, str]], parameter: str) -> AppError:
     shown = "; ".join(f"{p['oz'] or 'bill'}: {p['message']}" for p in problems[:5])
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

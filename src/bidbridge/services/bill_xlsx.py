@@ -1,7 +1,8 @@
 """The bill of quantities as a spreadsheet (openpyxl), for those without estimating software:
 the same bill as the X83, with its OZs, item types, long texts and (priced) unit prices. The
 contractor imports a bill from it; the subcontractor prices the RFP with it. A wrong cell is
-reported by row and column, and one wrong cell imports nothing."""
+reported by row and column, and one wrong cell imports nothing. openpyxl loads when a file is
+written or read, not with the server."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from bidbridge.models import Workpackage
@@ -28,17 +26,24 @@ from bidbridge.services.bill import (
     limit_problem,
     replace_bill,
 )
-from bidbridge.services.budget_import import ImportRefused, RowError, _blank, _quantity, _rows_of_xlsx
+from bidbridge.services.bill_export import BillRows, LinePrice, item_ozs
+from bidbridge.services.budget_import import (
+    ImportRefused,
+    RowError,
+    _blank,
+    _quantity,
+    _rows_of_xlsx,
+    column_letter,
+)
 from bidbridge.services.context import RequestContext
 from bidbridge.services.gaeb_exchange import UploadResult
-from bidbridge.services.gaeb_write import BillRows, LinePrice, item_ozs
 from bidbridge.services.pricing import PriceChange, load_sheet, price_budget_lines
 from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
 
 HEADER = ("OZ", "Type", "Short text", "Long text", "Quantity", "Unit", "Quantity TBD",
           "Unit price", "Total", "Counts in total")
 SECTION_KINDS = ("lot", "title")
-_COLUMN = {name: get_column_letter(i + 1) for i, name in enumerate(HEADER)}
+_COLUMN = {name: column_letter(i + 1) for i, name in enumerate(HEADER)}
 TYPES = ", ".join([*SECTION_KINDS, *(t.value for t in ItemType)])
 
 
@@ -52,6 +57,9 @@ def _path_of(section_id: int | None, by_id: dict[int, Any]) -> list[str]:
 
 def export_xlsx(rows: BillRows, prices: dict[int, LinePrice] | None = None) -> bytes:
     """The bill, one row per lot, title and item, in the bill's order; prices when given."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -1,5 +1,6 @@
 """Budget lines from a spreadsheet (xlsx with openpyxl, or csv): every row is judged by the same
-rules as the API's lines, and one wrong row imports nothing."""
+rules as the API's lines, and one wrong row imports nothing. openpyxl loads with the first xlsx
+file, not with the server."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from bidbridge.errors import InvalidParameters
@@ -60,6 +59,8 @@ class ImportRefused(InvalidParameters):
 
 
 def _rows_of_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -97,6 +98,16 @@ def _rows_of_csv(data: bytes) -> list[tuple[int, list[Any]]]:
         raise ImportRefused([RowError(len(rows) + 1, "", "row", "", f"cannot be read ({exc})",
                                       "one line per row, fields of ordinary length")]) from exc
     return rows
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet column's letters, as openpyxl's get_column_letter gives them (1 → A, 27 → AA),
+    without loading openpyxl for a csv file."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _blank(value: Any) -> bool:
@@ -175,7 +186,7 @@ def read_lines(filename: str, data: bytes) -> list[NewLine]:
                 message = "uses a comma; write the decimals after a dot (12.5, not 12,5)"
             elif raw is None or _blank(raw):
                 message = "is empty"
-            column = get_column_letter(columns[problem.field] + 1) \
+            column = column_letter(columns[problem.field] + 1) \
                 if problem.field in columns else ""
             errors.append(RowError(number, column, problem.field,
                                    "" if raw is None else str(raw)[:80], message,

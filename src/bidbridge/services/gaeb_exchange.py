@@ -1,15 +1,16 @@
 """GAEB exchanges of a bill: the contractor imports an X83/X81 and exports the X83, each
 bidder's proposal as X84 and the award as X86; the subcontractor downloads the RFP's X83,
-uploads a priced X84 (one atomic pricing step) and downloads a submitted version as X84."""
+uploads a priced X84 (one atomic pricing step) and downloads a submitted version as X84.
+
+pygaeb is imported by services.gaeb_read and services.gaeb_write, which load on the first file
+read or written: a server worker that never exchanges a GAEB file carries none of it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pygaeb import GAEBDocument
-from pygaeb.models.enums import ExchangePhase
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,12 +28,14 @@ from bidbridge.services.bill import (
     refuse_inconsistent,
     replace_bill,
 )
+from bidbridge.services.bill_export import BillRows, LinePrice, Phase, item_ozs
 from bidbridge.services.budget_setup import live_lines
 from bidbridge.services.context import RequestContext
-from bidbridge.services.gaeb_read import bidder_texts, draft_bill, read_document
-from bidbridge.services.gaeb_write import BillRows, ExtraItem, LinePrice, item_ozs, write
 from bidbridge.services.pricing import BudgetSheet, PriceChange, load_sheet, price_budget_lines
 from bidbridge.services.scoping import RFP_OF_SUBCONTRACTOR, load
+
+if TYPE_CHECKING:
+    from pygaeb import GAEBDocument
 
 
 def bill_rows(session: Session, wp: Workpackage, lines: list[BudgetLine] | None = None
@@ -64,6 +67,8 @@ def _add_parents(session: Session, sections: list[BillSection]) -> None:
 def import_bill(session: Session, ctx: RequestContext, wp: Workpackage, data: bytes, *,
                 parameter: str, max_bytes: int) -> ImportSummary:
     """Replace the workpackage's bill by an X83 or X81; an inconsistent file changes nothing."""
+    from bidbridge.services.gaeb_read import draft_bill, read_document
+
     doc = read_document(data, parameter, expected=("83", "81"), max_bytes=max_bytes)
     draft, problems = draft_bill(doc, source=f"x{doc.exchange_phase.value[-2:]}")
     problems += check_draft(draft)
@@ -77,7 +82,9 @@ def import_bill(session: Session, ctx: RequestContext, wp: Workpackage, data: by
 
 
 def export_x83(session: Session, wp: Workpackage) -> bytes:
-    return write(bill_rows(session, wp), ExchangePhase.X83)
+    from bidbridge.services.gaeb_write import write
+
+    return write(bill_rows(session, wp), "X83")
 
 
 def proposal_prices(proposal: Proposal) -> tuple[dict[int, LinePrice], list[dict[str, Any]]]:
@@ -102,9 +109,11 @@ def proposal_prices(proposal: Proposal) -> tuple[dict[int, LinePrice], list[dict
     return prices, extras
 
 
-def proposal_document(session: Session, proposal: Proposal, phase: ExchangePhase) -> bytes:
+def proposal_document(session: Session, proposal: Proposal, phase: Phase) -> bytes:
     """A submitted version as X84 (or X86): its lines with their prices as submitted. Lines
     removed since, but priced in the snapshot, are written too, so the totals stay its own."""
+    from bidbridge.services.gaeb_write import ExtraItem, write
+
     rfp = session.get(Rfp, proposal.rfp_id)
     assert rfp is not None
     prices, extra_rows = proposal_prices(proposal)
@@ -136,7 +145,7 @@ def award_document(session: Session, wp: Workpackage) -> bytes:
         raise AppError(f"Workpackage {wp.id} has no award with a submitted proposal yet: award "
                        "a bidder (setRfpStatus awarded) first, then export the X86.",
                        code="not_awarded", status=409, data={"workpackageId": wp.id})
-    return proposal_document(session, proposal, ExchangePhase.X86)
+    return proposal_document(session, proposal, "X86")
 
 
 # --- the subcontractor ---------------------------------------------------------------------
@@ -152,6 +161,8 @@ def upload_x84(session: Session, ctx: RequestContext, company_id: int, rfp_id: i
                data: bytes, *, parameter: str, max_bytes: int) -> UploadResult:
     """Price every line of the RFP from a bid file, or nothing: the file must hold the RFP's
     bill exactly (the same OZs, quantities and units); every difference is listed."""
+    from bidbridge.services.gaeb_read import bidder_texts, read_document
+
     rfp = load(session, RFP_OF_SUBCONTRACTOR, rfp_id, for_company=company_id, for_update=True)
     doc = read_document(data, parameter, expected=("84",), max_bytes=max_bytes)
     live = live_lines(session, rfp.workpackage_id)

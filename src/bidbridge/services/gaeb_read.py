@@ -5,6 +5,8 @@ malformed XML (its recovery parser) and parses a DTD; we refuse both.
 
 The bill itself is then mapped to our draft (services.bill), filling pygaeb 1.20's gap: it reads
 alternative and base items (``ALNGroupNo``/``ALNSerNo``) as normal items.
+
+pygaeb loads with this module: services.gaeb_exchange imports it when a file is read.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from pygaeb.models.boq import BoQCtgy
 from pygaeb.models.enums import ComplementKind, Provis
 from pygaeb.models.enums import ItemType as GaebType
 
-from bidbridge.errors import AppError
-from bidbridge.services.bill import DraftBill, DraftItem, DraftSection, ItemType
+from bidbridge.services.bill import DraftBill, DraftItem, DraftSection, ItemType, refused
 
 MAX_DEPTH = 64
 MAX_ITEMS = 20_000
@@ -33,12 +34,6 @@ _NAMESPACE = re.compile(r"^http://www\.gaeb\.de/GAEB_DA_XML/(?:DA)?(\d\d)/(3\.[0
 PHASE_NAMES = {"81": "X81 (bill description)", "82": "X82 (cost estimate)",
                "83": "X83 (request for bids)", "84": "X84 (bid)", "85": "X85 (alternative bid)",
                "86": "X86 (award)"}
-
-
-def refused(parameter: str, message: str, *, code: str = "gaeb_invalid", status: int = 422,
-            **data: Any) -> AppError:
-    return AppError(f"'{parameter}': {message}", code=code, status=status,
-                    data={"parameter": parameter, **data})
 
 
 # Elements holding numbers: plain decimals only. pygaeb 1.20 formats every number digit by digit

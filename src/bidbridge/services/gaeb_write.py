@@ -1,11 +1,13 @@
 """Writing a workpackage's bill as GAEB DA XML 3.3 with pygaeb: X83 (unpriced), X84 (a bid)
 and X86 (the award). pygaeb 1.20 writes alternative and base items with markers of its own that
 no other program reads; we write GAEB's ALNGroupNo/ALNSerNo in their place.
+
+pygaeb and lxml load with this module: services.gaeb_exchange imports it when a file is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from lxml import etree
@@ -16,8 +18,9 @@ from pygaeb.models.enums import BkdnType, ExchangePhase, Provis, SourceVersion
 from pygaeb.models.enums import ItemType as GaebType
 from pygaeb.models.item import RichText
 
-from bidbridge.models import Bill, BillSection, BudgetLine
+from bidbridge.models import BillSection
 from bidbridge.services.bill import ItemType
+from bidbridge.services.bill_export import LOOSE, BillRows, LinePrice, Phase, item_ozs
 
 PROG_SYSTEM = "bidbridge"
 _TYPES = {
@@ -30,24 +33,6 @@ _TYPES = {
     ItemType.MARKUP: (GaebType.MARKUP, None),  # priced as an amount (docs/gaeb.md)
 }
 _SYNTHETIC = {"AlternativeItem": "1", "SurchargeItem": "0"}
-
-
-@dataclass(frozen=True)
-class LinePrice:
-    unit_price: Decimal | None
-    total: Decimal | None
-    up_components: list[Decimal] = field(default_factory=list)
-
-
-@dataclass
-class BillRows:
-    """What a bill is made of, loaded by the caller (services.gaeb_exchange)."""
-
-    bill: Bill | None
-    sections: list[BillSection]
-    lines: list[BudgetLine]
-    project_name: str
-    workpackage_name: str
 
 
 def _rno_chain(section_id: int | None, by_id: dict[int, BillSection]) -> list[BillSection]:
@@ -63,14 +48,6 @@ def _leaf(oz: str, path: list[str]) -> str:
     if prefix and oz.startswith(prefix + "."):
         return oz[len(prefix) + 1:]
     return oz.rsplit(".", 1)[-1]
-
-
-LOOSE = "99"  # the title of lines that stand under none (lines from before bills)
-
-
-def item_ozs(lines: list[BudgetLine]) -> dict[int, str]:
-    """Every line's OZ in a file: its own, or 99.NNNN by its place when it has none."""
-    return {line.id: line.oz or f"{LOOSE}.{n * 10:04d}" for n, line in enumerate(lines, start=1)}
 
 
 @dataclass(frozen=True)
@@ -162,10 +139,11 @@ def build_document(rows: BillRows, phase: ExchangePhase,
                         gaeb_info=GAEBInfo(prog_system=PROG_SYSTEM), award=award)
 
 
-def write(rows: BillRows, phase: ExchangePhase, prices: dict[int, LinePrice] | None = None,
+def write(rows: BillRows, phase: Phase, prices: dict[int, LinePrice] | None = None,
           extras: list[ExtraItem] | None = None) -> bytes:
-    doc = build_document(rows, phase, prices, extras)
-    data, _warnings = GAEBWriter.to_bytes(doc, phase=phase, prog_system=PROG_SYSTEM,
+    exchange_phase = ExchangePhase(phase)
+    doc = build_document(rows, exchange_phase, prices, extras)
+    data, _warnings = GAEBWriter.to_bytes(doc, phase=exchange_phase, prog_system=PROG_SYSTEM,
                                           prog_name=PROG_SYSTEM)
     return _real_alternatives(data, rows)
 

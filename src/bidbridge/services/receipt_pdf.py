@@ -2,6 +2,9 @@
 
 The PDF restates the stored proposal; its ``contentSha256`` is the one an integrator recomputes
 from getProposals (docs/proposals.md), so the paper and the data can be checked against each other.
+
+reportlab loads with this module, which the receipt's download imports when it is asked for, so a
+server worker that never writes a receipt carries none of it.
 """
 
 from __future__ import annotations

@@ -33,13 +33,10 @@ from bidbridge.models import Event, WebhookDelivery, WebhookEndpoint
 from bidbridge.services import event_feed, webhooks
 from bidbridge.services.context import Actor, RequestContext
 from bidbridge.services.webhook_targets import TargetRefused, parse_networks, resolve
+from bidbridge.services.webhooks import BACKOFF
 
 log = logging.getLogger("bidbridge.worker")
 
-# Wait after the n-th failed attempt (Standard Webhooks' suggested curve, stretched to ~3 days).
-BACKOFF = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
-           timedelta(hours=5), timedelta(hours=10), timedelta(hours=14), timedelta(hours=20),
-           timedelta(hours=24))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 DISABLE_AFTER = timedelta(days=3)  # an endpoint failing this long without a success
 LEASE_MARGIN = timedelta(seconds=30)

@@ -28,6 +28,12 @@ from bidbridge.services.context import RequestContext
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ENDPOINTS = 10  # per company
 MAX_REPLAY = 1000  # events per replay call
+# Wait after the n-th failed attempt (Standard Webhooks' suggested curve, stretched to ~3 days).
+# The delivery worker (services.webhook_delivery, with httpx) keeps to it; it is kept here so the
+# API can describe it without loading the worker.
+BACKOFF = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+           timedelta(hours=5), timedelta(hours=10), timedelta(hours=14), timedelta(hours=20),
+           timedelta(hours=24))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 It imports the client and the wire schemas only, never the server, so that it runs from the
 client's own distribution (clients/python) as well as from the platform's `bidbridge` command.
+The client (httpx) and rich load when the command runs: the `bidbridge` command's module, which
+registers this one, is imported by every worker process of `bidbridge serve`.
 """
 
 from __future__ import annotations
@@ -9,16 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
-from rich.console import Console
-
-from bidbridge.client import Client, ClientError
-from bidbridge.sync.mirror import Mirror
-from bidbridge.sync.progress import RichProgress
-
-console = Console()
-err = Console(stderr=True)
 
 SYNC_ENV = "BIDBRIDGE_SYNC_"
 
@@ -47,6 +40,14 @@ def sync(
     Only what changed since the last run is fetched (getRfps updatedSince), and a document is
     downloaded only when its SHA-256 differs from the copy on disk.
     """
+    import httpx
+    from rich.console import Console
+
+    from bidbridge.client import Client, ClientError
+    from bidbridge.sync.mirror import Mirror
+    from bidbridge.sync.progress import RichProgress
+
+    console, err = Console(), Console(stderr=True)
     if not login or not api_key:
         raise typer.BadParameter("give --login and --api-key (or BIDBRIDGE_SYNC_LOGIN and "
                                  "BIDBRIDGE_SYNC_API_KEY)", param_hint="--login/--api-key")

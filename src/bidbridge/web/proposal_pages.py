@@ -20,7 +20,6 @@ from bidbridge.errors import AppError, NotFound
 from bidbridge.models import Proposal, Rfp
 from bidbridge.services import addenda, documents, money, pricing, proposals
 from bidbridge.services.proposals import Submission
-from bidbridge.services.receipt_pdf import receipt_pdf
 from bidbridge.services.rfp_access import rfp_for_person
 from bidbridge.services.scoping import PROPOSAL_OF_SUBCONTRACTOR, effective_deadline, load
 from bidbridge.web.bidder import Bidder, BidderDep, field_problem
@@ -122,6 +121,8 @@ def receipt(request: Request, me: BidderDep, rfp_id: int, proposal_id: int) -> R
 
 @router.get("/bids/{rfp_id:id}/proposals/{proposal_id:id}/receipt.pdf")
 def receipt_download(me: BidderDep, rfp_id: int, proposal_id: int) -> Response:
+    from bidbridge.services.receipt_pdf import receipt_pdf  # reportlab, loaded on first use
+
     rfp = rfp_for_person(me.acting.db, me.viewer, rfp_id)
     proposal = _proposal(me, rfp, proposal_id)
     files = proposals.attachments_of(me.acting.db, [proposal.id])[proposal.id]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from bidbridge.errors import NotFound
@@ -17,6 +18,7 @@ from bidbridge.services import (
     budget_setup,
     comparison,
     comparison_grid,
+    comparison_xlsx,
     projects,
     rfp_board,
     subcontractor_search,
@@ -162,6 +164,12 @@ def test_import_refuses_a_file_it_cannot_read(name, content, says):
     assert says in str(refused.value.errors[0])
 
 
+def test_column_letters_are_openpyxls():
+    # A csv file's errors name columns without loading openpyxl; they must read the same.
+    assert [budget_import.column_letter(n) for n in range(1, 18_279)] == \
+        [get_column_letter(n) for n in range(1, 18_279)]  # A … ZZZ, all openpyxl names
+
+
 def test_search_by_name_trade_and_city_hides_hidden_contacts(factory, client):
     gc = contractor(factory, client)
     wp = gc.workpackage(gc.project()["id"])
@@ -254,7 +262,7 @@ def test_export_shows_not_priced_apart_from_zero_and_marks_the_lowest(factory, c
     with factory.runtime.sessions() as s:
         result = comparison.compare(s, s.get(Workpackage, wp["id"]))
         table = comparison_grid.grid(result)
-        data = comparison_grid.workbook(result, "Comparison test")
+        data = comparison_xlsx.workbook(result, "Comparison test")
     states = [[cell.state for cell in row.cells] for row in table.rows]
     assert states == [["priced", "priced", "no_proposal"], ["priced", "not_priced", "no_proposal"]]
     assert [cell.lowest for cell in table.rows[0].cells] == [False, True, False]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pygaeb.models.enums import ExchangePhase
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -96,7 +95,7 @@ def get_bid_gaeb(call: Call, args: RfpIn) -> Response:
     if proposal is None:
         raise NotFound(f"RFP {rfp.id} has no submitted proposal.", code="not_found",
                        data={"resource": "proposal", "rfpId": rfp.id})
-    data = gaeb_exchange.proposal_document(call.session, proposal, ExchangePhase.X84)
+    data = gaeb_exchange.proposal_document(call.session, proposal, "X84")
     return file_response(data, f"rfp-{rfp.id}-v{proposal.version}.X84")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pygaeb.models.enums import ExchangePhase
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -81,7 +80,7 @@ class ProposalIn(Input):
 def get_proposal_gaeb(call: Call, args: ProposalIn) -> Response:
     proposal = scoping.load(call.session, scoping.PROPOSAL_OF_SUBCONTRACTOR, args.proposal_id,
                             for_company=call.principal.company_id)
-    data = gaeb_exchange.proposal_document(call.session, proposal, ExchangePhase.X84)
+    data = gaeb_exchange.proposal_document(call.session, proposal, "X84")
     return file_response(data, f"proposal-{proposal.id}-v{proposal.version}.X84")
 
 

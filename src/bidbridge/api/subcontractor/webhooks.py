@@ -18,7 +18,6 @@ from bidbridge.clock import unix
 from bidbridge.errors import InvalidParameters
 from bidbridge.models import WebhookDelivery, WebhookEndpoint
 from bidbridge.services import webhooks
-from bidbridge.services.webhook_delivery import BACKOFF
 from bidbridge.services.webhook_targets import url_problem
 from bidbridge.wire.subcontractor.webhooks import (
     DeletedOut,
@@ -271,4 +270,4 @@ def replay_webhook_events(call: Call, args: ReplayIn) -> ReplayOut:
     return ReplayOut(endpoint_id=endpoint.id, queued=queued)
 
 
-assert len(BACKOFF) == 9  # the description above spells the schedule out
+assert len(webhooks.BACKOFF) == 9  # the description above spells the schedule out

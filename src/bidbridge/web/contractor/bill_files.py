@@ -5,7 +5,6 @@ X86. The same services as the contractor API."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
-from pygaeb.models.enums import ExchangePhase
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,7 +40,7 @@ def export_bid(acting: Contractor, wp_id: int, rfp_id: int) -> Response:
     proposal = current_proposal(acting.db, rfp.id)
     if proposal is None:
         raise HTTPException(404, "Not Found")
-    data = gaeb_exchange.proposal_document(acting.db, proposal, ExchangePhase.X84)
+    data = gaeb_exchange.proposal_document(acting.db, proposal, "X84")
     return bill_download(data, f"rfp-{rfp.id}-v{proposal.version}.X84", "application/xml")
 
 

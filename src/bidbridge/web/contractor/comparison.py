@@ -76,8 +76,10 @@ def comparison_page(request: Request, acting: Contractor, wp_id: int,
 def comparison_export(acting: Contractor, wp_id: int) -> Response:
     wp = workpackage_of(acting, wp_id)
     _open(acting, wp)
+    from bidbridge.services.comparison_xlsx import workbook  # openpyxl, loaded on first use
+
     title = f"{wp.project.name} — {wp.name}: bid comparison"
-    data = comparison_grid.workbook(comparison.compare(acting.db, wp), title)
+    data = workbook(comparison.compare(acting.db, wp), title)
     name = f"comparison-workpackage-{wp.id}.xlsx"
     return secure_headers(Response(data, media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="{name}"'}))
