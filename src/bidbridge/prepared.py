@@ -103,11 +103,16 @@ class Record(SimpleNamespace):
     answer builders read; no relationships, no lazy loads, no session)."""
 
 
-def columns_of(entity: Any, name: str) -> list[Any]:
-    """Every mapped column of ``entity`` (a model or an alias of one), labelled
-    ``<name>__<attribute>`` for :func:`records`."""
-    return [getattr(entity, attr.key).label(f"{name}__{attr.key}")
-            for attr in inspect(entity).mapper.column_attrs]
+def columns_of(entity: Any, name: str, only: tuple[str, ...] | None = None) -> list[Any]:
+    """Every mapped column of ``entity`` (a model or an alias of one) — or those of ``only``
+    (the id always) — labelled ``<name>__<attribute>`` for :func:`records`."""
+    keys = [attr.key for attr in inspect(entity).mapper.column_attrs]
+    if only is not None:
+        unknown = set(only) - set(keys)
+        if unknown:
+            raise ValueError(f"{name} has no columns {sorted(unknown)}")
+        keys = [k for k in keys if k == "id" or k in only]
+    return [getattr(entity, key).label(f"{name}__{key}") for key in keys]
 
 
 def records(row: Any, *names: str) -> dict[str, Record | None]:

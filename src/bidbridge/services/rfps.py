@@ -142,6 +142,19 @@ def raise_not_found(rfp_id: int) -> NoReturn:
                    code="not_found", data={"resource": "rfp", "id": rfp_id})
 
 
+# What getRfp's answer (api/subcontractor/rfp_models.py: rfp_out) reads of the entities around
+# the RFP: the three companies alone had 60 columns, read and converted on every call. The RFP
+# and its project are read whole.
+_ANSWER_READS: dict[str, tuple[str, ...]] = {
+    "workpackage": ("code", "name", "description", "deadline"),
+    "contractor": ("name", "city", "phone", "website"),
+    "forwarded_to": ("name",),
+    "source": ("forward_message", "forwarded_at"),
+    "source_company": ("name",),
+    "proposal": ("version", "submitted_at", "total_amount", "currency"),
+}
+
+
 def _detail_statement(*, columns: bool = False) -> Select[Any]:
     """The RFP with its project, workpackage, contractor, forwarding partners and counts; built
     once (aliases and correlations are costly to build per call). ``columns``: each entity as its
@@ -170,8 +183,9 @@ def _detail_statement(*, columns: bool = False) -> Select[Any]:
                 "forwarded_to": forwarded_to, "source": source, "source_company": source_company}
     counts = [documents.label("documents"), lines.label("lines"), messages.label("messages")]
     chosen: list[Any] = (
-        [c for name, entity in entities.items() for c in columns_of(entity, name)]
-        + counts + columns_of(Proposal, "proposal")) if columns else [
+        [c for name, entity in entities.items()
+         for c in columns_of(entity, name, _ANSWER_READS.get(name))]
+        + counts + columns_of(Proposal, "proposal", _ANSWER_READS["proposal"])) if columns else [
         *entities.values(), documents, lines, messages, Proposal]
     return (select(*chosen)
             .select_from(Rfp)
