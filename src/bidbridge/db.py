@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from bidbridge.prepared import run_driver_sql
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
@@ -119,22 +121,8 @@ def _sqlite_begin(conn: Any) -> None:
     if isinstance(dbapi, QueuedWriterConnection):
         dbapi.take_write_turn()
     # On the driver's cursor, not exec_driver_sql: Core's execution machinery cost more than the
-    # statement (as in bidbridge/prepared.py), and every SQLite write and log group pays it.
-    # Listeners still see it, and a failure is wrapped (and the connection invalidated on a
-    # disconnect) as Core would.
-    if conn._has_events or conn.engine._has_events:
-        conn.dispatch.before_cursor_execute(conn, None, _BEGIN, (), None, False)
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(_BEGIN)
-    except Exception as exc:
-        conn._handle_dbapi_exception(exc, _BEGIN, (), cursor, None)
-        raise
-    finally:
-        cursor.close()
-
-
-_BEGIN = "BEGIN IMMEDIATE"
+    # statement, and every SQLite write and log group pays it.
+    run_driver_sql(conn, "BEGIN IMMEDIATE")
 
 
 class QueuedWriterConnection(sqlite3.Connection):

@@ -98,6 +98,25 @@ class Prepared:
         return found[0] if found else None
 
 
+def run_driver_sql(conn: Connection, sql: str) -> None:
+    """A statement without parameters or rows (BEGIN IMMEDIATE, a settings SELECT) on the
+    driver's cursor, as :class:`Prepared` runs its SELECTs: listeners see it, a failure is
+    wrapped (and a dropped connection invalidated) as Core would. Core's own execution cost more
+    than such a statement."""
+    if conn._has_events or conn.engine._has_events:
+        conn.dispatch.before_cursor_execute(conn, None, sql, (), None, False)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+    except Exception as exc:
+        conn._handle_dbapi_exception(exc, sql, (), cursor, None)
+        raise
+    finally:
+        cursor.close()
+
+
 class Record(SimpleNamespace):
     """One entity's columns from a prepared row, under the model's attribute names (what the
     answer builders read; no relationships, no lazy loads, no session)."""

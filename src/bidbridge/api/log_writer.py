@@ -40,12 +40,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bidbridge.api import log_spool, request_log
 from bidbridge.db import BUSY_TIMEOUT_MS, QueuedWriterConnection
+from bidbridge.prepared import run_driver_sql
 from bidbridge.services.runtime import Runtime
 
 log = logging.getLogger("bidbridge.api")
@@ -205,9 +205,9 @@ LOOP_WAIT_MS = 20  # how long a group on the loop waits for a lock it does not q
 LOOP_PAUSE_S = 1.0  # after a failed attempt on the loop, groups go to the thread this long
 # PostgreSQL, a group on the loop: its commit does not wait for the WAL flush (as every group of
 # log rows alone), and a key's row locked by another transaction fails it fast instead of
-# stalling the loop — in one statement, one round trip.
-_ON_LOOP_SETTINGS = text("SELECT set_config('synchronous_commit', 'off', true), "
-                         f"set_config('lock_timeout', '{LOOP_WAIT_MS}ms', true)")
+# stalling the loop.
+_ON_LOOP_SETTINGS = ("SELECT set_config('synchronous_commit', 'off', true), "
+                     f"set_config('lock_timeout', '{LOOP_WAIT_MS}ms', true)")
 
 
 def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
@@ -220,9 +220,13 @@ def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
         with runtime.engine.connect() as conn:
             dbapi = conn.connection.dbapi_connection
             if not isinstance(dbapi, QueuedWriterConnection):  # PostgreSQL
-                with conn.begin():
-                    conn.execute(_ON_LOOP_SETTINGS)
+                # In psycopg's pipeline mode: BEGIN, the settings, the rows (and a key's touch)
+                # and COMMIT go out together and the loop waits for one round trip, not four.
+                # A failure surfaces at the commit; the transaction then rolls back whole.
+                with conn.begin(), dbapi.pipeline():
+                    run_driver_sql(conn, _ON_LOOP_SETTINGS)
                     request_log.add_many(conn, rows, keys, relaxed_commit=False)
+                    dbapi.commit()
                 return True
             if not dbapi.try_write_turn():
                 return False
