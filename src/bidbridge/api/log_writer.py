@@ -219,6 +219,7 @@ def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
     try:
         with runtime.engine.connect() as conn:
             dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None  # a connection just checked out
             if not isinstance(dbapi, QueuedWriterConnection):  # PostgreSQL
                 # In psycopg's pipeline mode: BEGIN, the settings, the rows (and a key's touch)
                 # and COMMIT go out together and the loop waits for one round trip, not four.
