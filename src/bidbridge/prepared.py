@@ -16,7 +16,7 @@ see every statement (the round-trip tests count them).
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -69,24 +69,10 @@ class Prepared:
         values = {k: (c.binds[k](v) if k in c.binds else v)
                   for k, v in ({**c.defaults, **params} if c.defaults else params).items()}
         parameters: Any = tuple(values[n] for n in c.names) if c.names is not None else values
-        if conn._has_events or conn.engine._has_events:
-            conn.dispatch.before_cursor_execute(conn, None, c.sql, parameters, None, False)
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        cursor = dbapi.cursor()
-        try:
-            cursor.execute(c.sql, parameters)
-            fetched = cursor.fetchall()
-            if not c.results:
-                c.results.append(tuple(
-                    col.type._cached_result_processor(conn.dialect, d[1])
-                    for col, d in zip(c.columns, cursor.description, strict=True)))
-        except Exception as exc:
-            # Wrapped (and the connection invalidated on a disconnect) as Core would.
-            conn._handle_dbapi_exception(exc, c.sql, parameters, cursor, None)
-            raise
-        finally:
-            cursor.close()
+        fetched, description = _on_cursor(conn, c.sql, parameters, fetch=True)
+        if not c.results:
+            c.results.append(tuple(col.type._cached_result_processor(conn.dialect, d[1])
+                                   for col, d in zip(c.columns, description, strict=True)))
         make, processors = c.row._make, c.results[0]
         if not any(processors):
             return [make(r) for r in fetched]
@@ -98,23 +84,34 @@ class Prepared:
         return found[0] if found else None
 
 
-def run_driver_sql(conn: Connection, sql: str) -> None:
-    """A statement without parameters or rows (BEGIN IMMEDIATE, a settings SELECT) on the
-    driver's cursor, as :class:`Prepared` runs its SELECTs: listeners see it, a failure is
-    wrapped (and a dropped connection invalidated) as Core would. Core's own execution cost more
-    than such a statement."""
+def _on_cursor(conn: Connection, sql: str, parameters: Any, *, many: bool = False,
+               fetch: bool = False) -> tuple[Sequence[Any], Any]:
+    """``sql`` on the connection's DBAPI cursor, in its transaction: ``before_cursor_execute``
+    listeners see it, a failure is wrapped (and the connection invalidated on a disconnect) as
+    Core would. (rows, cursor description) when ``fetch``, else ([], None)."""
     if conn._has_events or conn.engine._has_events:
-        conn.dispatch.before_cursor_execute(conn, None, sql, (), None, False)
+        conn.dispatch.before_cursor_execute(conn, None, sql, parameters, None, many)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     cursor = dbapi.cursor()
     try:
-        cursor.execute(sql)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        return (cursor.fetchall(), cursor.description) if fetch else ([], None)
     except Exception as exc:
-        conn._handle_dbapi_exception(exc, sql, (), cursor, None)
+        conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
         raise
     finally:
         cursor.close()
+
+
+def run_driver_sql(conn: Connection, sql: str) -> None:
+    """A statement without parameters or rows (BEGIN IMMEDIATE, a settings SELECT) on the
+    driver's cursor, as :class:`Prepared` runs its SELECTs: Core's own execution cost more than
+    such a statement."""
+    _on_cursor(conn, sql, ())
 
 
 class Record(SimpleNamespace):
@@ -193,15 +190,4 @@ class PreparedInsert:
         processed = [{k: (binds[k](v) if k in binds else v) for k, v in r.items()} for r in rows]
         parameters: Any = ([tuple(p[n] for n in names) for p in processed] if names
                            else processed)
-        if conn._has_events or conn.engine._has_events:
-            conn.dispatch.before_cursor_execute(conn, None, sql, parameters, None, True)
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        cursor = dbapi.cursor()
-        try:
-            cursor.executemany(sql, parameters)
-        except Exception as exc:
-            conn._handle_dbapi_exception(exc, sql, parameters, cursor, None)
-            raise
-        finally:
-            cursor.close()
+        _on_cursor(conn, sql, parameters, many=True)

@@ -46,10 +46,8 @@ class ApiFront:
         # Paths without parameters, whole: one dict lookup instead of a walk of regexes.
         self.fixed: dict[str, tuple[Route, Any]] = {}
         for route in routes:
-            target = dispatch.target_of(route) if isinstance(route, Route) else None
-            if target is None:
+            if not isinstance(route, Route) or (target := dispatch.target_of(route)) is None:
                 continue
-            assert isinstance(route, Route)
             key = _key(route.path)
             # Only routes whose first segment is fixed; the catch-all stays with the router.
             if key is not None and "{" not in key[1]:
