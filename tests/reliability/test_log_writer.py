@@ -6,20 +6,23 @@ write costs that write only."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import Counter
 
 import anyio.to_thread
 import httpx
+import pytest
 from sqlalchemy import event, func, select
 
-from bidbridge.api import dispatch, log_spool, log_writer
+from bidbridge.api import dispatch, log_spool, log_writer, request_log
 from bidbridge.api.log_writer import Pending
 from bidbridge.app import create_app
 from bidbridge.middleware.edge import _new_request_id
 from bidbridge.models import ApiKey, ApiRequest
 from bidbridge.services.runtime import Runtime
+from tests.conftest import BACKENDS
 from tests.factories import auth
 from tests.tendering.sub.support import signed_in
 
@@ -39,12 +42,15 @@ def test_concurrent_reads_share_group_transactions_and_each_answer_finds_its_row
     inserts: list[int] = []
 
     def count(_conn, _cursor, statement, parameters, _context, many):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("INSERT INTO API_REQUESTS"):
+        sql = statement.lstrip().upper()
+        if sql.startswith("INSERT INTO API_REQUESTS") or (  # PostgreSQL's one-statement group
+                sql.startswith("WITH") and "INSERT INTO API_REQUESTS" in sql):
             if not inserts:
                 # The first group takes its time (as under load), so calls answered meanwhile
                 # are waiting for the next one: the test does not depend on the machine's pace.
                 time.sleep(0.3)
-            inserts.append(len(parameters) if many else 1)
+            inserts.append(len(json.loads(parameters["rows"])) if isinstance(parameters, dict)
+                           and "rows" in parameters else len(parameters) if many else 1)
 
     async def calls() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -221,3 +227,59 @@ def test_a_group_commits_on_the_loop_and_waits_on_the_thread_for_a_lock_held_els
         {r["request_id"]: 1 for r in rows})
     with runtime.sessions() as s:  # the key's touch came with them
         assert s.get(ApiKey, key_id).last_used_at == clock.now().replace(microsecond=0)
+
+
+def test_a_group_on_the_loop_stores_every_value_as_the_threads_insert_does(
+        factory, runtime, clock, backend):
+    """On PostgreSQL the loop writes a group as one statement (the rows as one JSON text read
+    by json_to_recordset); on SQLite as the thread does. Either way a row reads back exactly
+    as the thread's Core INSERT stores it — awkward values included — and the key's touch
+    comes with it."""
+    setup = factory.company()
+    with runtime.sessions() as s:
+        key_id = s.scalars(select(ApiKey.id).where(ApiKey.company_id == setup.company.id)).one()
+    moment = clock.now().replace(microsecond=123456)
+    awkward = {"occurred_at": moment, "api": "subcontractor", "function": "getRfp",
+               "method": "GET", "path": "/rfps/7?x=%27%22\\", "company_id": 42,
+               "contact_id": None, "contact_name": "Zoë O'Brien \"Bau\" \\ 日本",
+               "template_params": {"rfpId": 7, "nested": {"list": [1, "zwei", None, 3.5]}},
+               "query_params": {"q": "a'b\"c\\d\n\te", "emoji": "🏗️", "empty": ""},
+               "status": 404, "error_code": "rfp_not_found", "duration_ms": 0.1 + 0.2,
+               "client_ip": "2001:db8::1", "user_agent": "curl/8.5 (x'y)"}
+    on_loop = {**awkward, "request_id": "loop-" + os.urandom(4).hex()}
+    on_thread = {**awkward, "request_id": "thread-" + os.urandom(4).hex()}
+    assert log_writer._commit_now(runtime, [Pending(values=on_loop, touch_key_id=key_id),
+                                            Pending(values=dict(on_loop, request_id="x-"
+                                                                + os.urandom(4).hex()))]) is True
+    log_writer._commit_group(runtime, [Pending(values=on_thread)])
+    columns = [c for c in ApiRequest.__table__.columns if c.key not in ("id", "request_id")]
+    with runtime.sessions() as s:
+        stored = {rid: s.execute(select(*columns).where(ApiRequest.request_id == rid)).one()
+                  for rid in (on_loop["request_id"], on_thread["request_id"])}
+        touched = s.get(ApiKey, key_id).last_used_at
+    assert stored[on_loop["request_id"]] == stored[on_thread["request_id"]]
+    assert stored[on_loop["request_id"]]._asdict() == {c.key: awkward[c.key] for c in columns}
+    assert touched == moment.replace(microsecond=0)
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="this run has no PostgreSQL")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no such statement
+def test_postgresql_group_statement_leaves_its_connection_as_it_found_it(runtime, clock,
+                                                                          backend):
+    """The one-statement group runs with the driver in autocommit; whether it commits or the
+    database refuses it, the pooled connection goes back to transactions as before."""
+    good, bad = _rows(clock, 1)[0], {**_rows(clock, 1)[0], "api": None}  # api: NOT NULL
+    with runtime.engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        request_log.add_group_alone(conn, [good], set(), lock_timeout_ms=20)
+        assert dbapi.autocommit is False
+        try:
+            request_log.add_group_alone(conn, [bad], set(), lock_timeout_ms=20)
+        except Exception as exc:
+            assert "api" in str(exc)
+        else:
+            raise AssertionError("a row without its api was stored")
+        assert dbapi.autocommit is False
+        assert dbapi.info.transaction_status.name == "IDLE"
+    assert _logged(runtime, [good["request_id"], bad["request_id"]]) == Counter(
+        {good["request_id"]: 1})

@@ -13,10 +13,11 @@ Where a group is written:
 - **On the event loop**: the rows queued during one turn of the loop are committed at the start
   of the next, on the loop itself — on SQLite when the write lock is free *right now* (a
   non-blocking ``flock``, and a short busy timeout for writers from elsewhere), on PostgreSQL
-  with a short lock timeout (a key's row locked elsewhere). Committing a few rows costs the loop
-  less than handing them to a thread: the hand-over and the GIL traded between the two threads
-  were a quarter of a SQLite worker's busy time under load; on PostgreSQL the group's few round
-  trips cost less than that too (measured: getMe +64 %, getRfp +31 % at 16 connections).
+  as one statement in its own transaction, with a short lock timeout (a key's row locked
+  elsewhere). Committing a few rows costs the loop less than handing them to a thread: the
+  hand-over and the GIL traded between the two threads were a quarter of a SQLite worker's busy
+  time under load; on PostgreSQL the group's round trip costs less than that too (measured:
+  getMe +64 %, getRfp +31 % at 16 connections, when it still took four round trips).
 - **On the writer thread** otherwise: the SQLite lock is taken (the other worker is writing),
   the loop's attempt failed for any reason (the thread tries again the old way and spools on
   failure; for a second after a failure every group goes to the thread, so a database in
@@ -45,7 +46,6 @@ from sqlalchemy.orm import Session
 
 from bidbridge.api import log_spool, request_log
 from bidbridge.db import BUSY_TIMEOUT_MS, QueuedWriterConnection
-from bidbridge.prepared import run_driver_sql
 from bidbridge.services.runtime import Runtime
 
 log = logging.getLogger("bidbridge.api")
@@ -203,11 +203,6 @@ class LogWriter:
 
 LOOP_WAIT_MS = 20  # how long a group on the loop waits for a lock it does not queue for
 LOOP_PAUSE_S = 1.0  # after a failed attempt on the loop, groups go to the thread this long
-# PostgreSQL, a group on the loop: its commit does not wait for the WAL flush (as every group of
-# log rows alone), and a key's row locked by another transaction fails it fast instead of
-# stalling the loop.
-_ON_LOOP_SETTINGS = ("SELECT set_config('synchronous_commit', 'off', true), "
-                     f"set_config('lock_timeout', '{LOOP_WAIT_MS}ms', true)")
 
 
 def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
@@ -221,13 +216,8 @@ def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
             dbapi = conn.connection.dbapi_connection
             assert dbapi is not None  # a connection just checked out
             if not isinstance(dbapi, QueuedWriterConnection):  # PostgreSQL
-                # In psycopg's pipeline mode: BEGIN, the settings, the rows (and a key's touch)
-                # and COMMIT go out together and the loop waits for one round trip, not four.
-                # A failure surfaces at the commit; the transaction then rolls back whole.
-                with conn.begin(), dbapi.pipeline():
-                    run_driver_sql(conn, _ON_LOOP_SETTINGS)
-                    request_log.add_many(conn, rows, keys, relaxed_commit=False)
-                    dbapi.commit()
+                # One statement, its own transaction: one round trip (request_log).
+                request_log.add_group_alone(conn, rows, keys, lock_timeout_ms=LOOP_WAIT_MS)
                 return True
             if not dbapi.try_write_turn():
                 return False
