@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -21,7 +21,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bidbridge.api import budget, idempotency, json_text, log_spool, log_writer, request_log
+from bidbridge import loop_connection
+from bidbridge.api import (
+    budget,
+    idempotency,
+    json_text,
+    log_spool,
+    log_writer,
+    request_log,
+)
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call, WriteNeeded
 from bidbridge.api.declare import Api, Function, functions
@@ -288,8 +296,10 @@ def _run(
     a database transaction; a read_first function's ``WriteNeeded`` passes out, for the caller
     to run it again writing."""
     request_id = request.request_id
+    # A light call runs on the event loop: on the loop thread's held connection.
+    connect = loop_connection.connection if fn.light and reading else Engine.connect
     try:
-        with runtime.engine.connect() as conn:
+        with connect(runtime.engine) as conn:
             if reading:
                 conn.info[READ_ONLY] = True  # no database transaction: see bidbridge/db.py
             unit = _Unit(conn, runtime)

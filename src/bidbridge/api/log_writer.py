@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bidbridge import loop_connection
 from bidbridge.api import log_spool, request_log
 from bidbridge.db import BUSY_TIMEOUT_MS, QueuedWriterConnection
 from bidbridge.services.runtime import Runtime
@@ -212,7 +213,7 @@ def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
     rows = [p.values for p in group]
     keys = {p.touch_key_id for p in group if p.touch_key_id is not None}
     try:
-        with runtime.engine.connect() as conn:
+        with loop_connection.connection(runtime.engine) as conn:
             dbapi = conn.connection.dbapi_connection
             assert dbapi is not None  # a connection just checked out
             if not isinstance(dbapi, QueuedWriterConnection):  # PostgreSQL

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bidbridge import loop_connection
 from bidbridge.clock import Clock, OffsetFileClock, SystemClock
 from bidbridge.config import Settings
 from bidbridge.db import make_engine, make_sessionmaker
@@ -86,6 +87,7 @@ class Runtime:
     def close(self) -> None:
         while self.on_close:
             self.on_close.pop(0)()
+        loop_connection.release(self.engine)
         self.engine.dispose()
         engine = self.extras.pop("log_engine", None)
         if isinstance(engine, Engine):
