@@ -91,11 +91,18 @@ class Document(Base):
     """
 
     __tablename__ = "documents"
+    # getRfp counts an RFP's live tender documents on every call — its workpackage's, and its
+    # project's that belong to no workpackage: both from an index alone.
+    __table_args__ = (
+        Index("ix_documents_workpackage_id_deleted_at", "workpackage_id", "deleted_at"),
+        Index("ix_documents_project_id_workpackage_id_deleted_at", "project_id",
+              "workpackage_id", "deleted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)  # owner
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
-    workpackage_id: Mapped[int | None] = mapped_column(ForeignKey("workpackages.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    workpackage_id: Mapped[int | None] = mapped_column(ForeignKey("workpackages.id"))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))

@@ -96,9 +96,13 @@ class BudgetLine(Timestamps, Base):
     """One line of the contractor's bill of quantities for a workpackage."""
 
     __tablename__ = "budget_lines"
+    # getRfp counts a workpackage's live lines on every call: (workpackage_id, deleted_at)
+    # answers it from the index alone, and serves every lookup by workpackage as before.
+    __table_args__ = (Index("ix_budget_lines_workpackage_id_deleted_at", "workpackage_id",
+                            "deleted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workpackage_id: Mapped[int] = mapped_column(ForeignKey("workpackages.id"), index=True)
+    workpackage_id: Mapped[int] = mapped_column(ForeignKey("workpackages.id"))
     code: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text)
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(18, 3))
