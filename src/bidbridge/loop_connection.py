@@ -37,8 +37,23 @@ from collections.abc import Iterator
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
+from bidbridge.prepared import run_driver_sql
+
 HOLD_S = 60.0  # then the held connection goes back to the pool and another is taken
 MIN_POOL = 4  # a smaller pool lends none for holding: its threads need every one
+
+
+# Session settings of a held connection, by dialect: (while held, when given back).
+#
+# PostgreSQL: generic plans. psycopg prepares a statement on its fifth run, but PostgreSQL
+# still plans a prepared statement afresh on every execution while a plan for the values at
+# hand looks cheaper than the generic one — which it always does for a statement with a LIMIT
+# parameter (the token check's LIMIT 1 subquery, getRfps' page). The light calls' statements are
+# index lookups whose generic plan is the right one; measured on the bench database, server
+# time per execution: the token check 444 -> 162 µs, the getRfps page 2,144 -> 538 µs.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "postgresql": ("SET plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"),
+}
 
 
 class _Held:
@@ -49,15 +64,40 @@ class _Held:
         self.since = time.monotonic()
         self.pid = os.getpid()
         self.busy = False
+        settings = SETTINGS.get(conn.dialect.name)
+        if settings is not None:
+            try:
+                _run_outside_transaction(conn, settings[0])
+            except Exception:
+                conn.close()
+                raise
 
     def close(self) -> None:
         if self.pid == os.getpid() and not self.conn.closed:  # never a parent's socket
             with contextlib.suppress(Exception):  # a broken one is discarded by the pool
+                settings = SETTINGS.get(self.conn.dialect.name)
+                if settings is not None and not self.conn.invalidated:
+                    try:
+                        _run_outside_transaction(self.conn, settings[1])
+                    except Exception:
+                        self.conn.invalidate()  # not back into the pool with our settings
                 self.conn.close()
 
     def __del__(self) -> None:  # its thread ended: the connection goes back to the pool
         if not sys.is_finalizing():  # at exit the driver's modules may be gone already
             self.close()
+
+
+def _run_outside_transaction(conn: Connection, sql: str) -> None:
+    """A session setting on the driver in autocommit: no transaction, one round trip."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.autocommit = True
+    try:
+        run_driver_sql(conn, sql)
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
 
 
 class _PerThread(threading.local):

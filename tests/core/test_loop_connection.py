@@ -174,3 +174,22 @@ def test_a_held_connection_the_database_drops_is_replaced(factory, client, backe
     answers = [sub.get("/me") for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 200, 200], [a.text for a in answers]
     assert answers[0].headers["Retry-After"] == "2"
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="this run has no PostgreSQL")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_plans_the_held_connections_statements_once_and_only_those(engine, backend):
+    """The held connection uses generic plans (its statements are planned once, not per call);
+    a connection it gives back to the pool plans as every other one does."""
+    def mode(conn: Any) -> str:
+        found = str(conn.exec_driver_sql("SHOW plan_cache_mode").scalar())
+        conn.rollback()
+        return found
+
+    with loop_connection.connection(engine) as held:
+        assert mode(held) == "force_generic_plan"
+        dbapi = held.connection.dbapi_connection
+    loop_connection.release(engine)
+    with engine.connect() as pooled:
+        assert pooled.connection.dbapi_connection is dbapi  # the pool's only connection
+        assert mode(pooled) == "auto"
