@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
-from bidbridge.prepared import run_driver_sql
+from bidbridge.prepared import run_outside_transaction
 
 HOLD_S = 60.0  # then the held connection goes back to the pool and another is taken
 MIN_POOL = 4  # a smaller pool lends none for holding: its threads need every one
@@ -67,7 +67,7 @@ class _Held:
         settings = SETTINGS.get(conn.dialect.name)
         if settings is not None:
             try:
-                _run_outside_transaction(conn, settings[0])
+                run_outside_transaction(conn, settings[0])
             except Exception:
                 conn.close()
                 raise
@@ -78,7 +78,7 @@ class _Held:
                 settings = SETTINGS.get(self.conn.dialect.name)
                 if settings is not None and not self.conn.invalidated:
                     try:
-                        _run_outside_transaction(self.conn, settings[1])
+                        run_outside_transaction(self.conn, settings[1])
                     except Exception:
                         self.conn.invalidate()  # not back into the pool with our settings
                 self.conn.close()
@@ -86,18 +86,6 @@ class _Held:
     def __del__(self) -> None:  # its thread ended: the connection goes back to the pool
         if not sys.is_finalizing():  # at exit the driver's modules may be gone already
             self.close()
-
-
-def _run_outside_transaction(conn: Connection, sql: str) -> None:
-    """A session setting on the driver in autocommit: no transaction, one round trip."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    dbapi.autocommit = True
-    try:
-        run_driver_sql(conn, sql)
-    finally:
-        if not dbapi.closed:
-            dbapi.autocommit = False
 
 
 class _PerThread(threading.local):

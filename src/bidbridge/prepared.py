@@ -121,6 +121,20 @@ def run_driver_sql(conn: Connection, sql: str, parameters: Any = ()) -> None:
     _on_cursor(conn, sql, parameters)
 
 
+def run_outside_transaction(conn: Connection, sql: str, parameters: Any = ()) -> None:
+    """:func:`run_driver_sql` with the driver in autocommit (PostgreSQL, on a connection outside
+    any transaction): the statement is its own transaction, one round trip; the driver is back
+    to transactions afterwards, whether it succeeded or not."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.autocommit = True
+    try:
+        _on_cursor(conn, sql, parameters)
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
+
+
 class Record(SimpleNamespace):
     """One entity's columns from a prepared row, under the model's attribute names (what the
     answer builders read; no relationships, no lazy loads, no session)."""

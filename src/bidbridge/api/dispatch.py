@@ -22,14 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bidbridge import loop_connection
-from bidbridge.api import (
-    budget,
-    idempotency,
-    json_text,
-    log_spool,
-    log_writer,
-    request_log,
-)
+from bidbridge.api import budget, idempotency, json_text, log_spool, log_writer, request_log
 from bidbridge.api import params as param_checks
 from bidbridge.api.call import Call, WriteNeeded
 from bidbridge.api.declare import Api, Function, functions

@@ -215,7 +215,7 @@ def _commit_now(runtime: Runtime, group: list[Pending]) -> bool | str:
     try:
         with loop_connection.connection(runtime.engine) as conn:
             dbapi = conn.connection.dbapi_connection
-            assert dbapi is not None  # a connection just checked out
+            assert dbapi is not None  # a live connection: checked out or held
             if not isinstance(dbapi, QueuedWriterConnection):  # PostgreSQL
                 # One statement, its own transaction: one round trip (request_log).
                 request_log.add_group_alone(conn, rows, keys, lock_timeout_ms=LOOP_WAIT_MS)

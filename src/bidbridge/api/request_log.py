@@ -39,7 +39,7 @@ from bidbridge.api.declare import Api, Function
 from bidbridge.api.problem import dumps
 from bidbridge.api.request import CallRequest
 from bidbridge.models import ApiKey, ApiRequest
-from bidbridge.prepared import PreparedInsert, run_driver_sql
+from bidbridge.prepared import PreparedInsert, run_outside_transaction
 from bidbridge.security.redaction import mask
 from bidbridge.services.runtime import Runtime
 
@@ -159,14 +159,7 @@ def add_group_alone(conn: Connection, rows: list[dict[str, Any]], touched_keys: 
              for r in rows]
     parameters = {"rows": json.dumps(group, ensure_ascii=False, separators=(",", ":")),
                   "touched_keys": sorted(touched_keys), "used_at": used_at}
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    dbapi.autocommit = True
-    try:
-        run_driver_sql(conn, sql, parameters)
-    finally:
-        if not dbapi.closed:
-            dbapi.autocommit = False
+    run_outside_transaction(conn, sql, parameters)
 
 
 _GROUPS: dict[tuple[tuple[str, ...], int], tuple[str, dict[str, Callable[[Any], Any]]]] = {}
