@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Numeric, String, create_engine, event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -87,8 +88,21 @@ def make_engine(url: str, *, pool: bool = True, reserved: bool = False,
 
 
 def _postgres_begin(conn: Any) -> None:
+    dbapi = conn.connection.dbapi_connection
     if conn.info.pop(READ_ONLY, False):
-        conn.connection.dbapi_connection.autocommit = True
+        dbapi.autocommit = True
+    elif dbapi.autocommit:  # left in autocommit by a use outside transactions: one is wanted
+        dbapi.autocommit = False
+
+
+def outside_transactions(conn: Connection) -> None:
+    """The connection's statements each their own transaction from here on, with no
+    SQLAlchemy transaction around them (the light reads on the loop's connection): the driver
+    in autocommit. SQLite's connections always are (``isolation_level = None``); a PostgreSQL
+    one stays so until its next transaction begins (``_postgres_begin``)."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and conn.dialect.name == "postgresql" and not dbapi.autocommit:
+        dbapi.autocommit = True
 
 
 def _postgres_end(conn: Any) -> None:

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
+from bidbridge.db import READ_ONLY
 from bidbridge.prepared import run_outside_transaction
 
 HOLD_S = 60.0  # then the held connection goes back to the pool and another is taken
@@ -79,6 +80,9 @@ class _Held:
                 if settings is not None and not self.conn.invalidated:
                     try:
                         run_outside_transaction(self.conn, settings[1])
+                        dbapi = self.conn.connection.dbapi_connection
+                        if dbapi is not None and dbapi.autocommit:  # the light reads' mode
+                            dbapi.autocommit = False
                     except Exception:
                         self.conn.invalidate()  # not back into the pool with our settings
                 self.conn.close()
@@ -134,6 +138,7 @@ def connection(engine: Engine) -> Iterator[Connection]:
     finally:
         held.busy = False
         conn = held.conn
+        conn.info.pop(READ_ONLY, None)  # a light read's flag, unused if it began nothing
         if not conn.closed and not conn.invalidated and conn.in_transaction():
             conn.rollback()  # a use must end its transaction; this one is not carried on
 

@@ -124,14 +124,16 @@ def run_driver_sql(conn: Connection, sql: str, parameters: Any = ()) -> None:
 def run_outside_transaction(conn: Connection, sql: str, parameters: Any = ()) -> None:
     """:func:`run_driver_sql` with the driver in autocommit (PostgreSQL, on a connection outside
     any transaction): the statement is its own transaction, one round trip; the driver is back
-    to transactions afterwards, whether it succeeded or not."""
+    in the mode it was in afterwards (transactions, or the loop connection's autocommit),
+    whether it succeeded or not."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
+    before = dbapi.autocommit
     dbapi.autocommit = True
     try:
         _on_cursor(conn, sql, parameters)
     finally:
-        if not dbapi.closed:
+        if not before and not dbapi.closed:
             dbapi.autocommit = False
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from bidbridge import loop_connection
-from bidbridge.db import make_engine
+from bidbridge.db import make_engine, outside_transactions
 from bidbridge.models import ApiRequest
 from tests.conftest import BACKENDS
 from tests.tendering.sub.support import signed_in
@@ -67,6 +67,45 @@ def test_a_transaction_left_open_is_rolled_back_not_carried_on(engine, backend):
             "SELECT name FROM sqlite_master WHERE name = 'held_probe'" if backend == "sqlite"
             else "SELECT tablename FROM pg_tables WHERE tablename = 'held_probe'")).all()
     assert names == []
+
+
+def test_a_transaction_after_a_light_read_is_a_whole_one(engine, backend):
+    """A light read leaves the held connection outside transactions (PostgreSQL: the driver's
+    autocommit); the next use that begins one gets a real transaction, whose rollback undoes
+    every statement of it — and so does a pooled connection the held one is given back as."""
+    with loop_connection.connection(engine) as conn:
+        conn.execute(text("CREATE TABLE held_probe (x INTEGER)"))
+        conn.commit()
+
+    def rolled_back(conn: Any) -> list[Any]:
+        outside_transactions(conn)  # what a light read does: its SELECT on the driver's cursor
+        cursor = conn.connection.dbapi_connection.cursor()
+        cursor.execute("SELECT count(*) FROM held_probe")
+        assert cursor.fetchall()[0][0] == 0
+        cursor.close()
+        with pytest.raises(RuntimeError), conn.begin():
+            conn.execute(text("INSERT INTO held_probe VALUES (1)"))
+            conn.execute(text("INSERT INTO held_probe VALUES (2)"))
+            raise RuntimeError("undo both")
+        found = conn.execute(text("SELECT x FROM held_probe")).all()
+        conn.rollback()
+        return found
+
+    with loop_connection.connection(engine) as conn:
+        assert rolled_back(conn) == []
+        outside_transactions(conn)
+        dbapi = conn.connection.dbapi_connection
+    loop_connection.release(engine)
+    with engine.connect() as pooled:
+        if pooled.connection.dbapi_connection is dbapi and backend == "postgresql":
+            assert dbapi.autocommit is False  # given back in transactions, as it was taken
+        transaction = pooled.begin()
+        pooled.execute(text("INSERT INTO held_probe VALUES (3)"))
+        transaction.rollback()
+        assert pooled.execute(text("SELECT x FROM held_probe")).all() == []
+        pooled.rollback()
+        pooled.execute(text("DROP TABLE held_probe"))
+        pooled.commit()
 
 
 def test_it_goes_back_to_the_pool_after_a_while(engine, monkeypatch):

@@ -3,6 +3,7 @@ transaction, error rendering and the request log, in that order."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -30,7 +31,7 @@ from bidbridge.api.log_writer import Pending
 from bidbridge.api.problem import dumps, problem_response
 from bidbridge.api.request import CallRequest
 from bidbridge.api.request_log import LogEntry
-from bidbridge.db import READ_ONLY
+from bidbridge.db import READ_ONLY, outside_transactions
 from bidbridge.errors import (
     AppError,
     MethodNotAllowed,
@@ -325,6 +326,9 @@ def _database_unavailable() -> AppError:
                               data={"retryAfter": 2})
 
 
+_NO_TRANSACTION = contextlib.nullcontext()
+
+
 def _on_connection(
     unit: _Unit, runtime: Runtime, request: CallRequest, fn: Function, entry: LogEntry,
     token: str | None, query: dict[str, Any], url_query: dict[str, Any], started: float, *,
@@ -333,8 +337,13 @@ def _on_connection(
     progress = _Progress()
     conn = unit.conn
     pending: Pending | None = None
+    # A light read on the loop's connection: its statements in the driver's autocommit and no
+    # SQLAlchemy transaction around them (its begin and commit cost more than getMe's own work).
+    bare = reading and fn.light
+    if bare:
+        outside_transactions(conn)
     try:
-        with conn.begin():
+        with _NO_TRANSACTION if bare else conn.begin():
             response = _work(unit, runtime, request, fn, entry, token, query, url_query,
                              progress, reading)
             if reading:
@@ -454,6 +463,7 @@ def _log_refusal(unit: _Unit, runtime: Runtime, request: CallRequest, entry: Log
     if claim is None:
         return _pending(runtime, request, entry, response.status_code, code, started)
     values = request_log.row(runtime, request, entry, response.status_code, code, started)
+    unit.conn.info.pop(READ_ONLY, None)  # (a light read's, unused) this one must be a transaction
     try:
         with unit.conn.begin():
             idempotency.store_refusal(unit.session(), claim, response)
