@@ -229,6 +229,48 @@ def test_a_group_commits_on_the_loop_and_waits_on_the_thread_for_a_lock_held_els
         assert s.get(ApiKey, key_id).last_used_at == clock.now().replace(microsecond=0)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_sqlite_lock_held_for_a_moment_is_waited_for_on_the_loop(runtime, clock, backend,
+                                                                   monkeypatch):
+    """The other worker's commit holds the write lock for a fraction of a millisecond: a group
+    that finds it taken tries again on the loop a moment later, joined by the rows queued
+    meanwhile, and no thread is woken; one held longer than LOOP_RETRY_S goes to the thread
+    (the test above)."""
+    writer = log_writer.LogWriter(runtime)
+    rows = _rows(clock, 5)
+    groups: list[int] = []
+    commit_now = log_writer._commit_now
+
+    def counted(rt: Runtime, group: list[Pending]) -> bool | str:
+        outcome = commit_now(rt, group)
+        if outcome is True:
+            groups.append(len(group))
+        return outcome
+
+    monkeypatch.setattr(log_writer, "_commit_now", counted)
+    holder = runtime.engine.connect()
+    held = holder.connection.driver_connection
+    assert held.try_write_turn()
+
+    async def while_held() -> None:
+        loop = asyncio.get_running_loop()
+        first = asyncio.gather(*(writer.commit(Pending(values=v)) for v in rows[:2]))
+        await asyncio.sleep(0)  # their turn found the lock taken
+        later = asyncio.gather(*(writer.commit(Pending(values=v)) for v in rows[2:]))
+        loop.call_later(0.005, held.release_write_turn)
+        await asyncio.wait_for(asyncio.gather(first, later), 10)
+
+    try:
+        asyncio.run(while_held())
+    finally:
+        held.release_write_turn()
+        holder.close()
+    assert writer._thread is None
+    assert groups == [5]  # the first two waited, and the three queued meanwhile joined them
+    assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
+        {r["request_id"]: 1 for r in rows})
+
+
 def test_a_group_on_the_loop_stores_every_value_as_the_threads_insert_does(
         factory, runtime, clock, backend):
     """On PostgreSQL the loop writes a group as one statement (the rows as one JSON text read
