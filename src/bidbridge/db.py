@@ -38,6 +38,19 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC)
 
+    def fast_result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """The result processor in one function (prepared.result_processor): the driver's
+        value, parsed as the dialect's DateTime parses it (SQLite's text), made UTC."""
+        parse = dialect.type_descriptor(self.load_dialect_impl(dialect)).result_processor(
+            dialect, coltype)
+        if parse is None:
+            return _aware
+        return lambda value: None if value is None else parse(value).replace(tzinfo=UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
 
 # Connections are recycled rather than pinged on every checkout (a ping is a round trip per
 # call); one dropped by a database restart fails its call with OperationalError, which the API

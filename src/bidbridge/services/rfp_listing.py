@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVarTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.engine import Connection
@@ -54,9 +54,9 @@ class Position:
     rfp_id: int
 
 
-@dataclass(frozen=True)
-class RfpRow:
-    """One RFP of a page, as columns: the list reads no entity."""
+class RfpRow(NamedTuple):
+    """One RFP of a page, as columns: the list reads no entity. (A tuple: a page makes up to
+    200 of them, and a frozen dataclass's constructor costs three times as much.)"""
 
     rfp_id: int
     project_id: int

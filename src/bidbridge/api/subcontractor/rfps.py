@@ -16,7 +16,7 @@ from bidbridge.api.subcontractor.rfp_models import (
     RfpSummaryOut,
     rfp_out,
     rfp_summary_out,
-    summary,
+    summary_fields,
 )
 from bidbridge.clock import unix
 from bidbridge.models import Rfp, RfpResponse, RfpStatus
@@ -91,10 +91,11 @@ def get_rfps(call: Call, args: GetRfpsIn) -> RfpPageOut:
     after = Position(*cursors.after_change(args.cursor, CURSOR_TAG, function="getRfps")) \
         if args.cursor else None
     page = list_rfps(call.connection, call.principal.company_id, filters, after, args.limit)
-    return RfpPageOut(rfps=[summary(r) for r in page.rows],
-                      next_cursor=cursors.by_change(page.next_position.updated_at,
-                                                    page.next_position.rfp_id, CURSOR_TAG)
-                      if page.next_position else None)
+    return RfpPageOut.model_validate({
+        "rfps": [summary_fields(r) for r in page.rows],
+        "next_cursor": cursors.by_change(page.next_position.updated_at,
+                                         page.next_position.rfp_id, CURSOR_TAG)
+        if page.next_position else None})
 
 
 class RfpIn(Input):
