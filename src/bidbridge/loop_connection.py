@@ -138,9 +138,12 @@ def connection(engine: Engine) -> Iterator[Connection]:
     finally:
         held.busy = False
         conn = held.conn
-        conn.info.pop(READ_ONLY, None)  # a light read's flag, unused if it began nothing
-        if not conn.closed and not conn.invalidated and conn.in_transaction():
-            conn.rollback()  # a use must end its transaction; this one is not carried on
+        # (An invalidated connection is replaced on the next use; touching its info would
+        # reconnect it here, and a failure to would escape the call.)
+        if not conn.closed and not conn.invalidated:
+            conn.info.pop(READ_ONLY, None)  # a light read's flag, unused if it began nothing
+            if conn.in_transaction():
+                conn.rollback()  # a use must end its transaction; this one is not carried on
 
 
 def release(engine: Engine) -> None:

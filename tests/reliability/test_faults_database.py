@@ -108,3 +108,38 @@ def test_postgres_restart_under_load(tmp_path: Path) -> None:
     assert by_phase["down"][503] > 0, by_phase
     assert all(ra is not None and int(ra) > 0 for _, s, ra in outcomes if s == 503)
     assert by_phase["after"][200] > 0 and set(by_phase["after"]) == {200}, by_phase
+
+
+@pytest.mark.live
+def test_a_light_call_on_a_connection_the_stopped_database_dropped_is_logged_once(
+        tmp_path: Path) -> None:
+    """The loop's held connection dies with the database; the next light call answers 503 and
+    spools its row — once: handing the dead connection back must not try to reconnect it (a
+    second failure there was a second 503 path, spooling the row again)."""
+    with throwaway_postgres() as cluster:
+        upgrade(cluster.url)
+        settings = Settings(env="test", data_dir=tmp_path / "var", database_url=cluster.url,
+                            secret_key="s" * 48, pepper="p" * 48, argon2_time_cost=1,
+                            argon2_memory_kib=1024)
+        runtime = Runtime.create(settings, FrozenClock())
+        setup = Factory(runtime).company()
+        with serve_in_thread(create_app(settings, runtime=runtime)) as base, \
+                httpx.Client(base_url=base, timeout=20) as http:
+            token = http.post("/rest/subcontractor/v1/tokens",
+                              data={"login": setup.login, "apiKey": setup.api_key}
+                              ).json()["token"]
+            assert http.get("/rest/subcontractor/v1/me", headers=auth(token)).status_code == 200
+            cluster.stop("fast")  # the held connection is now dead, and no new one can be made
+            down = http.get("/rest/subcontractor/v1/me", headers=auth(token))
+            assert down.status_code == 503, down.text
+            cluster.start()
+            assert http.get("/rest/subcontractor/v1/me", headers=auth(token)).status_code == 200
+
+            def logged() -> list[int]:  # the writer's thread drains the spool after a group
+                with runtime.sessions() as s:
+                    return list(s.scalars(select(ApiRequest.status).where(
+                        ApiRequest.request_id == down.headers["x-request-id"])))
+
+            wait_for(lambda: bool(logged()), limit=20)
+        runtime.close()
+        assert logged() == [503]

@@ -463,7 +463,8 @@ def _log_refusal(unit: _Unit, runtime: Runtime, request: CallRequest, entry: Log
     if claim is None:
         return _pending(runtime, request, entry, response.status_code, code, started)
     values = request_log.row(runtime, request, entry, response.status_code, code, started)
-    unit.conn.info.pop(READ_ONLY, None)  # (a light read's, unused) this one must be a transaction
+    if not unit.conn.invalidated:  # (a light read's flag, unused) this one must be a transaction
+        unit.conn.info.pop(READ_ONLY, None)
     try:
         with unit.conn.begin():
             idempotency.store_refusal(unit.session(), claim, response)
