@@ -229,6 +229,37 @@ def test_a_group_commits_on_the_loop_and_waits_on_the_thread_for_a_lock_held_els
         assert s.get(ApiKey, key_id).last_used_at == clock.now().replace(microsecond=0)
 
 
+def test_rows_of_two_turns_of_the_loop_share_a_group(runtime, clock, backend, monkeypatch):
+    """A row waits one more turn for its group: the calls the loop's next poll brings join it
+    (half as many round trips under load); a lone call's group still commits at once."""
+    writer = log_writer.LogWriter(runtime)
+    rows = _rows(clock, 3)
+    groups: list[int] = []
+    commit_now = log_writer._commit_now
+
+    def counted(rt: Runtime, group: list[Pending]) -> bool | str:
+        groups.append(len(group))
+        return commit_now(rt, group)
+
+    monkeypatch.setattr(log_writer, "_commit_now", counted)
+
+    async def calls() -> None:
+        loop = asyncio.get_running_loop()
+        later: list[asyncio.Future[None]] = []
+        first = asyncio.ensure_future(writer.commit(Pending(values=rows[0])))
+        # A call whose task first runs one turn after the first's (the next poll brought it).
+        loop.call_soon(lambda: later.append(asyncio.ensure_future(
+            writer.commit(Pending(values=rows[1])))))
+        await first
+        await asyncio.gather(*later)
+        await writer.commit(Pending(values=rows[2]))  # alone: its group of one, no timer
+
+    asyncio.run(calls())
+    assert groups == [2, 1]
+    assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
+        {r["request_id"]: 1 for r in rows})
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_sqlite_lock_held_for_a_moment_is_waited_for_on_the_loop(runtime, clock, backend,
                                                                    monkeypatch):
