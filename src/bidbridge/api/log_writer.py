@@ -11,8 +11,9 @@ row would.
 Where a group is written:
 
 - **On the event loop**: the rows queued during one turn of the loop, and during the next, are
-  committed at the start of the turn after that, on the loop itself — on SQLite when the write lock is free *right now* (a
-  non-blocking ``flock``, and a short busy timeout for writers from elsewhere), on PostgreSQL
+  committed at the start of the turn after that, on the loop itself — on SQLite when the write
+  lock is free *right now* (a non-blocking ``flock``, and a short busy timeout for writers from
+  elsewhere), on PostgreSQL
   as one statement in its own transaction, with a short lock timeout (a key's row locked
   elsewhere). Committing a few rows costs the loop less than handing them to a thread: the
   hand-over and the GIL traded between the two threads were a quarter of a SQLite worker's busy
