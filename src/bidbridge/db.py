@@ -34,9 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
+        return _aware(value)
 
     def fast_result_processor(self, dialect: Any, coltype: Any) -> Any:
         """The result processor in one function (prepared.result_processor): the driver's

@@ -229,19 +229,26 @@ def test_a_group_commits_on_the_loop_and_waits_on_the_thread_for_a_lock_held_els
         assert s.get(ApiKey, key_id).last_used_at == clock.now().replace(microsecond=0)
 
 
+def _attempts_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool | str]]:
+    """(group size, outcome) of every group the log writer tries on the loop, from now on."""
+    attempts: list[tuple[int, bool | str]] = []
+    commit_now = log_writer._commit_now
+
+    def recorded(rt: Runtime, group: list[Pending]) -> bool | str:
+        outcome = commit_now(rt, group)
+        attempts.append((len(group), outcome))
+        return outcome
+
+    monkeypatch.setattr(log_writer, "_commit_now", recorded)
+    return attempts
+
+
 def test_rows_of_two_turns_of_the_loop_share_a_group(runtime, clock, backend, monkeypatch):
     """A row waits one more turn for its group: the calls the loop's next poll brings join it
     (half as many round trips under load); a lone call's group still commits at once."""
     writer = log_writer.LogWriter(runtime)
     rows = _rows(clock, 3)
-    groups: list[int] = []
-    commit_now = log_writer._commit_now
-
-    def counted(rt: Runtime, group: list[Pending]) -> bool | str:
-        groups.append(len(group))
-        return commit_now(rt, group)
-
-    monkeypatch.setattr(log_writer, "_commit_now", counted)
+    attempts = _attempts_on_the_loop(monkeypatch)
 
     async def calls() -> None:
         loop = asyncio.get_running_loop()
@@ -255,7 +262,7 @@ def test_rows_of_two_turns_of_the_loop_share_a_group(runtime, clock, backend, mo
         await writer.commit(Pending(values=rows[2]))  # alone: its group of one, no timer
 
     asyncio.run(calls())
-    assert groups == [2, 1]
+    assert [size for size, _ in attempts] == [2, 1]
     assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
         {r["request_id"]: 1 for r in rows})
 
@@ -269,16 +276,7 @@ def test_a_sqlite_lock_held_for_a_moment_is_waited_for_on_the_loop(runtime, cloc
     (the test above)."""
     writer = log_writer.LogWriter(runtime)
     rows = _rows(clock, 5)
-    groups: list[int] = []
-    commit_now = log_writer._commit_now
-
-    def counted(rt: Runtime, group: list[Pending]) -> bool | str:
-        outcome = commit_now(rt, group)
-        if outcome is True:
-            groups.append(len(group))
-        return outcome
-
-    monkeypatch.setattr(log_writer, "_commit_now", counted)
+    attempts = _attempts_on_the_loop(monkeypatch)
     holder = runtime.engine.connect()
     held = holder.connection.driver_connection
     assert held.try_write_turn()
@@ -297,7 +295,8 @@ def test_a_sqlite_lock_held_for_a_moment_is_waited_for_on_the_loop(runtime, cloc
         held.release_write_turn()
         holder.close()
     assert writer._thread is None
-    assert groups == [5]  # the first two waited, and the three queued meanwhile joined them
+    # The first two waited, and the three queued meanwhile joined them.
+    assert [size for size, outcome in attempts if outcome is True] == [5]
     assert _logged(runtime, [r["request_id"] for r in rows]) == Counter(
         {r["request_id"]: 1 for r in rows})
 

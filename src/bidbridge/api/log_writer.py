@@ -126,12 +126,8 @@ class LogWriter:
     # -- on the event loop ------------------------------------------------------------------
 
     def _write_turn(self, loop: asyncio.AbstractEventLoop) -> None:
-        group = self._turns.pop(loop, [])
-        since = None
-        waiting = self._retries.pop(loop, None)
-        if waiting is not None:
-            since, earlier = waiting
-            group = earlier + group
+        since, earlier = self._retries.pop(loop, (None, []))
+        group = earlier + self._turns.pop(loop, [])
         if not group:
             return
         outcome = _commit_now(self.runtime, group)
@@ -142,15 +138,16 @@ class LogWriter:
                 self.put(_DRAIN)
             return
         now = time.monotonic()
-        if outcome is False and now - (since or now) < LOOP_RETRY_S:
+        since = now if since is None else since
+        if outcome is False and now - since < LOOP_RETRY_S:
             # The other process holds the lock for a commit of its own, which takes a fraction
             # of a millisecond: try again on the loop in a moment, with the rows queued by then,
             # rather than hand the group to the thread (whose wake-ups trade the GIL).
-            self._retries[loop] = (since or now, group)
+            self._retries[loop] = (since, group)
             loop.call_later(LOOP_RETRY_DELAY_S, self._write_turn, loop)
             return
         if outcome == "failed":  # a database in trouble must not cost the loop on every turn
-            self._loop_paused_until = time.monotonic() + LOOP_PAUSE_S
+            self._loop_paused_until = now + LOOP_PAUSE_S
         for pending in group:  # the lock is taken, or the attempt failed: the thread waits
             self.put(pending)
 

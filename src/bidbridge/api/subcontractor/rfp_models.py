@@ -42,12 +42,11 @@ def shared_status(rfp: Rfp) -> str | None:
 def summary_fields(row: RfpRow) -> dict[str, Any]:
     """An :class:`RfpSummary`'s fields, validated with its page (``RfpPageOut.model_validate``
     of the whole page costs half as much as a model per row)."""
-    deadline = row.deadline
     return {
         "rfp_id": row.rfp_id, "project_id": row.project_id, "project_name": row.project_name,
         "workpackage_id": row.workpackage_id, "workpackage_code": row.workpackage_code,
         "workpackage_name": row.workpackage_name, "contractor_name": row.contractor_name,
-        "deadline": unix(deadline) if deadline is not None else None,
+        "deadline": _ts(row.deadline),
         "status": row.status.value if row.status_shared else None,
         "response": row.response.value if row.response else None, "forwarded": row.forwarded,
         "updated_at": unix(row.updated_at), "proposal_version": row.proposal_version,
