@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect
+from pydantic_core import from_json
+from sqlalchemy import String, Table, insert, inspect
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select, sqltypes
+from sqlalchemy.sql.functions import FunctionElement
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,32 @@ def run_outside_transaction(conn: Connection, sql: str, parameters: Any = ()) ->
     finally:
         if not before and not dbapi.closed:
             dbapi.autocommit = False
+
+
+class json_rows(FunctionElement[str]):
+    """An aggregate: the group's rows as one JSON text, an array of ``[column, …]`` arrays, in
+    no particular order (SQLite before 3.44 has no ORDER BY in an aggregate), or NULL (or
+    ``[]``) when there are none. As a scalar subquery it puts a parent's few children in the
+    parent's own row: one round trip, not two. Read it with :func:`json_rows_of`."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_rows"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))::text"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+def json_rows_of(text: str | None) -> list[list[Any]]:
+    """The rows of a :class:`json_rows` value, sorted (by their first column: an id)."""
+    return sorted(from_json(text)) if text else []
 
 
 class Record(SimpleNamespace):

@@ -25,7 +25,7 @@ from bidbridge.models import (
     RfpStatus,
     Workpackage,
 )
-from bidbridge.prepared import Prepared, columns_of, records
+from bidbridge.prepared import Prepared, Record, columns_of, json_rows, json_rows_of, records
 from bidbridge.services import events
 from bidbridge.services.audit import record_event
 from bidbridge.services.context import RequestContext
@@ -155,6 +155,10 @@ _ANSWER_READS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The contractor's contacts a subcontractor sees on an RFP.
+_VISIBLE_OF_CONTRACTOR = (Contact.contact_type == ContactType.VISIBLE, Contact.active.is_(True))
+
+
 def _detail_statement(*, columns: bool = False) -> Select[Any]:
     """The RFP with its project, workpackage, contractor, forwarding partners and counts; built
     once (aliases and correlations are costly to build per call). ``columns``: each entity as its
@@ -182,11 +186,16 @@ def _detail_statement(*, columns: bool = False) -> Select[Any]:
     entities = {"rfp": Rfp, "project": Project, "workpackage": Workpackage, "contractor": Company,
                 "forwarded_to": forwarded_to, "source": source, "source_company": source_company}
     counts = [documents.label("documents"), lines.label("lines"), messages.label("messages")]
+    # The contractor's visible contacts, in the same row as JSON (id, name, email, phone): a
+    # second statement was one more round trip per getRfp (~15 % of it on PostgreSQL).
+    contacts = (select(json_rows(Contact.id, Contact.name, Contact.email, Contact.phone))
+                .where(Contact.company_id == Rfp.contractor_company_id, *_VISIBLE_OF_CONTRACTOR)
+                .scalar_subquery().label("contacts"))
     chosen: list[Any] = (
         [c for name, entity in entities.items()
          for c in columns_of(entity, name, _ANSWER_READS.get(name))]
-        + counts + columns_of(Proposal, "proposal", _ANSWER_READS["proposal"])) if columns else [
-        *entities.values(), documents, lines, messages, Proposal]
+        + counts + [contacts] + columns_of(Proposal, "proposal", _ANSWER_READS["proposal"])
+    ) if columns else [*entities.values(), documents, lines, messages, Proposal]
     return (select(*chosen)
             .select_from(Rfp)
             .join(Project, Project.id == Rfp.project_id)
@@ -200,12 +209,10 @@ def _detail_statement(*, columns: bool = False) -> Select[Any]:
 
 
 _DETAIL = _detail_statement()
-_VISIBLE = (Contact.company_id == bindparam("company_id"),
-            Contact.contact_type == ContactType.VISIBLE, Contact.active.is_(True))
-_VISIBLE_CONTACTS = select(Contact).where(*_VISIBLE).order_by(Contact.id)
+_VISIBLE_CONTACTS = (select(Contact)
+                     .where(Contact.company_id == bindparam("company_id"), *_VISIBLE_OF_CONTRACTOR)
+                     .order_by(Contact.id))
 _DETAIL_COLUMNS = Prepared(_detail_statement(columns=True))
-_VISIBLE_CONTACT_COLUMNS = Prepared(select(*columns_of(Contact, "contact")).where(*_VISIBLE)
-                                    .order_by(Contact.id))
 
 
 def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
@@ -228,9 +235,10 @@ def get_rfp_detail(session: Session, company_id: int, rfp_id: int) -> RfpDetail:
 
 
 def read_rfp_detail(conn: Connection, company_id: int, rfp_id: int) -> RfpDetail:
-    """:func:`get_rfp_detail` for an answer only: the same two statements on the driver's cursor
-    (bidbridge/prepared.py), their entities as plain records with the models' attribute names
-    (``rfp.project`` and ``rfp.workpackage`` set), no ORM session."""
+    """:func:`get_rfp_detail` for an answer only, in one statement on the driver's cursor
+    (bidbridge/prepared.py): the contacts ride in the RFP's row as JSON. The entities are plain
+    records with the models' attribute names (``rfp.project`` and ``rfp.workpackage`` set) and
+    only the columns the answer reads, no ORM session."""
     row = _DETAIL_COLUMNS.first(conn, rfp_id=rfp_id, company_id=company_id)
     if row is None:
         raise_not_found(rfp_id)
@@ -239,8 +247,8 @@ def read_rfp_detail(conn: Connection, company_id: int, rfp_id: int) -> RfpDetail
     rfp, contractor = found["rfp"], found["contractor"]
     assert rfp is not None and contractor is not None
     rfp.project, rfp.workpackage = found["project"], found["workpackage"]
-    contacts = [records(c, "contact")["contact"]
-                for c in _VISIBLE_CONTACT_COLUMNS.rows(conn, company_id=contractor.id)]
+    contacts = [Record(id=id_, name=name, email=email, phone=phone)
+                for id_, name, email, phone in json_rows_of(row.contacts)]
     detail: Any = RfpDetail  # records stand where the models would: the same attribute names
     return detail(rfp=rfp, project=rfp.project, workpackage=rfp.workpackage,
                   contractor=contractor, contacts=contacts,

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bidbridge.clock import unix
-from bidbridge.models import ContactType, RfpStatus
+from bidbridge.models import Contact, ContactType, RfpStatus
 from tests.tendering.sub.support import add_proposal, contractor_message, edit_rfp, signed_in
 from tests.tendering_factory import tender
 
@@ -86,3 +88,36 @@ def test_unknown_and_foreign_rfp_are_not_found(factory, client):
         assert response.json()["code"] == "not_found"
         assert foreign.project.name not in response.text
     assert sub.get("/rfps/0").status_code == 422
+
+
+def test_the_contractors_contacts_are_the_visible_active_ones_in_id_order(factory, client):
+    """They ride in the RFP's own row as JSON (services/rfps.py): names with quotes, backslashes
+    and accents come back as written, a missing phone as null, and the order is the contacts'
+    ids even where the database hands the rows over in another (a row whose company changed
+    twice sits last in PostgreSQL's index of contacts by company)."""
+    sub = signed_in(factory, client)
+    t = tender(factory, [sub.setup])
+    company = t.contractor.company
+    first = factory.contact(company)
+    second = factory.contact(company)
+    factory.contact(company, contact_type=ContactType.HIDDEN)
+    inactive = factory.contact(company)
+    with factory.runtime.engine.begin() as conn:
+        conn.execute(update(Contact).where(Contact.id == first.id).values(
+            name='Jürgen "JJ" van \\ Dijk', phone="+31 30 123 45 67"))
+        conn.execute(update(Contact).where(Contact.id == second.id).values(phone=None))
+        for moved_to in (sub.setup.company.id, company.id):
+            conn.execute(update(Contact).where(Contact.id == first.id)
+                         .values(company_id=moved_to))
+        conn.execute(update(Contact).where(Contact.id == inactive.id).values(active=False))
+    rfp = t.rfp_for(sub.setup)
+    contacts = sub.get(f"/rfps/{rfp.id}").json()["contractor"]["contacts"]
+    admin = t.contractor.admin
+    assert [c["email"] for c in contacts] == [admin.email, first.email, second.email]
+    assert contacts[1] == {"name": 'Jürgen "JJ" van \\ Dijk', "email": first.email,
+                           "phone": "+31 30 123 45 67"}
+    assert contacts[2]["phone"] is None
+    with factory.runtime.engine.begin() as conn:  # none visible and active: an empty list
+        conn.execute(update(Contact).where(Contact.company_id == company.id)
+                     .values(active=False))
+    assert sub.get(f"/rfps/{rfp.id}").json()["contractor"]["contacts"] == []
