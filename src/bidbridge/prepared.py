@@ -15,6 +15,7 @@ see every statement (the round-trip tests count them).
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ class _Compiled:
     defaults: dict[str, Any]  # the statement's own bound values (a LIMIT 1 in a subquery)
     columns: tuple[Any, ...]
     row: Any  # the namedtuple class of a row
+    # psycopg: the statement with PostgreSQL's own $1 placeholders, run on a RawCursor. psycopg
+    # otherwise parses a %(name)s statement on every execution, with no cache at all for one
+    # longer than 4 KiB (getRfp's: ~6 % of the call's CPU).
+    raw: bytes | None
     # The columns' result processors, made on the first execution: some need the driver's type
     # code of the column (PostgreSQL's NUMERIC), which only the cursor's description gives.
     results: list[tuple[Callable[[Any], Any] | None, ...]]
@@ -63,7 +68,10 @@ class Prepared:
                      if b.value is None and b.callable is None}
             defaults = {k: v for k, v in compiled.construct_params(_check=False).items()
                         if k not in given}
-            found = _Compiled(str(compiled), names, binds, defaults, columns, row, [])
+            sql, raw = str(compiled), None
+            if names is None and dialect.driver == "psycopg":
+                raw, names = _dollar_placeholders(sql)
+            found = _Compiled(sql, names, binds, defaults, columns, row, raw, [])
             self._by_dialect[dialect.name] = found
         return found
 
@@ -75,7 +83,7 @@ class Prepared:
         # The description only once: psycopg builds a Column object per column on every read of
         # it (65 µs of a 130 µs token check on PostgreSQL).
         fetched, description = _on_cursor(conn, c.sql, parameters, fetch=True,
-                                          describe=not c.results)
+                                          describe=not c.results, raw=c.raw)
         if not c.results:
             c.results.append(tuple(result_processor(col.type, conn.dialect, d[1])
                                    for col, d in zip(c.columns, description, strict=True)))
@@ -106,22 +114,51 @@ def result_processor(type_: Any, dialect: Dialect, coltype: Any) -> Callable[[An
     return type_._cached_result_processor(dialect, coltype)
 
 
+def _raw_cursor(dbapi: Any) -> Any:
+    from psycopg import RawCursor  # only where psycopg is the driver
+
+    return RawCursor(dbapi)
+
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%|%")
+
+
+def _dollar_placeholders(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """A statement compiled for psycopg (``%(name)s``, a literal ``%`` doubled) with
+    PostgreSQL's ``$n`` instead — one per name, in the order first used — and those names."""
+    names: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        name = match.group(1)
+        if name is None:
+            raise ValueError(f"a lone % in a compiled statement: {sql[:200]}")
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PYFORMAT.sub(placeholder, sql).encode(), tuple(names)
+
+
 def _on_cursor(conn: Connection, sql: str, parameters: Any, *, many: bool = False,
-               fetch: bool = False, describe: bool = False) -> tuple[Sequence[Any], Any]:
+               fetch: bool = False, describe: bool = False, raw: bytes | None = None
+               ) -> tuple[Sequence[Any], Any]:
     """``sql`` on the connection's DBAPI cursor, in its transaction: ``before_cursor_execute``
     listeners see it, a failure is wrapped (and the connection invalidated on a disconnect) as
     Core would. (rows, the cursor's description if ``describe`` else None) when ``fetch``, else
-    ([], None)."""
+    ([], None). ``raw``: the same statement with ``$n`` placeholders, run on psycopg's
+    RawCursor (``parameters`` then in their order)."""
     if conn._has_events or conn.engine._has_events:
         conn.dispatch.before_cursor_execute(conn, None, sql, parameters, None, many)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    cursor = dbapi.cursor()
+    cursor = dbapi.cursor() if raw is None else _raw_cursor(dbapi)
     try:
         if many:
             cursor.executemany(sql, parameters)
         else:
-            cursor.execute(sql, parameters)
+            cursor.execute(sql if raw is None else raw, parameters)
         if not fetch:
             return [], None
         return cursor.fetchall(), (cursor.description if describe else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal_column, or_, select, update
 
 from bidbridge.models import BudgetLine, Project, Rfp, RfpResponse, RfpStatus, Workpackage
 from bidbridge.prepared import Prepared, result_processor
@@ -57,3 +57,22 @@ def test_an_enum_value_the_model_does_not_know_is_refused(factory, backend):
     for process in (ours, cores):
         with pytest.raises(LookupError):
             process("no_such_status")
+
+
+def test_a_statement_with_a_literal_percent_and_a_parameter_used_twice_reads_as_cores(
+        factory, client, backend):
+    """On psycopg the statement runs with PostgreSQL's own ``$n`` placeholders (prepared.py):
+    a literal ``%`` stays one, a parameter used twice is one placeholder."""
+    first = signed_in(factory, client)
+    t = tender(factory, [first.setup])
+    company = bindparam("company_id")
+    statement = (select(Rfp.id, literal_column("'100%'").label("share"),
+                        Project.name.like(bindparam("pattern")).label("matches"))
+                 .join(Project, Project.id == Rfp.project_id)
+                 .where(or_(Rfp.company_id == company, Project.company_id == company)))
+    with factory.runtime.engine.connect() as conn:
+        params = {"company_id": first.setup.company.id, "pattern": "%"}
+        core = conn.execute(statement, params).all()
+        rows = Prepared(statement).rows(conn, **params)
+    assert [tuple(r) for r in rows] == [tuple(r) for r in core]
+    assert [tuple(r) for r in rows] == [(t.rfp_for(first.setup).id, "100%", True)]
