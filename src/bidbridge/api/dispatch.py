@@ -496,7 +496,9 @@ def _after_commit(unit: _Unit, runtime: Runtime, progress: _Progress) -> None:
 def render(fn: Function, result: Any) -> Response:
     if isinstance(result, Response):
         return result
-    if isinstance(result, BaseModel):
+    if isinstance(result, bytes):  # already its JSON (getRfp: see rfp_models.rfp_answer)
+        body = result
+    elif isinstance(result, BaseModel):
         body = result.model_dump_json(by_alias=True).encode()
     elif isinstance(fn.response, TypeAdapter):
         body = fn.response.dump_json(result, by_alias=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bidbridge.api.subcontractor.documents import document_out
 from bidbridge.api.subcontractor.messages import message_out
 from bidbridge.api.subcontractor.proposals import proposal_out
-from bidbridge.api.subcontractor.rfp_models import rfp_out
+from bidbridge.api.subcontractor.rfp_models import rfp_answer
 from bidbridge.clock import unix
 from bidbridge.models import Rfp
 from bidbridge.services import addenda, messages, proposals, rfps, scoping
@@ -22,7 +22,7 @@ from bidbridge.services.rfp_documents import tender_documents
 def _rfp(session: Session, ctx: RequestContext, company_id: int, subject_id: int,
          rfp_id: int | None) -> dict[str, Any]:
     detail = rfps.get_rfp_detail(session, company_id, subject_id)
-    return rfp_out(detail, unix(ctx.now())).model_dump(mode="json")
+    return rfp_answer(detail, unix(ctx.now()))
 
 
 @renders("document")

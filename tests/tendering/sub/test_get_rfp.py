@@ -3,8 +3,16 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bidbridge.clock import unix
-from bidbridge.models import Contact, ContactType, RfpStatus
-from tests.tendering.sub.support import add_proposal, contractor_message, edit_rfp, signed_in
+from bidbridge.models import Contact, ContactType, RfpResponse, RfpStatus
+from bidbridge.wire.subcontractor.rfps import RfpOut
+from tests.factories import get_token
+from tests.tendering.sub.support import (
+    Sub,
+    add_proposal,
+    contractor_message,
+    edit_rfp,
+    signed_in,
+)
 from tests.tendering_factory import tender
 
 
@@ -121,3 +129,49 @@ def test_the_contractors_contacts_are_the_visible_active_ones_in_id_order(factor
         conn.execute(update(Contact).where(Contact.company_id == company.id)
                      .values(active=False))
     assert sub.get(f"/rfps/{rfp.id}").json()["contractor"]["contacts"] == []
+
+
+def test_the_answer_is_an_rfp_out_byte_for_byte_in_every_state(factory, client, clock):
+    """getRfp writes its JSON without building the models (rfp_models.rfp_answer): in each state
+    an RFP can be in — bare, priced, responded, shared, decided, forwarded either way, accented
+    text — the body reads through RfpOut and writes back to the same bytes (no missing, extra,
+    renamed or reordered field, no value of the wrong type)."""
+    sub = signed_in(factory, client)
+    partner_setup = factory.company()
+    partner = Sub(partner_setup, client, get_token(client, partner_setup))
+    t = tender(factory, [sub.setup], lines=2, document_count=1,
+               workpackage_deadline_in=timedelta(days=3))
+    rfp = t.rfp_for(sub.setup)
+    bodies = []
+
+    def answer(who: Sub, rfp_id: int) -> None:
+        response = who.get(f"/rfps/{rfp_id}")
+        assert response.status_code == 200, response.text
+        assert RfpOut.model_validate_json(response.content).model_dump_json().encode() \
+            == response.content
+        bodies.append(response.json())
+
+    answer(sub, rfp.id)
+    add_proposal(factory, rfp.id)
+    edit_rfp(factory, rfp.id, status=RfpStatus.WITHIN_BUDGET, status_shared=True,
+             response=RfpResponse.CALCULATE, response_note="Wij rekenen – zeker één keer",
+             responded_at=clock.now(), responded_by_name="Åsa Ørsted")
+    answer(sub, rfp.id)
+    edit_rfp(factory, rfp.id, outcome="not_awarded", outcome_reason="Te duur", outcome_rank=2,
+             outcome_at=clock.now())
+    answer(sub, rfp.id)
+    other = tender(factory, [sub.setup]).rfp_for(sub.setup)
+    assert sub.post(f"/rfps/{other.id}/forward",
+                    {"partnerCompanyId": str(partner.company_id),
+                     "message": "Kunnen jullie dit \"oppakken\"?"}).status_code == 200
+    answer(sub, other.id)
+    [theirs] = partner.post("/rfps").json()["rfps"]
+    answer(partner, theirs["rfpId"])
+    bare, priced, decided, forwarded, received = bodies
+    assert bare["currentProposal"] is None and bare["outcome"] is None
+    assert priced["currentProposal"]["totalAmount"] == "1234.50"
+    assert priced["response"]["note"] == "Wij rekenen – zeker één keer"
+    assert decided["outcome"] == {"outcome": "not_awarded", "reason": "Te duur", "rank": 2,
+                                  "decidedAt": unix(clock.now())}
+    assert forwarded["forwarding"]["forwardedToCompanyId"] == partner.company_id
+    assert received["forwarding"]["forwardedFromMessage"] == "Kunnen jullie dit \"oppakken\"?"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from pydantic_core import to_json
+
 from bidbridge.api import cursors
 from bidbridge.api.call import Call
 from bidbridge.api.declare import Input, NoInput, Param, function, id_parameter
@@ -14,7 +16,7 @@ from bidbridge.api.subcontractor.rfp_models import (
     RfpOut,
     RfpPageOut,
     RfpSummaryOut,
-    rfp_out,
+    rfp_answer,
     rfp_summary_out,
     summary_fields,
 )
@@ -108,13 +110,13 @@ class RfpIn(Input):
             "status (when shared), our response, counts and the current proposal.",
     input=RfpIn, response=RfpOut, errors=["not_found"],
 )
-def get_rfp(call: Call, args: RfpIn) -> RfpOut:
+def get_rfp(call: Call, args: RfpIn) -> bytes:
     detail = rfps.read_rfp_detail(call.connection, call.principal.company_id, args.rfp_id)
     if detail.rfp.opened_at is None:  # the contractor's "opened", noted with the log row
         rfp_id = detail.rfp.id
         call.after_read(lambda session: rfp_board.mark_opened(
             session, call.ctx, session.get_one(Rfp, rfp_id)))
-    return rfp_out(detail, unix(call.ctx.now()))
+    return to_json(rfp_answer(detail, unix(call.ctx.now())))
 
 
 @function(
