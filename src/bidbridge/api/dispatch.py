@@ -388,7 +388,8 @@ def _on_connection(
     else:
         if not reading:
             _after_commit(unit, runtime, progress)
-    response.headers.update(progress.limit_headers)
+    if progress.limit_headers:  # (none with rate limits off; the headers object costs)
+        response.headers.update(progress.limit_headers)
     return response, pending
 
 
