@@ -137,7 +137,19 @@ def test_request_ids_are_unique_and_a_forked_child_draws_its_own():
         os._exit(0)
     os.waitpid(pid, 0)
     child = os.read(read, 64).decode()
-    assert child != _new_request_id()
+    assert child[12:] != _new_request_id()[12:]  # the random part, not only the time
+
+
+def test_request_ids_are_ordered_by_their_millisecond():
+    """Time first (the request log's request_id index then grows at its end), 80 random bits
+    after it; across the entropy buffer's refills every id keeps its 32 characters."""
+    before = time.time_ns() // 1_000_000
+    ids = [_new_request_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    times = [int(i[:12], 16) for i in ids]
+    assert before <= times[0] and times == sorted(times) and times[-1] <= after
+    assert all(len(i) == 32 for i in ids)
+    assert len({i[12:] for i in ids}) == 1000
 
 
 def test_worker_threads_are_capped_below_the_pool_so_a_light_call_finds_a_connection(

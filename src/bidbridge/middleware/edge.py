@@ -15,12 +15,15 @@ from bidbridge.observability import metrics
 from bidbridge.observability.logs import request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_ENTROPY = 4096  # bytes read at once: 256 request ids per getrandom call, not one
+_ENTROPY = 4000  # bytes read at once: 400 request ids per getrandom call, not one
 
 
 class _RequestIds:
-    """Random 128-bit request ids (32 hex characters, like uuid4().hex) from a buffer refilled
-    from the OS 4 KiB at a time: a system call per id cost 4 % of a call's CPU."""
+    """Time-ordered 128-bit request ids, 32 hex characters laid out like a UUIDv7's: the Unix
+    time in milliseconds (48 bits), then 80 random bits from a buffer refilled from the OS
+    4 KiB at a time (a system call per id cost 4 % of a call's CPU). Ordered by time, the ids
+    of a log group land on the last page of the request log's ``request_id`` index instead of
+    one random page each, which every group's commit wrote out again."""
 
     def __init__(self) -> None:
         self._buffer = b""
@@ -34,8 +37,8 @@ class _RequestIds:
     def next(self) -> str:
         if self._at >= len(self._buffer):
             self._buffer, self._at = os.urandom(_ENTROPY), 0
-        start, self._at = self._at, self._at + 16
-        return self._buffer[start:self._at].hex()
+        start, self._at = self._at, self._at + 10
+        return f"{time.time_ns() // 1_000_000:012x}{self._buffer[start:self._at].hex()}"
 
 
 _new_request_id = _RequestIds().next
