@@ -86,6 +86,9 @@ def _row(m: Measurement, floor: Measurement | None) -> list[str]:
         notes.append(f"{m.mb_per_s:.0f} MB/s, RSS +{m.rss_growth_mib:.1f} MiB")
     if m.errors:
         notes.append(f"{m.errors} errors!")
+    if m.floor_runs and m is not floor:  # each run over the floor run just before it
+        notes.append("pairs " + ", ".join(f"{r.rps:,.0f}/{f.rps:,.0f}" for r, f in
+                                          zip(m.runs, m.floor_runs, strict=False)))
     if m.note:
         notes.append(m.note)
     return [m.backend, m.scenario, str(m.connections), f"{m.rps:,.0f}", f"{m.p50_ms:.2f}",
