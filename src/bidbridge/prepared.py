@@ -70,6 +70,10 @@ class Prepared:
                         if k not in given}
             sql, raw = str(compiled), None
             if names is None and dialect.driver == "psycopg":
+                global _raw_cursor
+                from psycopg import RawCursor
+
+                _raw_cursor = RawCursor
                 raw, names = _dollar_placeholders(sql)
             found = _Compiled(sql, names, binds, defaults, columns, row, raw, [])
             self._by_dialect[dialect.name] = found
@@ -114,10 +118,9 @@ def result_processor(type_: Any, dialect: Dialect, coltype: Any) -> Callable[[An
     return type_._cached_result_processor(dialect, coltype)
 
 
-def _raw_cursor(dbapi: Any) -> Any:
-    from psycopg import RawCursor  # only where psycopg is the driver
-
-    return RawCursor(dbapi)
+# psycopg's RawCursor class, imported when a statement is first compiled for psycopg (a
+# SQLite-only process never imports the driver).
+_raw_cursor: Any = None
 
 
 _PYFORMAT = re.compile(r"%\((\w+)\)s|%%|%")

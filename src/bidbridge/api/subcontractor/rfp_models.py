@@ -11,22 +11,7 @@ from bidbridge.services.rfp_listing import RfpRow
 from bidbridge.services.rfp_summary import RfpSummary as RfpSummaryCounts
 from bidbridge.services.rfps import RfpDetail
 from bidbridge.services.scoping import effective_deadline
-from bidbridge.wire.subcontractor.rfps import (  # noqa: F401  (re-exported)
-    ContactCard,
-    ContractorOut,
-    CountsOut,
-    DeadlinesOut,
-    ForwardingOut,
-    NextDeadlineOut,
-    OutcomeOut,
-    ProposalRef,
-    ResponseOut,
-    RfpOut,
-    RfpPageOut,
-    RfpSummary,
-    RfpSummaryOut,
-    WorkpackageOut,
-)
+from bidbridge.wire.subcontractor.rfps import NextDeadlineOut, RfpSummaryOut
 
 
 def _ts(moment: datetime | None) -> int | None:

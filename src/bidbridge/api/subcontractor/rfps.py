@@ -12,14 +12,7 @@ from bidbridge.api.call import Call
 from bidbridge.api.declare import Input, NoInput, Param, function, id_parameter
 from bidbridge.api.shared import CURSOR_PATTERN, LIMIT_PATTERN, UNIX_PATTERN
 from bidbridge.api.subcontractor.common import RFP_ID, TEXT_PATTERN
-from bidbridge.api.subcontractor.rfp_models import (
-    RfpOut,
-    RfpPageOut,
-    RfpSummaryOut,
-    rfp_answer,
-    rfp_summary_out,
-    summary_fields,
-)
+from bidbridge.api.subcontractor.rfp_models import rfp_answer, rfp_summary_out, summary_fields
 from bidbridge.clock import unix
 from bidbridge.models import Rfp, RfpResponse, RfpStatus
 from bidbridge.reference import alternation
@@ -29,6 +22,9 @@ from bidbridge.services.rfp_summary import rfp_summary
 from bidbridge.wire.subcontractor.rfps import (
     ForwardResult,
     ResponseResult,
+    RfpOut,
+    RfpPageOut,
+    RfpSummaryOut,
 )
 
 STATUS_PATTERN = "^" + alternation([s.value for s in RfpStatus]) + "$"
